@@ -1,0 +1,203 @@
+/*
+ * command.c - `warden policy check|show|export`.
+ *
+ *   check FILE [--bind name=value ...]   parse; with bindings also compile
+ *   show FILE --bind name=value ...      pseudo-filter code and the
+ *                                        instruction count of each program
+ *   export FILE --bind name=value ...    raw BPF programs on stdout, each
+ *                                        preceded by its instruction count
+ *                                        (4 bytes, little-endian)
+ */
+#include "command.h"
+#include "policy.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_BINDINGS = 64 };
+
+struct invocation {
+	const char *verb;
+	const char *file;
+	struct policy_binding bindings[MAX_BINDINGS];
+	size_t binding_count;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: warden policy check FILE [--bind NAME=VALUE ...]\n"
+	      "       warden policy show FILE --bind NAME=VALUE ...\n"
+	      "       warden policy export FILE --bind NAME=VALUE ... > FILE.bpf\n"
+	      "--bind is given once per parameter the policy declares.\n"
+	      "exit status: 0 ok, 1 policy error, 2 usage error\n",
+	      out);
+}
+
+static int usage_error(const char *fmt, const char *what)
+{
+	fputs("warden policy: ", stderr);
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	usage(stderr);
+	return POLICY_EXIT_USAGE;
+}
+
+/* "name=value" with value a decimal or 0x-hex number of at most 32 bits. */
+static int parse_binding(char *text, struct policy_binding *b)
+{
+	char *eq = strchr(text, '=');
+	if (eq == NULL || eq == text || eq[1] == '\0')
+		return -1;
+	*eq = '\0';
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(eq + 1, &end, 0);
+	if (errno != 0 || *end != '\0' || eq[1] == '-' || eq[1] == '+' || v > UINT32_MAX)
+		return -1;
+	b->name = text;
+	b->value = v;
+	return 0;
+}
+
+static int parse_arguments(int argc, char **argv, struct invocation *inv)
+{
+	if (argc < 2)
+		return usage_error("%s", "missing command");
+	inv->verb = argv[1];
+	for (int i = 2; i < argc; i++) {
+		char *value = NULL;
+		if (strcmp(argv[i], "--bind") == 0) {
+			if (i + 1 == argc)
+				return usage_error("%s", "--bind needs NAME=VALUE");
+			value = argv[++i];
+		} else if (strncmp(argv[i], "--bind=", 7) == 0) {
+			value = argv[i] + 7;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return -1;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return usage_error("unknown option '%s'", argv[i]);
+		} else if (inv->file == NULL) {
+			inv->file = argv[i];
+			continue;
+		} else {
+			return usage_error("unexpected argument '%s'", argv[i]);
+		}
+		if (inv->binding_count == MAX_BINDINGS)
+			return usage_error("%s", "too many --bind options");
+		if (parse_binding(value, &inv->bindings[inv->binding_count]) < 0)
+			return usage_error("--bind takes NAME=VALUE with VALUE a number from 0 to "
+			                   "4294967295, not '%s'",
+			                   value);
+		inv->binding_count++;
+	}
+	if (inv->file == NULL)
+		return usage_error("%s", "missing policy FILE");
+	return 0;
+}
+
+static int report(const struct policy_error *err)
+{
+	char message[1024];
+	policy_error_format(err, message, sizeof(message));
+	fprintf(stderr, "%s\n", message);
+	return POLICY_EXIT_POLICY_ERROR;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int show(const struct invocation *inv, const struct policy_filter *filter,
+                const struct policy_bpf *bpf)
+{
+	fflush(stdout);
+	if (policy_filter_export_pfc(filter, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "warden policy: cannot write the pseudo-filter code\n");
+		return POLICY_EXIT_POLICY_ERROR;
+	}
+	for (size_t i = 0; i < bpf->count; i++)
+		printf("# %s: BPF program %zu of %zu: %u instructions\n", inv->file, i + 1,
+		       bpf->count, bpf->programs[i].len);
+	return POLICY_EXIT_OK;
+}
+
+static int export(const struct policy_bpf *bpf)
+{
+	if (isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "warden policy: export writes binary; redirect stdout to a file\n");
+		return POLICY_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < bpf->count; i++) {
+		uint32_t n = bpf->programs[i].len;
+		unsigned char count[4] = {n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >> 24};
+		if (write_all(STDOUT_FILENO, count, sizeof(count)) < 0 ||
+		    write_all(STDOUT_FILENO, bpf->programs[i].filter,
+		              n * sizeof(struct sock_filter)) < 0) {
+			fprintf(stderr, "warden policy: cannot write: %s\n", strerror(errno));
+			return POLICY_EXIT_POLICY_ERROR;
+		}
+	}
+	return POLICY_EXIT_OK;
+}
+
+static int run(const struct invocation *inv)
+{
+	bool is_check = strcmp(inv->verb, "check") == 0;
+	bool is_show = strcmp(inv->verb, "show") == 0;
+	if (!is_check && !is_show && strcmp(inv->verb, "export") != 0)
+		return usage_error("unknown command '%s'", inv->verb);
+	struct policy_error err;
+	struct policy *policy = policy_parse_file(inv->file, &err);
+	if (policy == NULL)
+		return report(&err);
+	int rc = POLICY_EXIT_OK;
+	struct policy_filter *filter = NULL;
+	struct policy_bpf bpf = {0};
+	if (!is_check || inv->binding_count > 0) {
+		filter = policy_compile(policy, inv->bindings, inv->binding_count, POLICY_DENY_KILL,
+		                        &err);
+		if (filter == NULL || policy_filter_bpf(filter, &bpf, &err) < 0) {
+			rc = report(&err);
+			goto out;
+		}
+	}
+	if (is_check)
+		printf("%s: ok: %zu parameter%s, %zu rule%s%s\n", inv->file,
+		       policy_param_count(policy), policy_param_count(policy) == 1 ? "" : "s",
+		       policy_rule_count(policy), policy_rule_count(policy) == 1 ? "" : "s",
+		       filter ? ", compiled with the given bindings" : "");
+	else if (is_show)
+		rc = show(inv, filter, &bpf);
+	else
+		rc = export(&bpf);
+out:
+	policy_bpf_release(&bpf);
+	policy_filter_free(filter);
+	policy_free(policy);
+	return rc;
+}
+
+int policy_command(int argc, char **argv)
+{
+	struct invocation inv = {0};
+	int rc = parse_arguments(argc, argv, &inv);
+	if (rc != 0)
+		return rc < 0 ? POLICY_EXIT_OK : rc;
+	return run(&inv);
+}

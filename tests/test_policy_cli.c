@@ -1,0 +1,148 @@
+/*
+ * `warden policy check|show|export`: exit codes, messages and the export
+ * format, by running the real binary.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHILD_POLICY WARDEN_SOURCE_DIR "/policy/child.policy"
+#define CHILD_BINDS                                                                                \
+	" --bind ipc_fd=3 --bind logfile_fd=4 --bind gui_socket_fd=5 --bind epoll_fd=6"            \
+	" --bind first_client_fd=7 --bind fd_limit=1024"
+
+struct result {
+	int status;
+	char *out; /* stdout */
+	size_t out_len;
+	char err[4096]; /* stderr */
+};
+
+static struct result run(const char *args)
+{
+	struct result r = {0};
+	char errfile[] = "/tmp/warden-cli-XXXXXX";
+	int errfd = mkstemp(errfile);
+	cr_assert_geq(errfd, 0);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", WARDEN_BINARY, args, errfile);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t cap = 1 << 16;
+	r.out = malloc(cap);
+	size_t n;
+	while ((n = fread(r.out + r.out_len, 1, cap - r.out_len - 1, p)) > 0) {
+		r.out_len += n;
+		if (cap - r.out_len < 4096)
+			r.out = realloc(r.out, cap *= 2);
+	}
+	r.out[r.out_len] = '\0';
+	int status = pclose(p);
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ssize_t e = read(errfd, r.err, sizeof(r.err) - 1);
+	r.err[e > 0 ? e : 0] = '\0';
+	close(errfd);
+	unlink(errfile);
+	return r;
+}
+
+Test(cli, check_ok)
+{
+	struct result r = run("policy check " CHILD_POLICY);
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "ok: 6 parameters, 11 rules") != NULL, "%s", r.out);
+	free(r.out);
+}
+
+Test(cli, check_reports_policy_errors_with_place_and_exit_1)
+{
+	char path[] = "/tmp/warden-bad-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "noarg\nwrite\nclose: (eq (arg 0) \"NOPE\")\n";
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	char args[256];
+	snprintf(args, sizeof(args), "policy check %s", path);
+	struct result r = run(args);
+	cr_expect_eq(r.status, 1);
+	char expected[256];
+	snprintf(expected, sizeof(expected), "%s:3:21: cannot evaluate \"NOPE\": unknown constant",
+	         path);
+	cr_expect(strstr(r.err, expected) != NULL, "stderr: %s", r.err);
+	unlink(path);
+	free(r.out);
+}
+
+Test(cli, unbound_parameter_is_a_policy_error)
+{
+	struct result r = run("policy show " CHILD_POLICY " --bind ipc_fd=3");
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "unbound parameter 'logfile_fd'") != NULL, "stderr: %s", r.err);
+	free(r.out);
+	r = run("policy show " CHILD_POLICY CHILD_BINDS " --bind nope=1");
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "unknown parameter 'nope'") != NULL, "stderr: %s", r.err);
+	free(r.out);
+}
+
+Test(cli, usage_errors_exit_2)
+{
+	const char *cases[] = {
+	        "policy",
+	        "policy frobnicate " CHILD_POLICY,
+	        "policy check",
+	        "policy check " CHILD_POLICY " --bind",
+	        "policy check " CHILD_POLICY " --bind x",
+	        "policy check " CHILD_POLICY " --bind x=",
+	        "policy check " CHILD_POLICY " --bind x=-1",
+	        "policy check " CHILD_POLICY " --bind x=4294967296",
+	        "policy check " CHILD_POLICY " --bind x=12abc",
+	        "policy check " CHILD_POLICY " --frob",
+	        "policy check a b",
+	        "nonsense",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct result r = run(cases[i]);
+		cr_expect_eq(r.status, 2, "'%s' exited %d", cases[i], r.status);
+		cr_expect(strstr(r.err, "usage") != NULL, "'%s' printed no usage: %s", cases[i],
+		          r.err);
+		free(r.out);
+	}
+}
+
+Test(cli, show_prints_pseudo_code_and_instruction_counts)
+{
+	struct result r = run("policy show " CHILD_POLICY CHILD_BINDS);
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "pseudo filter code start") != NULL);
+	cr_expect(strstr(r.out, "if ($syscall == 288)") != NULL, "accept4 is in the filter");
+	cr_expect(strstr(r.out, "BPF program 1 of 1: ") != NULL, "%s", r.out);
+	free(r.out);
+}
+
+/* export: [u32 LE count][count * 8 bytes] per program; the count agrees
+ * with `show`. */
+Test(cli, export_format)
+{
+	struct result shown = run("policy show " CHILD_POLICY CHILD_BINDS);
+	const char *at = strstr(shown.out, "BPF program 1 of 1: ");
+	cr_assert_not_null(at);
+	unsigned expected = (unsigned)strtoul(at + strlen("BPF program 1 of 1: "), NULL, 10);
+	struct result r = run("policy export " CHILD_POLICY CHILD_BINDS);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_geq(r.out_len, 4);
+	const unsigned char *b = (const unsigned char *)r.out;
+	uint32_t count = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+	cr_expect_eq(count, expected);
+	cr_expect_eq(r.out_len, 4 + (size_t)count * 8, "size %zu for %u instructions", r.out_len,
+	             count);
+	/* The last instruction of a seccomp program is a return (BPF_RET). */
+	const unsigned char *last = b + 4 + (size_t)(count - 1) * 8;
+	cr_expect_eq(last[0] & 0x07, 0x06, "last instruction is not BPF_RET");
+	free(r.out);
+	free(shown.out);
+}
