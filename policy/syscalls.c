@@ -3,9 +3,10 @@
  * whether the kernel reads each one as 32 or 64 bits.
  *
  * Where the widths come from: the SYSCALL_DEFINEn() declarations the kernel
- * builds for the native x86_64 ABI (arch/x86/entry/syscalls/syscall_64.tbl,
- * "common" and "64" entries, up to futex_requeue, number 456), read from the
- * torvalds/linux sources, with include/linux/syscalls.h as a cross-check.
+ * builds for the native x86_64 ABI, read from the torvalds/linux sources, with
+ * include/linux/syscalls.h as a cross-check. The list of calls is every
+ * "common" and "64" entry of arch/x86/entry/syscalls/syscall_64.tbl (a tree
+ * whose newest entry is mseal, 462), less the ones listed at the end.
  * Where x86_64 has its own entry point, that one counts: mmap is
  * arch/x86/kernel/sys_x86_64.c, arch_prctl, iopl, ioperm and modify_ldt are
  * under arch/x86/kernel/, and clone has the plain argument order (no
@@ -35,9 +36,10 @@
  *   epoll_wait_old, get_kernel_syms, get_thread_area, getpmsg,
  *   lookup_dcookie, nfsservctl, putpmsg, query_module, security,
  *   set_thread_area, tuxcall, uselib, vserver;
- * - calls newer than libseccomp 2.5.4 can name: uretprobe (335), statmount,
- *   listmount, lsm_get_self_attr, lsm_set_self_attr, lsm_list_modules and
- *   mseal (457-462).
+ * - calls that libseccomp 2.5.4 (as Debian 12 ships it, which knows up to
+ *   futex_requeue, 456) cannot name: uretprobe (335), statmount, listmount,
+ *   lsm_get_self_attr, lsm_set_self_attr, lsm_list_modules and mseal
+ *   (457-462).
  */
 #include "syscalls.h"
 
