@@ -1,0 +1,340 @@
+/*
+ * ipc.h - the messages between the warden parent and its child.
+ *
+ * One SOCK_SEQPACKET socketpair carries them, one message per packet. Every
+ * message is a 16-byte header followed by a typed payload of bounded size,
+ * all little-endian (see docs/ipc.md for each field):
+ *
+ *     offset 0   u32  magic       IPC_MAGIC ("WRDN")
+ *            4   u16  version     IPC_VERSION
+ *            6   u16  type        enum ipc_type
+ *            8   u32  length      payload bytes that follow the header
+ *           12   u32  sequence    per direction, starting at 1, +1 each message
+ *
+ * The parent treats every byte from the child as hostile: ipc_decode checks
+ * the magic, version, type, that the length fits the type exactly, that
+ * strings are terminated and within bounds, and that values are in range,
+ * and says precisely what is wrong. Descriptors travel only with the hello
+ * message, before the child locks itself down. After lockdown the child
+ * touches its IPC socket with read(2) and sendto(..., MSG_NOSIGNAL) only.
+ */
+#ifndef WARDEN_IPC_IPC_H
+#define WARDEN_IPC_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- Framing ------------------------------------------------------------ */
+
+#define IPC_MAGIC   0x4e445257u /* "WRDN" in little-endian byte order */
+#define IPC_VERSION 1u
+
+enum {
+	IPC_HEADER_SIZE = 16,
+	IPC_MAX_PAYLOAD = 2032,
+	IPC_MAX_MESSAGE = IPC_HEADER_SIZE + IPC_MAX_PAYLOAD, /* 2048 */
+};
+
+enum ipc_type {
+	IPC_HELLO = 1,     /* parent -> child: handover; carries the log fd and GUI socket */
+	IPC_CONFIG = 2,    /* parent -> child: limits, timeouts, auth, sandbox settings */
+	IPC_READY = 3,     /* child -> parent: locked down and serving */
+	IPC_PING = 4,      /* parent -> child: heartbeat */
+	IPC_PONG = 5,      /* child -> parent: heartbeat answer with the child's counters */
+	IPC_STATUS = 6,    /* parent -> child: supervisor state, for the GUI */
+	IPC_LOG = 7,       /* parent -> child: a supervisor log record for the child's log */
+	IPC_VIOLATION = 8, /* child -> parent: a denied syscall, just before the child exits */
+	IPC_SHUTDOWN = 9,  /* parent -> child: stop accepting, drain, exit */
+	IPC_ERROR = 10,    /* either way: the sender rejected something; versioned */
+};
+enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_ERROR };
+
+/* "hello", "config", ...; NULL for an unknown type. */
+const char *ipc_type_name(unsigned type);
+
+/* Which side may send a type: a child sending IPC_CONFIG is malformed. */
+enum ipc_direction {
+	IPC_TO_CHILD = 1,
+	IPC_TO_PARENT = 2,
+	IPC_EITHER = 3,
+};
+enum ipc_direction ipc_type_direction(unsigned type);
+
+/* ---- Payloads ----------------------------------------------------------- */
+
+enum {
+	IPC_NAME_MAX = 32,      /* user and group names, syscall names: incl. the NUL */
+	IPC_TOKEN_MAX = 128,    /* bearer token bytes */
+	IPC_TEXT_MAX = 1024,    /* log text bytes (not terminated: the length says) */
+	IPC_DETAIL_MAX = 64,    /* restart reason detail, incl. the NUL */
+	IPC_MESSAGE_MAX = 128,  /* error message, incl. the NUL */
+	IPC_RECENT_RESTARTS = 8,
+	IPC_HANDOVER_FDS = 2, /* hello carries exactly: [0] log file, [1] GUI socket */
+};
+
+struct ipc_hello {
+	uint32_t generation; /* >= 1; the parent counts children */
+	uint32_t parent_pid;
+	uint64_t parent_start_ns; /* CLOCK_REALTIME of the parent's start */
+};
+
+enum ipc_namespaces_mode {
+	IPC_NAMESPACES_OFF = 0,
+	IPC_NAMESPACES_AUTO = 1,
+	IPC_NAMESPACES_REQUIRED = 2,
+};
+
+struct ipc_config {
+	uint32_t max_connections;       /* 1 .. 65536 */
+	uint32_t header_max_bytes;      /* 256 .. 65536 */
+	uint32_t uri_max_bytes;         /* 16 .. header_max_bytes */
+	uint32_t header_timeout_ms;     /* 1 .. 600000 */
+	uint32_t idle_timeout_ms;       /* 1 .. 3600000 */
+	uint32_t send_timeout_ms;       /* 1 .. 600000 */
+	uint32_t heartbeat_interval_ms; /* 1 .. 600000 */
+	uint32_t memory_reserve_kib;    /* 1024 .. 4194304 */
+	uint32_t log_ring_lines;        /* 16 .. 65536 */
+	uint8_t log_min_level;          /* enum ipc_log_level */
+	uint8_t namespaces;             /* enum ipc_namespaces_mode */
+	uint8_t report_violations;      /* 0: the filter kills; 1: trap, report, exit */
+	uint8_t token_length;           /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
+	char user[IPC_NAME_MAX];        /* terminated; "" when not started as root */
+	char group[IPC_NAME_MAX];
+	uint8_t token[IPC_TOKEN_MAX]; /* token_length bytes, the rest zero */
+};
+
+enum ipc_sandbox_flags {
+	IPC_SANDBOX_SECCOMP = 1u << 0,
+	IPC_SANDBOX_NO_NEW_PRIVS = 1u << 1,
+	IPC_SANDBOX_CAPS_DROPPED = 1u << 2,
+	IPC_SANDBOX_USER_NS = 1u << 3,
+	IPC_SANDBOX_MOUNT_NS = 1u << 4,
+	IPC_SANDBOX_NET_NS = 1u << 5,
+	IPC_SANDBOX_IPC_NS = 1u << 6,
+	IPC_SANDBOX_UTS_NS = 1u << 7,
+	IPC_SANDBOX_CGROUP_NS = 1u << 8,
+	IPC_SANDBOX_PID_NS = 1u << 9,
+	IPC_SANDBOX_RLIMITS = 1u << 10,
+	IPC_SANDBOX_ALL = (1u << 11) - 1,
+};
+
+struct ipc_ready {
+	uint32_t pid;        /* as the parent sees it */
+	uint32_t generation; /* echoes hello */
+	uint32_t sandbox;    /* enum ipc_sandbox_flags */
+	uint32_t uid, gid;
+	uint32_t policy_instructions; /* BPF instructions loaded */
+	uint64_t boot_ns;             /* exec to ready */
+};
+
+struct ipc_ping {
+	uint64_t nonce;
+	uint64_t sent_ns; /* CLOCK_MONOTONIC at the parent */
+};
+
+struct ipc_counters {
+	uint64_t connections_accepted;
+	uint64_t connections_open;
+	uint64_t connections_refused; /* over the limit or out of memory */
+	uint64_t requests;
+	uint64_t responses[5]; /* by class: 1xx .. 5xx */
+	uint64_t bytes_in, bytes_out;
+	uint64_t log_lines;
+	uint64_t log_write_errors;
+	uint64_t memory_used, memory_reserved; /* bytes of the child's reserve */
+};
+
+struct ipc_pong {
+	uint64_t nonce;   /* echoes ping */
+	uint64_t sent_ns; /* echoes ping */
+	struct ipc_counters counters;
+};
+
+enum ipc_end_reason {
+	IPC_END_NONE = 0,
+	IPC_END_EXIT = 1,         /* code = exit status */
+	IPC_END_SIGNAL = 2,       /* code = signal number */
+	IPC_END_VIOLATION = 3,    /* code = syscall number; detail = its name */
+	IPC_END_HEARTBEAT = 4,    /* missed heartbeats */
+	IPC_END_MALFORMED = 5,    /* sent malformed IPC; detail says what */
+	IPC_END_READY_TIMEOUT = 6,
+	IPC_END_RELOAD = 7,       /* replaced by a new generation (SIGHUP) */
+	IPC_END_MAX = IPC_END_RELOAD,
+};
+
+struct ipc_restart {
+	uint64_t time_ns; /* CLOCK_REALTIME */
+	uint32_t generation;
+	uint32_t reason; /* enum ipc_end_reason */
+	int32_t code;
+	char detail[IPC_DETAIL_MAX]; /* terminated */
+};
+
+enum ipc_state {
+	IPC_STATE_STARTING = 1,
+	IPC_STATE_RUNNING = 2,
+	IPC_STATE_RESTARTING = 3,
+	IPC_STATE_DRAINING = 4,
+	IPC_STATE_MAX = IPC_STATE_DRAINING,
+};
+
+struct ipc_status {
+	uint32_t generation;
+	uint32_t child_pid;
+	uint32_t state; /* enum ipc_state */
+	uint32_t restarts;
+	uint64_t parent_start_ns;   /* CLOCK_REALTIME */
+	uint64_t child_start_ns;    /* CLOCK_REALTIME */
+	uint64_t ipc_messages_in, ipc_messages_out;
+	uint64_t ipc_bytes_in, ipc_bytes_out;
+	uint32_t recent_count; /* 0 .. IPC_RECENT_RESTARTS, newest first */
+	struct ipc_restart recent[IPC_RECENT_RESTARTS];
+};
+
+enum ipc_log_level {
+	IPC_LOG_DEBUG = 0,
+	IPC_LOG_INFO = 1,
+	IPC_LOG_NOTICE = 2,
+	IPC_LOG_WARNING = 3,
+	IPC_LOG_ERROR = 4,
+	IPC_LOG_CRIT = 5,
+	IPC_LOG_MAX = IPC_LOG_CRIT,
+};
+
+struct ipc_log {
+	uint64_t time_ns; /* CLOCK_REALTIME when the parent logged it */
+	uint8_t level;    /* enum ipc_log_level */
+	uint16_t text_length; /* 0 .. IPC_TEXT_MAX */
+	char text[IPC_TEXT_MAX]; /* any bytes but NUL; the logger escapes them */
+};
+
+struct ipc_violation {
+	uint32_t nr;   /* syscall number */
+	uint32_t arch; /* AUDIT_ARCH_* */
+	uint64_t args[6];
+	uint64_t ip;
+	char name[IPC_NAME_MAX]; /* terminated; "" when the child has no name for it */
+};
+
+enum ipc_shutdown_reason {
+	IPC_SHUTDOWN_TERMINATE = 1, /* SIGTERM/SIGINT at the parent */
+	IPC_SHUTDOWN_RELOAD = 2,    /* a new generation takes over */
+};
+
+struct ipc_shutdown {
+	uint32_t grace_ms; /* 0 .. 3600000 */
+	uint32_t reason;   /* enum ipc_shutdown_reason */
+};
+
+struct ipc_error {
+	uint32_t error_version; /* IPC_ERROR_VERSION */
+	uint32_t code;          /* enum ipc_decode_status of what was rejected */
+	uint32_t sequence;      /* of the rejected message, 0 if unknown */
+	char message[IPC_MESSAGE_MAX]; /* terminated */
+};
+#define IPC_ERROR_VERSION 1u
+
+/* A decoded message: the header's fields, then the payload for `type`. */
+struct ipc_message {
+	uint16_t type;
+	uint32_t sequence;
+	union {
+		struct ipc_hello hello;
+		struct ipc_config config;
+		struct ipc_ready ready;
+		struct ipc_ping ping;
+		struct ipc_pong pong;
+		struct ipc_status status;
+		struct ipc_log log;
+		struct ipc_violation violation;
+		struct ipc_shutdown shutdown;
+		struct ipc_error error;
+	} u;
+};
+
+/* ---- Encoding and decoding ---------------------------------------------- */
+
+enum ipc_decode_status {
+	IPC_OK = 0,
+	IPC_E_SHORT = 1,      /* fewer bytes than a header */
+	IPC_E_MAGIC = 2,      /* wrong magic */
+	IPC_E_VERSION = 3,    /* unsupported protocol version */
+	IPC_E_TYPE = 4,       /* unknown type */
+	IPC_E_LENGTH = 5,     /* header length disagrees with the bytes received */
+	IPC_E_SIZE = 6,       /* length does not fit the type */
+	IPC_E_OVERSIZE = 7,   /* more than IPC_MAX_MESSAGE bytes */
+	IPC_E_STRING = 8,     /* a string unterminated, overlong, or with bytes after the NUL */
+	IPC_E_RANGE = 9,      /* a value out of its range */
+	IPC_E_SEQUENCE = 10,  /* not the expected sequence number */
+	IPC_E_DIRECTION = 11, /* a type the sender may not send */
+	IPC_E_FDS = 12,       /* descriptors missing, unexpected, or of the wrong kind */
+	IPC_E_IO = 13,        /* the socket failed or the peer closed */
+};
+
+struct ipc_decode_error {
+	enum ipc_decode_status status;
+	char message[160]; /* says what and where: "config: uri_max_bytes 9 < 16" */
+};
+
+/* Encodes `msg` (its type and payload; `sequence` as given) into `buf`.
+ * Returns the number of bytes, or 0 when `cap` is too small or the payload
+ * is not valid (the encoder refuses to send what the decoder would reject). */
+size_t ipc_encode(const struct ipc_message *msg, uint8_t *buf, size_t cap);
+
+/* Decodes exactly one message of `len` bytes. Returns IPC_OK, or the
+ * status with `err` filled. `out` is only meaningful on IPC_OK. */
+enum ipc_decode_status ipc_decode(const uint8_t *buf, size_t len, struct ipc_message *out,
+				  struct ipc_decode_error *err);
+
+/* ---- The channel ---------------------------------------------------------- */
+
+/* One end of the socketpair, with its sequence numbers. */
+struct ipc_channel {
+	int fd;
+	uint32_t next_send;    /* sequence of the next message sent; starts at 1 */
+	uint32_t next_receive; /* sequence expected next; starts at 1 */
+	enum ipc_direction receives; /* which types this end accepts */
+	uint64_t messages_in, messages_out, bytes_in, bytes_out;
+};
+
+/* Creates the socketpair (close-on-exec, both ends). */
+int ipc_socketpair(int fds[2]);
+
+void ipc_channel_init(struct ipc_channel *ch, int fd, enum ipc_direction receives);
+
+/* Sends one message with sendto(fd, ..., MSG_NOSIGNAL, NULL, 0): the only
+ * way the child writes to its IPC socket. Sets msg->sequence. Returns the
+ * bytes sent, or -errno (-EMSGSIZE when it cannot be encoded). */
+ssize_t ipc_send(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw, size_t raw_cap);
+
+/* Receives one message with read(2) into `raw` (at least IPC_MAX_MESSAGE + 1
+ * bytes, so that oversize packets are detected) and decodes it, checking
+ * the direction and the sequence number. Returns the bytes read (> 0), 0
+ * when the peer closed, -EAGAIN when nothing is waiting, or -EPROTO with
+ * `err` filled for a malformed message. */
+ssize_t ipc_receive(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw,
+		    size_t raw_cap, struct ipc_decode_error *err);
+
+/* ---- Descriptor handover (before lockdown only) ----------------------------- */
+
+/* Parent: sends the hello with the log fd and the GUI socket as SCM_RIGHTS. */
+ssize_t ipc_send_hello(struct ipc_channel *ch, struct ipc_message *hello,
+		       const int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap);
+
+/* Child: receives the hello with recvmsg(2), MSG_CMSG_CLOEXEC. Exactly
+ * IPC_HANDOVER_FDS descriptors in one SCM_RIGHTS message, no truncation
+ * (MSG_CTRUNC, MSG_TRUNC), no other control message; then checks that fd
+ * [0] is a regular file open for appending and fd [1] a listening stream
+ * socket. On any error every received descriptor is closed, -EPROTO is
+ * returned and `err` says why. */
+ssize_t ipc_receive_hello(struct ipc_channel *ch, struct ipc_message *hello,
+			  int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap,
+			  struct ipc_decode_error *err);
+
+/* Checks one received descriptor's kind (used by ipc_receive_hello). */
+int ipc_check_log_fd(int fd, struct ipc_decode_error *err);
+int ipc_check_listen_fd(int fd, struct ipc_decode_error *err);
+
+#endif
