@@ -10,13 +10,17 @@
  *            6   u16  type        enum ipc_type
  *            8   u32  length      payload bytes that follow the header
  *           12   u32  sequence    per direction, starting at 1, +1 each message
+ *                                   (after 0xffffffff comes 1: 0 means "unknown")
  *
  * The parent treats every byte from the child as hostile: ipc_decode checks
  * the magic, version, type, that the length fits the type exactly, that
  * strings are terminated and within bounds, and that values are in range,
- * and says precisely what is wrong. Descriptors travel only with the hello
- * message, before the child locks itself down. After lockdown the child
- * touches its IPC socket with read(2) and sendto(..., MSG_NOSIGNAL) only.
+ * and says precisely what is wrong. Strings in fixed arrays are terminated
+ * and zero after the NUL, and unused bytes (token, unused restart entries)
+ * are zero, so every valid message has exactly one encoding. Descriptors
+ * travel only with the hello message, before the child locks itself down.
+ * After lockdown the child touches its IPC socket with read(2) and
+ * sendto(..., MSG_NOSIGNAL) only.
  */
 #ifndef WARDEN_IPC_IPC_H
 #define WARDEN_IPC_IPC_H
@@ -54,7 +58,8 @@ enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_ERROR };
 /* "hello", "config", ...; NULL for an unknown type. */
 const char *ipc_type_name(unsigned type);
 
-/* Which side may send a type: a child sending IPC_CONFIG is malformed. */
+/* Which side may send a type: a child sending IPC_CONFIG is malformed.
+ * The direction names the receiving end; 0 for an unknown type. */
 enum ipc_direction {
 	IPC_TO_CHILD = 1,
 	IPC_TO_PARENT = 2,
@@ -65,11 +70,11 @@ enum ipc_direction ipc_type_direction(unsigned type);
 /* ---- Payloads ----------------------------------------------------------- */
 
 enum {
-	IPC_NAME_MAX = 32,      /* user and group names, syscall names: incl. the NUL */
-	IPC_TOKEN_MAX = 128,    /* bearer token bytes */
-	IPC_TEXT_MAX = 1024,    /* log text bytes (not terminated: the length says) */
-	IPC_DETAIL_MAX = 64,    /* restart reason detail, incl. the NUL */
-	IPC_MESSAGE_MAX = 128,  /* error message, incl. the NUL */
+	IPC_NAME_MAX = 32,     /* user and group names, syscall names: incl. the NUL */
+	IPC_TOKEN_MAX = 128,   /* bearer token bytes */
+	IPC_TEXT_MAX = 1024,   /* log text bytes (not terminated: the length says) */
+	IPC_DETAIL_MAX = 64,   /* restart reason detail, incl. the NUL */
+	IPC_MESSAGE_MAX = 128, /* error message, incl. the NUL */
 	IPC_RECENT_RESTARTS = 8,
 	IPC_HANDOVER_FDS = 2, /* hello carries exactly: [0] log file, [1] GUI socket */
 };
@@ -122,8 +127,8 @@ enum ipc_sandbox_flags {
 
 struct ipc_ready {
 	uint32_t pid;        /* as the parent sees it */
-	uint32_t generation; /* echoes hello */
-	uint32_t sandbox;    /* enum ipc_sandbox_flags */
+	uint32_t generation; /* echoes hello (>= 1) */
+	uint32_t sandbox;    /* enum ipc_sandbox_flags, no other bits */
 	uint32_t uid, gid;
 	uint32_t policy_instructions; /* BPF instructions loaded */
 	uint64_t boot_ns;             /* exec to ready */
@@ -144,6 +149,8 @@ struct ipc_counters {
 	uint64_t log_lines;
 	uint64_t log_write_errors;
 	uint64_t memory_used, memory_reserved; /* bytes of the child's reserve */
+	/* Sane: connections_open <= connections_accepted and memory_used <=
+	 * memory_reserved, or the message is rejected (IPC_E_RANGE). */
 };
 
 struct ipc_pong {
@@ -154,20 +161,20 @@ struct ipc_pong {
 
 enum ipc_end_reason {
 	IPC_END_NONE = 0,
-	IPC_END_EXIT = 1,         /* code = exit status */
-	IPC_END_SIGNAL = 2,       /* code = signal number */
-	IPC_END_VIOLATION = 3,    /* code = syscall number; detail = its name */
-	IPC_END_HEARTBEAT = 4,    /* missed heartbeats */
-	IPC_END_MALFORMED = 5,    /* sent malformed IPC; detail says what */
+	IPC_END_EXIT = 1,      /* code = exit status */
+	IPC_END_SIGNAL = 2,    /* code = signal number */
+	IPC_END_VIOLATION = 3, /* code = syscall number; detail = its name */
+	IPC_END_HEARTBEAT = 4, /* missed heartbeats */
+	IPC_END_MALFORMED = 5, /* sent malformed IPC; detail says what */
 	IPC_END_READY_TIMEOUT = 6,
-	IPC_END_RELOAD = 7,       /* replaced by a new generation (SIGHUP) */
+	IPC_END_RELOAD = 7, /* replaced by a new generation (SIGHUP) */
 	IPC_END_MAX = IPC_END_RELOAD,
 };
 
 struct ipc_restart {
-	uint64_t time_ns; /* CLOCK_REALTIME */
-	uint32_t generation;
-	uint32_t reason; /* enum ipc_end_reason */
+	uint64_t time_ns;    /* CLOCK_REALTIME */
+	uint32_t generation; /* >= 1 */
+	uint32_t reason;     /* enum ipc_end_reason, 0 .. IPC_END_MAX */
 	int32_t code;
 	char detail[IPC_DETAIL_MAX]; /* terminated */
 };
@@ -181,16 +188,16 @@ enum ipc_state {
 };
 
 struct ipc_status {
-	uint32_t generation;
+	uint32_t generation; /* >= 1 */
 	uint32_t child_pid;
-	uint32_t state; /* enum ipc_state */
+	uint32_t state; /* enum ipc_state, 1 .. IPC_STATE_MAX */
 	uint32_t restarts;
-	uint64_t parent_start_ns;   /* CLOCK_REALTIME */
-	uint64_t child_start_ns;    /* CLOCK_REALTIME */
+	uint64_t parent_start_ns; /* CLOCK_REALTIME */
+	uint64_t child_start_ns;  /* CLOCK_REALTIME */
 	uint64_t ipc_messages_in, ipc_messages_out;
 	uint64_t ipc_bytes_in, ipc_bytes_out;
-	uint32_t recent_count; /* 0 .. IPC_RECENT_RESTARTS, newest first */
-	struct ipc_restart recent[IPC_RECENT_RESTARTS];
+	uint32_t recent_count;                          /* 0 .. IPC_RECENT_RESTARTS, newest first */
+	struct ipc_restart recent[IPC_RECENT_RESTARTS]; /* all zero beyond recent_count */
 };
 
 enum ipc_log_level {
@@ -204,9 +211,9 @@ enum ipc_log_level {
 };
 
 struct ipc_log {
-	uint64_t time_ns; /* CLOCK_REALTIME when the parent logged it */
-	uint8_t level;    /* enum ipc_log_level */
-	uint16_t text_length; /* 0 .. IPC_TEXT_MAX */
+	uint64_t time_ns;        /* CLOCK_REALTIME when the parent logged it */
+	uint8_t level;           /* enum ipc_log_level */
+	uint16_t text_length;    /* 0 .. IPC_TEXT_MAX */
 	char text[IPC_TEXT_MAX]; /* any bytes but NUL; the logger escapes them */
 };
 
@@ -225,12 +232,12 @@ enum ipc_shutdown_reason {
 
 struct ipc_shutdown {
 	uint32_t grace_ms; /* 0 .. 3600000 */
-	uint32_t reason;   /* enum ipc_shutdown_reason */
+	uint32_t reason;   /* enum ipc_shutdown_reason, 1 .. 2 */
 };
 
 struct ipc_error {
-	uint32_t error_version; /* IPC_ERROR_VERSION */
-	uint32_t code;          /* enum ipc_decode_status of what was rejected */
+	uint32_t error_version; /* IPC_ERROR_VERSION, the only one accepted */
+	uint32_t code;          /* enum ipc_decode_status of what was rejected: 1 .. IPC_E_IO */
 	uint32_t sequence;      /* of the rejected message, 0 if unknown */
 	char message[IPC_MESSAGE_MAX]; /* terminated */
 };
@@ -275,26 +282,33 @@ enum ipc_decode_status {
 
 struct ipc_decode_error {
 	enum ipc_decode_status status;
-	char message[160]; /* says what and where: "config: uri_max_bytes 9 < 16" */
+	char message[160]; /* says what and where: "config: uri_max_bytes 9 not in 16..8192" */
+	/* The bytes judged: what ipc_decode was given, or the packet that
+	 * ipc_receive/ipc_receive_hello read (at most IPC_MAX_MESSAGE + 1);
+	 * 0 for a socket error. A tracer records raw[0 .. length). */
+	size_t length;
 };
 
 /* Encodes `msg` (its type and payload; `sequence` as given) into `buf`.
  * Returns the number of bytes, or 0 when `cap` is too small or the payload
- * is not valid (the encoder refuses to send what the decoder would reject). */
+ * is not valid (the encoder refuses to send what the decoder would reject:
+ * it decodes its own output). `buf` is unspecified after a refusal. */
 size_t ipc_encode(const struct ipc_message *msg, uint8_t *buf, size_t cap);
 
 /* Decodes exactly one message of `len` bytes. Returns IPC_OK, or the
- * status with `err` filled. `out` is only meaningful on IPC_OK. */
+ * status with `err` filled (`err` may be NULL). `out` is only meaningful
+ * on IPC_OK. It checks everything but the direction and the sequence,
+ * which belong to a channel. */
 enum ipc_decode_status ipc_decode(const uint8_t *buf, size_t len, struct ipc_message *out,
-				  struct ipc_decode_error *err);
+                                  struct ipc_decode_error *err);
 
 /* ---- The channel ---------------------------------------------------------- */
 
 /* One end of the socketpair, with its sequence numbers. */
 struct ipc_channel {
 	int fd;
-	uint32_t next_send;    /* sequence of the next message sent; starts at 1 */
-	uint32_t next_receive; /* sequence expected next; starts at 1 */
+	uint32_t next_send;          /* sequence of the next message sent; starts at 1 */
+	uint32_t next_receive;       /* sequence expected next; starts at 1 */
 	enum ipc_direction receives; /* which types this end accepts */
 	uint64_t messages_in, messages_out, bytes_in, bytes_out;
 };
@@ -306,34 +320,45 @@ void ipc_channel_init(struct ipc_channel *ch, int fd, enum ipc_direction receive
 
 /* Sends one message with sendto(fd, ..., MSG_NOSIGNAL, NULL, 0): the only
  * way the child writes to its IPC socket. Sets msg->sequence. Returns the
- * bytes sent, or -errno (-EMSGSIZE when it cannot be encoded). */
+ * bytes sent, or -errno (-EMSGSIZE when it cannot be encoded, -EINVAL for a
+ * type the peer may not receive, or a hello: see ipc_send_hello). */
 ssize_t ipc_send(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw, size_t raw_cap);
 
 /* Receives one message with read(2) into `raw` (at least IPC_MAX_MESSAGE + 1
  * bytes, so that oversize packets are detected) and decodes it, checking
  * the direction and the sequence number. Returns the bytes read (> 0), 0
- * when the peer closed, -EAGAIN when nothing is waiting, or -EPROTO with
- * `err` filled for a malformed message. */
-ssize_t ipc_receive(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw,
-		    size_t raw_cap, struct ipc_decode_error *err);
+ * when the peer closed (read(2) cannot tell an empty packet from that),
+ * -EAGAIN when nothing is waiting, -EPROTO with `err` filled for a
+ * malformed message (a hello, which must come with its descriptors,
+ * included: IPC_E_FDS), or another -errno (IPC_E_IO; -EINVAL when `raw_cap`
+ * is too small). Descriptors sent with a message are never installed:
+ * read(2) has no control buffer. After an error the channel has not
+ * advanced; the protocol treats any error as the end of the channel. */
+ssize_t ipc_receive(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw, size_t raw_cap,
+                    struct ipc_decode_error *err);
 
 /* ---- Descriptor handover (before lockdown only) ----------------------------- */
 
-/* Parent: sends the hello with the log fd and the GUI socket as SCM_RIGHTS. */
+/* Parent: sends the hello with the log fd and the GUI socket as SCM_RIGHTS
+ * (sendmsg, MSG_NOSIGNAL). Returns as ipc_send. */
 ssize_t ipc_send_hello(struct ipc_channel *ch, struct ipc_message *hello,
-		       const int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap);
+                       const int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap);
 
 /* Child: receives the hello with recvmsg(2), MSG_CMSG_CLOEXEC. Exactly
  * IPC_HANDOVER_FDS descriptors in one SCM_RIGHTS message, no truncation
  * (MSG_CTRUNC, MSG_TRUNC), no other control message; then checks that fd
  * [0] is a regular file open for appending and fd [1] a listening stream
  * socket. On any error every received descriptor is closed, -EPROTO is
- * returned and `err` says why. */
+ * returned and `err` says why. Returns the bytes received with `fds` set,
+ * 0 when the peer closed, or another -errno (-EAGAIN, IPC_E_IO); `fds` are
+ * -1 unless it succeeded. */
 ssize_t ipc_receive_hello(struct ipc_channel *ch, struct ipc_message *hello,
-			  int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap,
-			  struct ipc_decode_error *err);
+                          int fds[IPC_HANDOVER_FDS], uint8_t *raw, size_t raw_cap,
+                          struct ipc_decode_error *err);
 
-/* Checks one received descriptor's kind (used by ipc_receive_hello). */
+/* Checks one received descriptor's kind (used by ipc_receive_hello):
+ * a regular file open for writing with O_APPEND; a listening SOCK_STREAM
+ * socket. Return 0, or -EPROTO with `err` filled (IPC_E_FDS). */
 int ipc_check_log_fd(int fd, struct ipc_decode_error *err);
 int ipc_check_listen_fd(int fd, struct ipc_decode_error *err);
 

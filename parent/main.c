@@ -2,6 +2,7 @@
  * main.c - the `warden` command: dispatches to the daemon and its tools.
  */
 #include "command.h"
+#include "trace_command.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: warden policy check|show|export FILE [--bind NAME=VALUE ...]\n"
+	      "       warden trace show|stats|follow [OPTIONS] FILE\n"
 	      "       warden help\n",
 	      out);
 }
@@ -21,6 +23,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "policy") == 0)
 		return policy_command(argc - 1, argv + 1);
+	if (strcmp(argv[1], "trace") == 0)
+		return trace_command(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
