@@ -1,0 +1,57 @@
+/*
+ * child.h - the state of one child process, shared by its parts: the boot
+ * sequence (main.c), the link to the parent (parent_link.c) and, later, the
+ * HTTP server. There is one per process; it lives in main's frame.
+ */
+#ifndef WARDEN_CHILD_CHILD_H
+#define WARDEN_CHILD_CHILD_H
+
+#include "arena.h"
+#include "ipc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct logger;
+
+struct child {
+	uint32_t generation;
+	struct ipc_config config;
+	struct ipc_channel channel;
+	uint8_t ipc_raw[IPC_MAX_MESSAGE + 1]; /* receive buffer */
+	uint8_t ipc_send_raw[IPC_MAX_MESSAGE];
+	struct arena arena;
+	uv_loop_t loop;
+	uv_poll_t ipc_poll;
+	struct logger *logger;
+	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
+	bool have_status;
+	struct ipc_counters counters;
+	uint32_t sandbox; /* IPC_SANDBOX_* in force */
+	int epoll_fd, first_client_fd, fd_limit;
+	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
+	uint32_t policy_instructions;
+	uint64_t start_ns; /* CLOCK_MONOTONIC at main() */
+	bool draining;
+};
+
+/* ---- The link to the parent (parent_link.c) ------------------------------ */
+
+/* Starts watching the IPC socket on the child's loop. Before lockdown. */
+int parent_link_start(struct child *c);
+
+/* Sends READY; the first message after lockdown. */
+int parent_link_send_ready(struct child *c);
+
+/* Sends an IPC_ERROR naming what the child rejected, best effort. */
+void parent_link_send_error(struct child *c, enum ipc_decode_status code, uint32_t sequence,
+                            const char *message);
+
+/* Ends the child: the only way out after lockdown (exit_group, no atexit
+ * handlers, which might make syscalls the filter denies). Not declared
+ * noreturn on purpose: ASan runs sigaltstack before every call to a
+ * noreturn function, which the filter would deny. */
+void child_exit(int status);
+
+#endif

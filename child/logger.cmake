@@ -1,0 +1,13 @@
+# child/logger.cmake - the child's logger, its tests and its benchmark.
+# Included by the root CMakeLists.txt, which defines warden_test().
+
+add_library(warden_logger STATIC child/logger.c)
+# ipc/ipc.h is used for its types only (enum ipc_log_level, struct
+# ipc_log): the logger needs no IPC library.
+target_include_directories(warden_logger PUBLIC child ipc)
+
+warden_test(test_logger)
+target_link_libraries(test_logger PRIVATE warden_logger)
+
+add_executable(bench_logger bench/bench_logger.c)
+target_link_libraries(bench_logger PRIVATE warden_logger)

@@ -1,0 +1,125 @@
+/*
+ * parent_link.c - the child's side of the IPC channel, on its libuv loop.
+ *
+ * After lockdown the child reads fd 3 with read(2) and writes it with
+ * sendto(..., MSG_NOSIGNAL) only (ipc_receive, ipc_send): the watcher here
+ * is a uv_poll_t, never a uv_stream, whose writes would use write(2).
+ */
+#include "child.h"
+#include "fd_layout.h"
+#include "logger.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int send_message(struct child *c, struct ipc_message *msg)
+{
+	ssize_t n = ipc_send(&c->channel, msg, c->ipc_send_raw, sizeof(c->ipc_send_raw));
+	return n < 0 ? (int)n : 0;
+}
+
+void parent_link_send_error(struct child *c, enum ipc_decode_status code, uint32_t sequence,
+                            const char *message)
+{
+	struct ipc_message msg = {.type = IPC_ERROR};
+	msg.u.error.error_version = IPC_ERROR_VERSION;
+	msg.u.error.code = (uint32_t)code;
+	msg.u.error.sequence = sequence;
+	size_t n = strnlen(message, IPC_MESSAGE_MAX - 1);
+	memcpy(msg.u.error.message, message, n);
+	send_message(c, &msg);
+}
+
+int parent_link_send_ready(struct child *c)
+{
+	struct ipc_message msg = {.type = IPC_READY};
+	msg.u.ready.pid = c->pid;
+	msg.u.ready.generation = c->generation;
+	msg.u.ready.sandbox = c->sandbox;
+	msg.u.ready.uid = c->uid;
+	msg.u.ready.gid = c->gid;
+	msg.u.ready.policy_instructions = c->policy_instructions;
+	msg.u.ready.boot_ns = monotonic_ns() - c->start_ns;
+	return send_message(c, &msg);
+}
+
+static void answer_ping(struct child *c, const struct ipc_ping *ping)
+{
+	struct ipc_message pong = {.type = IPC_PONG};
+	pong.u.pong.nonce = ping->nonce;
+	pong.u.pong.sent_ns = ping->sent_ns;
+	pong.u.pong.counters = c->counters;
+	pong.u.pong.counters.memory_used = c->arena.used;
+	pong.u.pong.counters.memory_reserved = arena_capacity(&c->arena);
+	if (pong.u.pong.counters.memory_used > pong.u.pong.counters.memory_reserved)
+		pong.u.pong.counters.memory_used = pong.u.pong.counters.memory_reserved;
+	send_message(c, &pong);
+}
+
+static void handle(struct child *c, const struct ipc_message *msg)
+{
+	switch (msg->type) {
+	case IPC_PING:
+		answer_ping(c, &msg->u.ping);
+		break;
+	case IPC_STATUS:
+		c->status = msg->u.status;
+		c->have_status = true;
+		break;
+	case IPC_LOG:
+		if (c->logger != NULL)
+			logger_log_parent(c->logger, &msg->u.log);
+		break;
+	case IPC_SHUTDOWN:
+		/* No connections to drain yet: the HTTP server adds that. */
+		c->draining = true;
+		if (c->logger != NULL)
+			logger_logf(c->logger, IPC_LOG_NOTICE,
+			            "shutting down on the parent's request");
+		child_exit(0);
+		break;
+	default:
+		parent_link_send_error(c, IPC_E_TYPE, msg->sequence,
+		                       "unexpected message after boot");
+		child_exit(1);
+	}
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events)
+{
+	struct child *c = poll->data;
+	(void)events;
+	if (status < 0)
+		child_exit(1);
+	for (int i = 0; i < 64; i++) {
+		struct ipc_message msg;
+		struct ipc_decode_error err;
+		ssize_t n = ipc_receive(&c->channel, &msg, c->ipc_raw, sizeof(c->ipc_raw), &err);
+		if (n == -EAGAIN)
+			return;
+		if (n == 0)
+			child_exit(0); /* the parent is gone: nothing to serve for */
+		if (n < 0) {
+			parent_link_send_error(c, err.status, 0, err.message);
+			child_exit(1);
+		}
+		handle(c, &msg);
+	}
+}
+
+int parent_link_start(struct child *c)
+{
+	if (uv_poll_init(&c->loop, &c->ipc_poll, FD_IPC) < 0)
+		return -1;
+	c->ipc_poll.data = c;
+	return uv_poll_start(&c->ipc_poll, UV_READABLE, on_readable) < 0 ? -1 : 0;
+}

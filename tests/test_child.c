@@ -1,0 +1,153 @@
+/*
+ * The real child program: boot to ready under its sandbox, boot failures
+ * with clear messages, and the escape suite (test build): every forbidden
+ * operation ends the child with a violation report naming the syscall.
+ */
+#include "child_harness.h"
+#include "escape.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+Test(boot, reaches_ready_locked_down)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready);
+	cr_expect_eq(ready.pid, (uint32_t)p.pid);
+	cr_expect_eq(ready.generation, 1);
+	cr_expect(ready.sandbox & IPC_SANDBOX_SECCOMP, "sandbox flags 0x%x", ready.sandbox);
+	cr_expect(ready.sandbox & IPC_SANDBOX_NO_NEW_PRIVS);
+	cr_expect(ready.sandbox & IPC_SANDBOX_CAPS_DROPPED);
+	cr_expect_gt(ready.policy_instructions, 0);
+	if (geteuid() == 0) {
+		cr_expect_neq(ready.uid, 0, "the child must not run as root");
+		cr_expect(ready.sandbox & IPC_SANDBOX_NET_NS, "sandbox flags 0x%x", ready.sandbox);
+	}
+	printf("child boot (exec to ready inside the child): %llu us, %u BPF instructions\n",
+	       (unsigned long long)(ready.boot_ns / 1000), ready.policy_instructions);
+	/* A heartbeat round trip under the filter. */
+	struct ipc_message ping = {.type = IPC_PING}, pong;
+	ping.u.ping.nonce = 42;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &ping, raw, sizeof(raw)), 0);
+	cr_assert_eq(child_receive(&p, &pong, 5000), 1, "stderr: %s", child_stderr(&p));
+	cr_expect_eq(pong.type, IPC_PONG, "got %s; stderr: %s", ipc_type_name(pong.type),
+	             child_stderr(&p));
+	cr_expect_eq(pong.u.pong.nonce, 42);
+	/* Shutdown ends it cleanly, with no violation. */
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
+	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	int status = child_wait(&p, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
+	          child_stderr(&p));
+	cr_expect(strstr(child_log(&p), "INFO child[1] ready") != NULL, "log: %s", child_log(&p));
+	child_cleanup(&p);
+}
+
+static void expect_boot_failure(struct child_proc *p, const char *needle)
+{
+	int status = child_wait(p, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 70, "status 0x%x", status);
+	const char *err = child_stderr(p);
+	cr_expect(strstr(err, needle) != NULL, "stderr lacks \"%s\": %s", needle, err);
+}
+
+Test(boot, stray_inherited_descriptor_fails)
+{
+	struct child_proc p;
+	int stray = open("/dev/null", O_RDONLY);
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, stray);
+	struct ipc_config config = child_test_config();
+	child_handover(&p, &config);
+	expect_boot_failure(&p, "boot failed at inherited descriptors: stray descriptor 7");
+	close(stray);
+	child_cleanup(&p);
+}
+
+Test(boot, wrong_descriptor_kinds_fail)
+{
+	struct child_proc p;
+	int pipefd[2];
+	cr_assert_eq(pipe(pipefd), 0);
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover_fds(&p, pipefd[1], p.listen_fd);
+	expect_boot_failure(&p, "boot failed at handover");
+	child_cleanup(&p);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover_fds(&p, p.log_fd, udp);
+	expect_boot_failure(&p, "boot failed at handover");
+	child_cleanup(&p);
+	close(udp);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+Test(boot, bad_configuration_fails)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	if (geteuid() != 0)
+		cr_skip_test("the identity check needs root: not running as root");
+	strcpy(config.user, "no-such-user-here");
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	expect_boot_failure(&p, "boot failed at identity: unknown user 'no-such-user-here'");
+	child_cleanup(&p);
+}
+
+/* Every forbidden operation: ready first, then a violation naming the
+ * syscall, then exit with the violation status. */
+Test(escape, every_forbidden_operation_is_reported_and_ends_the_child, .timeout = 300)
+{
+	size_t count;
+	const struct escape *table = escape_table(&count);
+	cr_expect_geq(count, 40);
+	for (size_t i = 0; i < count; i++) {
+		struct child_proc p;
+		const char *argv[] = {"--escape", table[i].name, NULL};
+		struct ipc_config config = child_test_config();
+		child_spawn(&p, WARDEN_CHILD_TEST_BINARY, argv, -1);
+		child_handover(&p, &config);
+		child_expect_ready(&p, NULL);
+		struct ipc_message msg;
+		int rc = child_receive(&p, &msg, 5000);
+		cr_expect(rc == 1 && msg.type == IPC_VIOLATION,
+		          "%s: no violation report; stderr: %s", table[i].name, child_stderr(&p));
+		if (rc == 1 && msg.type == IPC_VIOLATION)
+			cr_expect_str_eq(msg.u.violation.name, table[i].syscall, "%s",
+			                 table[i].name);
+		int status = child_wait(&p, 5000);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 159, "%s: status 0x%x",
+		          table[i].name, status);
+		cr_expect(strstr(child_stderr(&p), "sandbox violation: syscall") != NULL, "%s",
+		          table[i].name);
+		child_cleanup(&p);
+	}
+	printf("escape suite: %zu forbidden operations, each reported and ended\n", count);
+}
+
+Test(escape, kill_mode_dies_by_sigsys)
+{
+	struct child_proc p;
+	const char *argv[] = {"--escape", "openat", NULL};
+	struct ipc_config config = child_test_config();
+	config.report_violations = 0;
+	child_spawn(&p, WARDEN_CHILD_TEST_BINARY, argv, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, NULL);
+	int status = child_wait(&p, 5000);
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status 0x%x", status);
+	child_cleanup(&p);
+}
