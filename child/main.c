@@ -33,14 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 enum {
 	EXIT_BOOT_FAILED = 70, /* EX_SOFTWARE: the sandbox could not be set up */
 	ADDRESS_SPACE_SLACK = 256 << 20,

@@ -52,10 +52,12 @@ int sandbox_prepare_libc(struct sandbox_error *err)
 	tzset();
 	if (setlocale(LC_ALL, "C") == NULL)
 		return fail(err, "cannot set the C locale");
-	/* Freed memory must never go back to the kernel after lockdown: no
-	 * trimming (brk) and no mmap'ed chunks (munmap on free). */
+		/* Freed memory must never go back to the kernel after lockdown: no
+		 * trimming (brk) and no mmap'ed chunks (munmap on free). */
+#ifndef UNDER_ASAN /* ASan's allocator replaces glibc's; mallopt does not apply */
 	if (mallopt(M_TRIM_THRESHOLD, -1) != 1 || mallopt(M_MMAP_MAX, 0) != 1)
 		return fail(err, "cannot configure malloc");
+#endif
 	return 0;
 }
 
