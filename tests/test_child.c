@@ -15,6 +15,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The child's resident memory, as the kernel counts it (a figure, not an
+ * assertion: it varies with the build). */
+static void print_rss(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			printf("child RSS after boot: %s", line + 6);
+	fclose(f);
+}
+
 Test(boot, reaches_ready_locked_down)
 {
 	struct child_proc p;
@@ -35,6 +50,7 @@ Test(boot, reaches_ready_locked_down)
 	}
 	printf("child boot (exec to ready inside the child): %llu us, %u BPF instructions\n",
 	       (unsigned long long)(ready.boot_ns / 1000), ready.policy_instructions);
+	print_rss(p.pid);
 	/* A heartbeat round trip under the filter. */
 	struct ipc_message ping = {.type = IPC_PING}, pong;
 	ping.u.ping.nonce = 42;
