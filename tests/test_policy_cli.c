@@ -2,6 +2,8 @@
  * `warden policy check|show|export`: exit codes, messages and the export
  * format, by running the real binary.
  */
+#include "cli_run.h"
+
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,44 +17,9 @@
 	" --bind ipc_fd=3 --bind logfile_fd=4 --bind gui_socket_fd=5 --bind epoll_fd=6"            \
 	" --bind first_client_fd=7 --bind fd_limit=1024"
 
-struct result {
-	int status;
-	char *out; /* stdout */
-	size_t out_len;
-	char err[4096]; /* stderr */
-};
-
-static struct result run(const char *args)
-{
-	struct result r = {0};
-	char errfile[] = "/tmp/warden-cli-XXXXXX";
-	int errfd = mkstemp(errfile);
-	cr_assert_geq(errfd, 0);
-	char cmd[8192];
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", WARDEN_BINARY, args, errfile);
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	size_t cap = 1 << 16;
-	r.out = malloc(cap);
-	size_t n;
-	while ((n = fread(r.out + r.out_len, 1, cap - r.out_len - 1, p)) > 0) {
-		r.out_len += n;
-		if (cap - r.out_len < 4096)
-			r.out = realloc(r.out, cap *= 2);
-	}
-	r.out[r.out_len] = '\0';
-	int status = pclose(p);
-	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	ssize_t e = read(errfd, r.err, sizeof(r.err) - 1);
-	r.err[e > 0 ? e : 0] = '\0';
-	close(errfd);
-	unlink(errfile);
-	return r;
-}
-
 Test(cli, check_ok)
 {
-	struct result r = run("policy check " CHILD_POLICY);
+	struct cli_result r = cli_run("policy check " CHILD_POLICY);
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect(strstr(r.out, "ok: 6 parameters, 11 rules") != NULL, "%s", r.out);
 	free(r.out);
@@ -67,7 +34,7 @@ Test(cli, check_reports_policy_errors_with_place_and_exit_1)
 	close(fd);
 	char args[256];
 	snprintf(args, sizeof(args), "policy check %s", path);
-	struct result r = run(args);
+	struct cli_result r = cli_run(args);
 	cr_expect_eq(r.status, 1);
 	char expected[256];
 	snprintf(expected, sizeof(expected), "%s:3:21: cannot evaluate \"NOPE\": unknown constant",
@@ -79,11 +46,11 @@ Test(cli, check_reports_policy_errors_with_place_and_exit_1)
 
 Test(cli, unbound_parameter_is_a_policy_error)
 {
-	struct result r = run("policy show " CHILD_POLICY " --bind ipc_fd=3");
+	struct cli_result r = cli_run("policy show " CHILD_POLICY " --bind ipc_fd=3");
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.err, "unbound parameter 'logfile_fd'") != NULL, "stderr: %s", r.err);
 	free(r.out);
-	r = run("policy show " CHILD_POLICY CHILD_BINDS " --bind nope=1");
+	r = cli_run("policy show " CHILD_POLICY CHILD_BINDS " --bind nope=1");
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.err, "unknown parameter 'nope'") != NULL, "stderr: %s", r.err);
 	free(r.out);
@@ -106,7 +73,7 @@ Test(cli, usage_errors_exit_2)
 	        "nonsense",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct result r = run(cases[i]);
+		struct cli_result r = cli_run(cases[i]);
 		cr_expect_eq(r.status, 2, "'%s' exited %d", cases[i], r.status);
 		cr_expect(strstr(r.err, "usage") != NULL, "'%s' printed no usage: %s", cases[i],
 		          r.err);
@@ -116,7 +83,7 @@ Test(cli, usage_errors_exit_2)
 
 Test(cli, show_prints_pseudo_code_and_instruction_counts)
 {
-	struct result r = run("policy show " CHILD_POLICY CHILD_BINDS);
+	struct cli_result r = cli_run("policy show " CHILD_POLICY CHILD_BINDS);
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect(strstr(r.out, "pseudo filter code start") != NULL);
 	cr_expect(strstr(r.out, "if ($syscall == 288)") != NULL, "accept4 is in the filter");
@@ -128,11 +95,11 @@ Test(cli, show_prints_pseudo_code_and_instruction_counts)
  * with `show`. */
 Test(cli, export_format)
 {
-	struct result shown = run("policy show " CHILD_POLICY CHILD_BINDS);
+	struct cli_result shown = cli_run("policy show " CHILD_POLICY CHILD_BINDS);
 	const char *at = strstr(shown.out, "BPF program 1 of 1: ");
 	cr_assert_not_null(at);
 	unsigned expected = (unsigned)strtoul(at + strlen("BPF program 1 of 1: "), NULL, 10);
-	struct result r = run("policy export " CHILD_POLICY CHILD_BINDS);
+	struct cli_result r = cli_run("policy export " CHILD_POLICY CHILD_BINDS);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_geq(r.out_len, 4);
 	const unsigned char *b = (const unsigned char *)r.out;

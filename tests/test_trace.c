@@ -7,6 +7,8 @@
 #include "trace_reader.h"
 #include "trace_samples.h"
 
+#include "cli_run.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -611,41 +613,6 @@ Test(trace_damage, other_files_are_refused_with_a_reason)
 
 /* ---- the warden trace command ------------------------------------------- */
 
-struct result {
-	int status;
-	char *out;
-	size_t out_len;
-	char err[4096];
-};
-
-static struct result run(const char *args)
-{
-	struct result r = {0};
-	char errfile[] = "/tmp/warden-trace-err-XXXXXX";
-	int errfd = mkstemp(errfile);
-	cr_assert_geq(errfd, 0);
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", WARDEN_BINARY, args, errfile);
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	size_t cap = 1 << 16;
-	r.out = malloc(cap);
-	size_t n;
-	while ((n = fread(r.out + r.out_len, 1, cap - r.out_len - 1, p)) > 0) {
-		r.out_len += n;
-		if (cap - r.out_len < 4096)
-			r.out = realloc(r.out, cap *= 2);
-	}
-	r.out[r.out_len] = '\0';
-	int status = pclose(p);
-	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	ssize_t e = read(errfd, r.err, sizeof(r.err) - 1);
-	r.err[e > 0 ? e : 0] = '\0';
-	close(errfd);
-	unlink(errfile);
-	return r;
-}
-
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -691,17 +658,17 @@ static void cli_teardown(struct cli *c)
 	remove_dir(c->dir);
 }
 
-static struct result run_on(struct cli *c, const char *fmt)
+static struct cli_result run_on(struct cli *c, const char *fmt)
 {
 	snprintf(c->args, sizeof(c->args), fmt, c->path);
-	return run(c->args);
+	return cli_run(c->args);
 }
 
 Test(trace_cli, show_prints_one_line_per_message)
 {
 	struct cli c;
 	cli_setup(&c);
-	struct result r = run_on(&c, "trace show %s");
+	struct cli_result r = run_on(&c, "trace show %s");
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_eq(count_lines(r.out), c.n, "%s", r.out);
 	char line[1024];
@@ -815,7 +782,7 @@ Test(trace_cli, json_lines_hold_every_field)
 {
 	struct cli c;
 	cli_setup(&c);
-	struct result r = run_on(&c, "trace show --json %s");
+	struct cli_result r = run_on(&c, "trace show --json %s");
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_eq(count_lines(r.out), c.n);
 	char *save = NULL;
@@ -897,7 +864,7 @@ Test(trace_cli, filters_select_messages)
 	         1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct result r = run_on(&c, cases[i].args);
+		struct cli_result r = run_on(&c, cases[i].args);
 		cr_expect_eq(r.status, 0, "%s: %s", c.args, r.err);
 		cr_expect_eq(count_lines(r.out), cases[i].lines, "%s:\n%s", c.args, r.out);
 		free(r.out);
@@ -926,16 +893,16 @@ Test(trace_cli, usage_errors_exit_2)
 	        "trace show --from-start /tmp/x",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct result r = run(cases[i]);
+		struct cli_result r = cli_run(cases[i]);
 		cr_expect_eq(r.status, 2, "'%s' exited %d", cases[i], r.status);
 		cr_expect(strstr(r.err, "usage") != NULL, "'%s': %s", cases[i], r.err);
 		free(r.out);
 	}
-	struct result r = run("trace show /nonexistent/trace.pcap");
+	struct cli_result r = cli_run("trace show /nonexistent/trace.pcap");
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.err, "No such file") != NULL, "%s", r.err);
 	free(r.out);
-	r = run("help");
+	r = cli_run("help");
 	cr_expect(strstr(r.out, "warden trace show|stats|follow") != NULL, "%s", r.out);
 	free(r.out);
 }
@@ -949,7 +916,7 @@ Test(trace_cli, a_damaged_file_shows_what_precedes_and_exits_1)
 	cr_assert_eq(truncate(c.path, (off_t)offsets[6] + 20), 0);
 	const char *verbs[] = {"trace show %s", "trace show --json %s", "trace stats %s"};
 	for (size_t i = 0; i < 3; i++) {
-		struct result r = run_on(&c, verbs[i]);
+		struct cli_result r = run_on(&c, verbs[i]);
 		cr_expect_eq(r.status, 1, "%s", c.args);
 		char needle[256];
 		snprintf(needle, sizeof(needle), "%s: record at offset %" PRIu64 ": ", c.path,
@@ -962,7 +929,7 @@ Test(trace_cli, a_damaged_file_shows_what_precedes_and_exits_1)
 		free(r.out);
 	}
 	cr_assert_eq(truncate(c.path, 10), 0);
-	struct result r = run_on(&c, "trace show %s");
+	struct cli_result r = run_on(&c, "trace show %s");
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.err, "offset 0: the file ends inside its 24-byte pcap header") != NULL,
 	          "%s", r.err);
@@ -977,7 +944,7 @@ Test(trace_cli, stats_count_types_and_heartbeat_round_trips)
 	struct sample *beats = samples();
 	size_t n = sample_heartbeats(beats, MAX_SAMPLES, 100);
 	sample_write(c.path, beats, n);
-	struct result r = run_on(&c, "trace stats %s");
+	struct cli_result r = run_on(&c, "trace stats %s");
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	char line[512];
 	cr_expect(strstr(r.out, "records: 202, message bytes: 18584\n") != NULL, "%s", r.out);
