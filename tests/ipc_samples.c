@@ -328,3 +328,11 @@ bool ipc_messages_equal(const struct ipc_message *a, const struct ipc_message *b
 	SAME(sequence);
 	return same_payload(a, b, why);
 }
+
+uint64_t sample_rng_next(struct sample_rng *r)
+{
+	r->state ^= r->state << 13;
+	r->state ^= r->state >> 7;
+	r->state ^= r->state << 17;
+	return r->state;
+}

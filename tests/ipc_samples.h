@@ -21,4 +21,11 @@ void ipc_sample(unsigned type, uint32_t sequence, unsigned variant, struct ipc_m
  * differ, `why` (if not NULL) names the first differing field. */
 bool ipc_messages_equal(const struct ipc_message *a, const struct ipc_message *b, const char **why);
 
+/* A small deterministic generator (xorshift64) for the hostile-input
+ * tests: a fixed seed makes every failure reproducible. */
+struct sample_rng {
+	uint64_t state; /* never 0 */
+};
+uint64_t sample_rng_next(struct sample_rng *r);
+
 #endif

@@ -767,18 +767,6 @@ enum {
 	HOSTILE_MAX = 2400,
 };
 
-struct rng {
-	uint64_t state;
-};
-
-static uint64_t next(struct rng *r)
-{
-	r->state ^= r->state << 13;
-	r->state ^= r->state >> 7;
-	r->state ^= r->state << 17;
-	return r->state;
-}
-
 static size_t encode_any(unsigned type, uint32_t sequence, unsigned variant, uint8_t *buf)
 {
 	struct ipc_message m;
@@ -787,38 +775,42 @@ static size_t encode_any(unsigned type, uint32_t sequence, unsigned variant, uin
 }
 
 /* One packet: valid, mutated, misdirected, missequenced or random. */
-static size_t hostile_packet(struct rng *r, uint32_t expected, uint8_t *buf)
+static size_t hostile_packet(struct sample_rng *r, uint32_t expected, uint8_t *buf)
 {
 	static const unsigned up[] = {IPC_READY, IPC_PONG, IPC_VIOLATION, IPC_ERROR};
 	static const unsigned down[] = {IPC_HELLO,  IPC_CONFIG, IPC_PING,
 	                                IPC_STATUS, IPC_LOG,    IPC_SHUTDOWN};
-	size_t n = encode_any(up[next(r) % 4], expected, (unsigned)(next(r) % 4), buf);
-	switch (next(r) % 8) {
+	size_t n = encode_any(up[sample_rng_next(r) % 4], expected,
+	                      (unsigned)(sample_rng_next(r) % 4), buf);
+	switch (sample_rng_next(r) % 8) {
 	case 0: /* random bytes */
-		n = 1 + next(r) % HOSTILE_MAX;
+		n = 1 + sample_rng_next(r) % HOSTILE_MAX;
 		for (size_t i = 0; i < n; i++)
-			buf[i] = (uint8_t)next(r);
+			buf[i] = (uint8_t)sample_rng_next(r);
 		break;
 	case 1: /* a few bytes changed */
-		for (unsigned k = 1 + next(r) % 4; k > 0; k--)
-			buf[next(r) % n] = (uint8_t)next(r);
+		for (unsigned k = 1 + sample_rng_next(r) % 4; k > 0; k--)
+			buf[sample_rng_next(r) % n] = (uint8_t)sample_rng_next(r);
 		break;
 	case 2: /* cut short */
-		n = 1 + next(r) % n;
+		n = 1 + sample_rng_next(r) % n;
 		break;
 	case 3: /* more bytes */
-		for (size_t extra = 1 + next(r) % 600; extra > 0 && n < HOSTILE_MAX; extra--)
-			buf[n++] = (uint8_t)next(r);
+		for (size_t extra = 1 + sample_rng_next(r) % 600; extra > 0 && n < HOSTILE_MAX;
+		     extra--)
+			buf[n++] = (uint8_t)sample_rng_next(r);
 		break;
 	case 4: /* a header field */
-		buf[(next(r) % 16)] = (uint8_t)next(r);
-		buf[(next(r) % 16)] = (uint8_t)next(r);
+		buf[(sample_rng_next(r) % 16)] = (uint8_t)sample_rng_next(r);
+		buf[(sample_rng_next(r) % 16)] = (uint8_t)sample_rng_next(r);
 		break;
 	case 5: /* a wrong sequence number */
-		n = encode_any(up[next(r) % 4], expected + 1 + (uint32_t)(next(r) % 3), 1, buf);
+		n = encode_any(up[sample_rng_next(r) % 4],
+		               expected + 1 + (uint32_t)(sample_rng_next(r) % 3), 1, buf);
 		break;
 	case 6: /* a type only the parent sends */
-		n = encode_any(down[next(r) % 6], expected, (unsigned)(next(r) % 4), buf);
+		n = encode_any(down[sample_rng_next(r) % 6], expected,
+		               (unsigned)(sample_rng_next(r) % 4), buf);
 		break;
 	default: /* valid */
 		break;
@@ -839,7 +831,7 @@ static bool acceptable(const uint8_t *buf, size_t n, uint32_t expected)
  * each packet should have been judged. */
 static void __attribute__((noreturn)) hostile_peer(int sock, int verdicts)
 {
-	struct rng r = {0x5eed5eed12345678ull};
+	struct sample_rng r = {0x5eed5eed12345678ull};
 	uint32_t expected = 1;
 	static uint8_t buf[HOSTILE_MAX + IPC_MAX_MESSAGE];
 	for (int i = 0; i < HOSTILE_MESSAGES; i++) {

@@ -590,18 +590,6 @@ Test(ipc_message, encoder_needs_room)
 
 /* ---- Hostile input --------------------------------------------------------------------- */
 
-struct rng {
-	uint64_t state;
-};
-
-static uint64_t next(struct rng *r)
-{
-	r->state ^= r->state << 13;
-	r->state ^= r->state >> 7;
-	r->state ^= r->state << 17;
-	return r->state;
-}
-
 /* What decodes re-encodes to the very same bytes; what does not says why. */
 static void judge(const uint8_t *buf, size_t n, unsigned counts[IPC_E_IO + 1])
 {
@@ -621,16 +609,17 @@ static void judge(const uint8_t *buf, size_t n, unsigned counts[IPC_E_IO + 1])
 
 Test(ipc_message, random_bytes)
 {
-	struct rng r = {0x9e3779b97f4a7c15ull};
+	struct sample_rng r = {0x9e3779b97f4a7c15ull};
 	unsigned counts[IPC_E_IO + 1] = {0};
 	uint8_t buf[IPC_MAX_MESSAGE + 64] = {0};
 	for (int i = 0; i < 20000; i++) {
-		size_t n = next(&r) % sizeof(buf);
+		size_t n = sample_rng_next(&r) % sizeof(buf);
 		for (size_t j = 0; j < n; j++)
-			buf[j] = (uint8_t)next(&r);
+			buf[j] = (uint8_t)sample_rng_next(&r);
 		if (i % 2) { /* a plausible header, so the payload checks run too */
-			unsigned type = 1 + next(&r) % IPC_TYPE_MAX;
-			n = IPC_HEADER_SIZE + (next(&r) % 2 ? payload_sizes[type] : n % 200);
+			unsigned type = 1 + sample_rng_next(&r) % IPC_TYPE_MAX;
+			n = IPC_HEADER_SIZE +
+			    (sample_rng_next(&r) % 2 ? payload_sizes[type] : n % 200);
 			memcpy(buf, "WRDN\x01\x00", 6);
 			buf[6] = (uint8_t)type;
 			buf[7] = 0;
