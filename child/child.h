@@ -33,6 +33,7 @@ struct child {
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at main() */
+	uint64_t boot_ns;  /* main() to lockdown complete, reported in READY */
 	bool draining;
 };
 

@@ -269,12 +269,13 @@ int main(int argc, char **argv)
 	c->gid = (uint32_t)getegid();
 	load_policy(c, &bpf);
 	/* Locked down: from here only what policy/child.policy allows. */
+	c->boot_ns = monotonic_ns() - c->start_ns;
 	if (parent_link_send_ready(c) < 0)
 		child_exit(EXIT_BOOT_FAILED);
 	logger_logf(c->logger, IPC_LOG_INFO,
 	            "ready: generation %u, sandbox 0x%x, %u filter instructions, boot %llu us",
 	            c->generation, c->sandbox, c->policy_instructions,
-	            (unsigned long long)((monotonic_ns() - c->start_ns) / 1000));
+	            (unsigned long long)(c->boot_ns / 1000));
 #ifdef WARDEN_TEST_HOOKS
 	if (escape != NULL)
 		((const struct escape *)escape)->attempt(c);

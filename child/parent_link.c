@@ -11,15 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int send_message(struct child *c, struct ipc_message *msg)
 {
@@ -48,7 +40,7 @@ int parent_link_send_ready(struct child *c)
 	msg.u.ready.uid = c->uid;
 	msg.u.ready.gid = c->gid;
 	msg.u.ready.policy_instructions = c->policy_instructions;
-	msg.u.ready.boot_ns = monotonic_ns() - c->start_ns;
+	msg.u.ready.boot_ns = c->boot_ns;
 	return send_message(c, &msg);
 }
 
