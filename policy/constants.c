@@ -269,21 +269,52 @@ static void skip_space(struct evaluator *ev)
 		ev->pos++;
 }
 
-static bool is_ident_start(char c)
+bool constant_is_name_start(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static bool is_ident_char(char c)
+bool constant_is_name_char(char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9');
+	return constant_is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+enum constant_scan_status constant_scan_integer(const char *text, size_t len, uint64_t *value,
+                                                size_t *used)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	size_t at = 0;
+	if (len > 1 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		base = 16;
+		at = 2;
+	}
+	size_t first_digit = at;
+	for (; at < len; at++) {
+		char c = text[at];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return CONSTANT_SCAN_OVERFLOW;
+		v = v * base + d;
+	}
+	*used = at;
+	*value = v;
+	return at == first_digit ? CONSTANT_SCAN_NO_DIGITS : CONSTANT_SCAN_OK;
 }
 
 static size_t ident_length(const struct evaluator *ev, size_t at)
 {
 	size_t n = 0;
-	if (at < ev->len && is_ident_start(ev->text[at]))
-		while (at + n < ev->len && is_ident_char(ev->text[at + n]))
+	if (at < ev->len && constant_is_name_start(ev->text[at]))
+		while (at + n < ev->len && constant_is_name_char(ev->text[at + n]))
 			n++;
 	return n;
 }
@@ -313,38 +344,21 @@ static int expression(struct evaluator *ev, uint64_t *value);
 
 static int number(struct evaluator *ev, uint64_t *value)
 {
-	size_t start = ev->pos;
-	unsigned base = 10;
-	uint64_t v = 0;
-	if (ev->len - ev->pos > 2 && ev->text[ev->pos] == '0' &&
-	    (ev->text[ev->pos + 1] == 'x' || ev->text[ev->pos + 1] == 'X')) {
-		base = 16;
-		ev->pos += 2;
-	}
-	size_t digits = 0;
-	for (; ev->pos < ev->len; ev->pos++, digits++) {
-		char c = ev->text[ev->pos];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return fail(ev, start, "%.*s", "integer does not fit in 64 bits", 31);
-		v = v * base + d;
-	}
-	if (digits == 0)
+	size_t start = ev->pos, used = 0;
+	switch (constant_scan_integer(ev->text + ev->pos, ev->len - ev->pos, value, &used)) {
+	case CONSTANT_SCAN_OVERFLOW:
+		return fail(ev, start, "%.*s", "integer does not fit in 64 bits", 31);
+	case CONSTANT_SCAN_NO_DIGITS:
 		return fail(ev, start, "%.*s", "expected digits after 0x", 24);
+	case CONSTANT_SCAN_OK:
+		break;
+	}
+	ev->pos += used;
 	/* C integer suffixes (1UL) are accepted and change nothing here. */
 	while (ev->pos < ev->len && strchr("uUlL", ev->text[ev->pos]) != NULL)
 		ev->pos++;
-	if (ev->pos < ev->len && is_ident_char(ev->text[ev->pos]))
+	if (ev->pos < ev->len && constant_is_name_char(ev->text[ev->pos]))
 		return fail(ev, ev->pos, "%.*s", "malformed integer", 17);
-	*value = v;
 	return 0;
 }
 

@@ -17,6 +17,22 @@
  * 0xffffffffffffffff (sign-extended), `(unsigned int)-1` is 0xffffffff. */
 bool constant_lookup(const char *name, size_t len, uint64_t *value);
 
+/* The lexical pieces shared by policy text and constant expressions. */
+bool constant_is_name_start(char c); /* [A-Za-z_] */
+bool constant_is_name_char(char c);  /* [A-Za-z0-9_] */
+
+enum constant_scan_status {
+	CONSTANT_SCAN_OK,
+	CONSTANT_SCAN_OVERFLOW,  /* more than 64 bits */
+	CONSTANT_SCAN_NO_DIGITS, /* "0x" with no hexadecimal digit after it */
+};
+
+/* Reads a decimal or 0x-hexadecimal integer at the start of `text` (which
+ * starts with a digit) into `*value`, and the bytes it took into `*used`.
+ * What follows the digits is the caller's to judge. */
+enum constant_scan_status constant_scan_integer(const char *text, size_t len, uint64_t *value,
+                                                size_t *used);
+
 struct constant_eval_error {
 	size_t offset; /* byte offset into the expression */
 	char message[128];

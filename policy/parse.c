@@ -117,16 +117,6 @@ static const char *describe(const struct token *t, char *buf, size_t size)
 	}
 }
 
-static bool is_ident_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool is_ident_char(char c)
-{
-	return is_ident_start(c) || (c >= '0' && c <= '9');
-}
-
 static void advance_byte(struct parser *p)
 {
 	if (p->src[p->at] == '\n') {
@@ -157,36 +147,20 @@ static int skip_blank(struct parser *p)
 
 static int lex_number(struct parser *p, struct token *t)
 {
-	unsigned base = 10;
-	uint64_t v = 0;
-	size_t digits = 0;
-	if (p->len - p->at > 1 && p->src[p->at] == '0' &&
-	    (p->src[p->at + 1] == 'x' || p->src[p->at + 1] == 'X')) {
-		base = 16;
-		advance_byte(p);
-		advance_byte(p);
-	}
-	for (; p->at < p->len; advance_byte(p), digits++) {
-		char c = p->src[p->at];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return fail(p, t->pos, "number does not fit in 64 bits");
-		v = v * base + d;
-	}
-	if (digits == 0)
+	size_t used = 0;
+	switch (constant_scan_integer(p->src + p->at, p->len - p->at, &t->value, &used)) {
+	case CONSTANT_SCAN_OVERFLOW:
+		return fail(p, t->pos, "number does not fit in 64 bits");
+	case CONSTANT_SCAN_NO_DIGITS:
 		return fail(p, t->pos, "expected hexadecimal digits after '0x'");
-	if (p->at < p->len && is_ident_char(p->src[p->at]))
+	case CONSTANT_SCAN_OK:
+		break;
+	}
+	while (used-- > 0) /* a number holds no newline: this only moves the column */
+		advance_byte(p);
+	if (p->at < p->len && constant_is_name_char(p->src[p->at]))
 		return fail(p, t->pos, "malformed number");
 	t->kind = TOK_INT;
-	t->value = v;
 	return 0;
 }
 
@@ -236,8 +210,8 @@ static int next(struct parser *p)
 		rc = lex_number(p, t);
 	} else if (c == '"') {
 		rc = lex_string(p, t);
-	} else if (is_ident_start(c)) {
-		while (p->at < p->len && is_ident_char(p->src[p->at]))
+	} else if (constant_is_name_start(c)) {
+		while (p->at < p->len && constant_is_name_char(p->src[p->at]))
 			advance_byte(p);
 		t->kind = TOK_IDENT;
 		if ((size_t)(p->src + p->at - t->text) > MAX_NAME)
