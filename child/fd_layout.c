@@ -88,24 +88,23 @@ int fd_layout_verify_proc(int highest, char *why, size_t why_size)
 	return rc;
 }
 
-int fd_layout_verify_probe(int highest, int limit, char *why, size_t why_size)
+int fd_layout_probe(int limit, char *why, size_t why_size)
 {
+	int highest = -1, first_closed = -1;
 	for (int fd = 0; fd < limit; fd++) {
-		bool open_now = fcntl(fd, F_GETFD) >= 0;
-		if (open_now != (fd <= highest)) {
-			snprintf(why, why_size, "descriptor %d is %s", fd,
-			         open_now ? "open but not expected" : "expected but closed");
+		if (fcntl(fd, F_GETFD) < 0) {
+			if (first_closed < 0)
+				first_closed = fd;
+			continue;
+		}
+		if (first_closed >= 0) {
+			snprintf(
+			        why, why_size,
+			        "descriptor %d is open but %d below it is closed: stray descriptor",
+			        fd, first_closed);
 			return -1;
 		}
+		highest = fd;
 	}
-	return 0;
-}
-
-int fd_layout_highest_open(int limit)
-{
-	int highest = -1;
-	for (int fd = 0; fd < limit; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			highest = fd;
 	return highest;
 }

@@ -34,12 +34,10 @@ int fd_layout_arrange(int log_fd, int gui_fd, char *why, size_t why_size);
  * naming a stray or missing descriptor. */
 int fd_layout_verify_proc(int highest, char *why, size_t why_size);
 
-/* Probes every descriptor below `limit` with fcntl: those from 0 to
- * `highest` must be open and nothing above. Works without /proc (after the
- * root is pivoted). Returns 0, or -1 with `why`. */
-int fd_layout_verify_probe(int highest, int limit, char *why, size_t why_size);
-
-/* The highest open descriptor below `limit`, or -1. */
-int fd_layout_highest_open(int limit);
+/* Probes every descriptor below `limit` once with fcntl (works without
+ * /proc, after the root is pivoted): the open ones must be exactly 0 ..
+ * highest, with no gap. Returns the highest open descriptor, or -1 with
+ * `why` naming the first descriptor out of place. */
+int fd_layout_probe(int limit, char *why, size_t why_size);
 
 #endif

@@ -186,8 +186,8 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 	uv_run(&c->loop, UV_RUN_NOWAIT);
 	/* Every descriptor the child will hold from now on exists: libuv's
 	 * sit right after the fixed ones, and clients come above them. */
-	int highest = fd_layout_highest_open(4096);
-	if (fd_layout_verify_probe(highest, 4096, why, sizeof(why)) < 0)
+	int highest = fd_layout_probe(4096, why, sizeof(why));
+	if (highest < 0)
 		boot_failed(c, "fd layout", "%s", why);
 	c->epoll_fd = uv_backend_fd(&c->loop);
 	c->first_client_fd = highest + 1;
