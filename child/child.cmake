@@ -10,17 +10,21 @@ set(WARDEN_CHILD_SOURCES
   child/violation.c
   child/arena.c)
 
+# The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
+# (Appended to the sources once the server that calls them is built in.)
+include(child/gui.cmake)
+
 add_executable(warden-child ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child PRIVATE child)
 target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_policy
-                      warden_child_policy PkgConfig::UV)
+                      warden_child_policy ${WARDEN_GUI_LIBS} PkgConfig::UV)
 
 # Test-only behaviour is compiled only into this binary.
 add_executable(warden-child-test ${WARDEN_CHILD_SOURCES} child/escape.c)
 target_include_directories(warden-child-test PRIVATE child)
 target_compile_definitions(warden-child-test PRIVATE WARDEN_TEST_HOOKS)
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
-                      warden_child_policy PkgConfig::UV)
+                      warden_child_policy ${WARDEN_GUI_LIBS} PkgConfig::UV)
 
 warden_test(test_child tests/child_harness.c child/escape.c)
 target_include_directories(test_child PRIVATE child)

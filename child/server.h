@@ -1,0 +1,70 @@
+/*
+ * server.h - the child's HTTP server on its libuv loop.
+ *
+ * Runs under policy/child.policy unchanged: the listening socket (fd 5) and
+ * every client are watched with uv_poll_t, and the server itself calls only
+ * accept4(fd 5, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read, sendto(...,
+ * MSG_NOSIGNAL, NULL, 0) and close on clients. All memory comes from the
+ * allocator it is given (the child's reserve); when that is exhausted, new
+ * connections get a 503 and are closed, and a WARNING is logged.
+ */
+#ifndef WARDEN_CHILD_SERVER_H
+#define WARDEN_CHILD_SERVER_H
+
+#include "http.h"
+#include "ipc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct arena;
+struct logger;
+struct server;
+
+/* ---- Set-up ----------------------------------------------------------------- */
+
+struct server_config {
+	int listen_fd;                  /* the GUI socket, listening, non-blocking or not */
+	uint32_t max_connections;       /* open at once; more get 503 and close */
+	uint32_t header_max_bytes;      /* request line + headers; more: 431 */
+	uint32_t uri_max_bytes;         /* request target; more: 414 */
+	uint32_t header_timeout_ms;     /* first byte to end of head; else 408 */
+	uint32_t idle_timeout_ms;       /* keep-alive wait between requests; then close */
+	uint32_t send_timeout_ms;       /* a write making no progress this long: close */
+	const uint8_t *token;           /* bearer token; NULL or length 0: no auth */
+	size_t token_length;
+	http_handler_fn handler;        /* answers valid requests */
+	void *handler_ctx;
+	struct arena *arena;            /* every allocation */
+	struct logger *logger;          /* access log (INFO) and warnings; may be NULL */
+	struct ipc_counters *counters;  /* updated live: connections, requests, bytes */
+};
+
+/* Creates the server and starts accepting. Returns 0 or -errno. */
+int server_start(struct server **out, uv_loop_t *loop, const struct server_config *cfg);
+
+/* Stops accepting (the listening socket stays open: it is the parent's);
+ * in-flight requests finish, keep-alive connections close after their
+ * current response, streams end. `drained` runs once no connection is left. */
+void server_drain(struct server *srv, void (*drained)(void *ctx), void *ctx);
+
+/* ---- Figures (for /metrics and /api/status) --------------------------------- */
+
+enum { SERVER_STATUS_CODES = 16 };
+
+struct server_stats {
+	uint64_t connections_open, connections_accepted, connections_refused;
+	uint64_t requests;
+	uint64_t bytes_in, bytes_out;
+	uint64_t timeouts;      /* 408 plus idle and send timeouts */
+	uint64_t streams_open;  /* event streams */
+	/* responses by status code; codes[i] counts code_values[i] */
+	unsigned code_count;
+	uint16_t code_values[SERVER_STATUS_CODES];
+	uint64_t codes[SERVER_STATUS_CODES];
+};
+
+void server_get_stats(const struct server *srv, struct server_stats *out);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * config.h - the daemon's configuration: built-in defaults, an INI file
+ * (libinih) and command-line flags, in that order (flags win).
+ *
+ * Every key is documented in docs/configuration.md. Unknown sections and
+ * keys, malformed and out-of-range values are errors naming file:line and
+ * the key; nothing is ignored.
+ */
+#ifndef WARDEN_PARENT_CONFIG_H
+#define WARDEN_PARENT_CONFIG_H
+
+#include "ipc.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum config_burst_action {
+	CONFIG_BURST_EXIT = 0,     /* exit non-zero: an outer supervisor takes over */
+	CONFIG_BURST_THROTTLE = 1, /* keep restarting at the maximum delay */
+};
+
+struct warden_config {
+	/* [server] */
+	char listen[128];               /* "127.0.0.1:8080", "[::1]:8080" */
+	bool allow_remote_without_token; /* listen beyond loopback with no token */
+	char token_file[PATH_MAX];       /* "" = no auth; else the token is read from it */
+	uint32_t max_connections, header_max_bytes, uri_max_bytes;
+	uint32_t header_timeout_ms, idle_timeout_ms, send_timeout_ms;
+
+	/* [log] */
+	char log_file[PATH_MAX];
+	uint8_t log_level; /* enum ipc_log_level */
+	uint32_t log_ring_lines;
+
+	/* [sandbox] */
+	uint8_t namespaces; /* enum ipc_namespaces_mode */
+	char user[IPC_NAME_MAX], group[IPC_NAME_MAX];
+	uint32_t memory_reserve_kib;
+	bool report_violations;
+	char child_program[PATH_MAX]; /* "" = warden-child beside the warden binary */
+
+	/* [supervise] */
+	uint32_t heartbeat_interval_ms, heartbeat_timeout_ms, ready_timeout_ms;
+	uint32_t restart_initial_ms, restart_max_ms, restart_stable_ms;
+	double restart_factor;
+	uint32_t burst_limit, burst_window_ms;
+	enum config_burst_action burst_action;
+	uint32_t drain_timeout_ms, status_interval_ms;
+
+	/* [trace] */
+	char trace_file[PATH_MAX]; /* "" = off */
+	uint64_t trace_max_bytes;  /* rotate beyond this size; 0 = never */
+	uint32_t trace_max_files;
+};
+
+/* One error with where it comes from: "warden.ini:12: [server] listen: ...". */
+struct config_error {
+	char message[512];
+};
+
+/* The built-in defaults: enough to run with no file at all. */
+void config_defaults(struct warden_config *cfg);
+
+/* Reads an INI file over `cfg`. Reports every error to `errors` (one line
+ * each) and returns how many there were (0 = success). A missing or
+ * unreadable file is one error. */
+int config_load_file(struct warden_config *cfg, const char *path, FILE *errors);
+
+/* Sets one key by its "section.key" name, as a flag does (--listen is
+ * server.listen). Returns 0, or -1 with `err` filled. */
+int config_set(struct warden_config *cfg, const char *section_key, const char *value,
+               struct config_error *err);
+
+/* Cross-key checks once everything is loaded (uri_max_bytes <=
+ * header_max_bytes, a non-loopback listen address needs a token or
+ * allow_remote_without_token, ...). Returns the number of errors. */
+int config_validate(const struct warden_config *cfg, FILE *errors);
+
+/* Writes the effective configuration as an INI file that loads back to the
+ * same values. */
+void config_print(const struct warden_config *cfg, FILE *out);
+
+/* The part the child needs, as the IPC_CONFIG payload; the token is read
+ * from token_file by the caller. */
+void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out);
+
+#endif
