@@ -15,10 +15,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 enum config_burst_action {
 	CONFIG_BURST_EXIT = 0,     /* exit non-zero: an outer supervisor takes over */
 	CONFIG_BURST_THROTTLE = 1, /* keep restarting at the maximum delay */
+};
+
+enum {
+	CONFIG_KEY_COUNT = 33, /* keys in all sections; config.c checks it */
+	CONFIG_FROM_DEFAULT = 0,
+	CONFIG_FROM_FLAG = -1,
 };
 
 struct warden_config {
@@ -53,6 +60,14 @@ struct warden_config {
 	char trace_file[PATH_MAX]; /* "" = off */
 	uint64_t trace_max_bytes;  /* rotate beyond this size; 0 = never */
 	uint32_t trace_max_files;
+
+	/* Not configuration: where each key's value came from, so that a
+	 * cross-key error (uri_max_bytes > header_max_bytes) can name a
+	 * place. CONFIG_FROM_DEFAULT, CONFIG_FROM_FLAG, or a line of
+	 * source_file. Indexed like the key table in config.c (the order of
+	 * --print-config). */
+	char source_file[PATH_MAX];
+	int32_t source_line[CONFIG_KEY_COUNT];
 };
 
 /* One error with where it comes from: "warden.ini:12: [server] listen: ...". */
@@ -69,7 +84,8 @@ void config_defaults(struct warden_config *cfg);
 int config_load_file(struct warden_config *cfg, const char *path, FILE *errors);
 
 /* Sets one key by its "section.key" name, as a flag does (--listen is
- * server.listen). Returns 0, or -1 with `err` filled. */
+ * server.listen). Returns 0, or -1 with `err` filled with why, without a
+ * place: the caller prefixes the flag ("--set server.listen=x: ..."). */
 int config_set(struct warden_config *cfg, const char *section_key, const char *value,
                struct config_error *err);
 
@@ -83,7 +99,33 @@ int config_validate(const struct warden_config *cfg, FILE *errors);
 void config_print(const struct warden_config *cfg, FILE *out);
 
 /* The part the child needs, as the IPC_CONFIG payload; the token is read
- * from token_file by the caller. */
+ * from token_file by the caller. user and group are filled only when the
+ * process runs as root (ipc.h: "" when not started as root), since only
+ * then can the child switch to them. */
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out);
+
+/* ---- Additions for the parent ------------------------------------------ */
+
+/* Parses a listen address: "IPV4:PORT" or "[IPV6]:PORT", numeric only (no
+ * host names, no zone ids), PORT 0..65535 where 0 lets the kernel pick.
+ * Returns 0, or -1 with `err` saying why. */
+int config_parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *len,
+                        struct config_error *err);
+
+/* 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104. */
+bool config_listen_is_loopback(const struct sockaddr_storage *addr);
+
+/* Reads the bearer token from token_file. No token_file: 0 with *length 0
+ * (no auth). The file must be a regular file owned by the effective user
+ * or root with no group or other permission bits (chmod 600); its content,
+ * less one trailing newline, must be 16..IPC_TOKEN_MAX printable ASCII
+ * characters without spaces. Returns 0, or -1 with `err` filled; `token`
+ * is zero beyond *length either way. */
+int config_read_token(const struct warden_config *cfg, uint8_t token[IPC_TOKEN_MAX],
+                      size_t *length, struct config_error *err);
+
+/* Whether two configurations have the same values (where they came from
+ * does not count). */
+bool config_equal(const struct warden_config *a, const struct warden_config *b);
 
 #endif
