@@ -23,10 +23,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-#ifdef WARDEN_RUN /* until parent/config.cmake lands */
 	if (strcmp(argv[1], "run") == 0)
 		return run_command(argc - 1, argv + 1);
-#endif
 	if (strcmp(argv[1], "policy") == 0)
 		return policy_command(argc - 1, argv + 1);
 	if (strcmp(argv[1], "trace") == 0)

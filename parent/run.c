@@ -1,22 +1,137 @@
 /*
- * run.c - `warden run`: the daemon's entry point.
+ * run.c - `warden run`: read the configuration, open what the child will
+ * be handed (log file, listening socket), then supervise.
+ *
+ * Everything that can be wrong with the configuration or the machine is
+ * found here, before any child starts, and reported with what to fix.
  */
 #include "run.h"
+#include "listener.h"
+#include "logfile.h"
 #include "options.h"
+#include "proc.h"
+#include "supervisor.h"
+#include "trace.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	EXIT_USAGE = 2,
+	EXIT_SETUP = 1,
+};
+
+static int report_options(int errors, enum run_action action)
+{
+	if (action == RUN_CHECK_CONFIG)
+		fprintf(stderr, "warden: %d error%s in the configuration\n", errors,
+		        errors == 1 ? "" : "s");
+	return EXIT_USAGE;
+}
+
+static int child_program(const struct warden_config *cfg, char *out, size_t size)
+{
+	if (cfg->child_program[0] != '\0')
+		snprintf(out, size, "%s", cfg->child_program);
+	else
+		proc_sibling_path("warden-child", out, size);
+	if (out[0] == '\0' || access(out, X_OK) < 0) {
+		fprintf(stderr, "warden: cannot run the child program %s: %s\n",
+		        out[0] ? out : "warden-child (beside the warden binary)",
+		        out[0] ? strerror(errno) : "not found");
+		return -1;
+	}
+	return 0;
+}
+
+static int child_config(const struct warden_config *cfg, struct ipc_config *out)
+{
+	struct config_error err;
+	size_t length = 0;
+	config_to_ipc(cfg, out);
+	/* The child changes identity only when it can: started as root. */
+	if (geteuid() != 0) {
+		memset(out->user, 0, sizeof(out->user));
+		memset(out->group, 0, sizeof(out->group));
+	}
+	if (cfg->token_file[0] == '\0')
+		return 0;
+	if (config_read_token(cfg, out->token, &length, &err) < 0) {
+		fprintf(stderr, "warden: %s\n", err.message);
+		return -1;
+	}
+	out->token_length = (uint8_t)length;
+	return 0;
+}
+
+static struct trace *open_trace(const struct warden_config *cfg, int *failed)
+{
+	char err[512];
+	*failed = 0;
+	if (cfg->trace_file[0] == '\0')
+		return NULL;
+	struct trace *tr = trace_open(cfg->trace_file, cfg->trace_max_bytes, cfg->trace_max_files,
+	                              err, sizeof(err));
+	if (tr == NULL) {
+		fprintf(stderr, "warden: cannot record the IPC trace: %s\n", err);
+		*failed = 1;
+	}
+	return tr;
+}
+
+static int serve(const struct warden_config *cfg)
+{
+	char err[PATH_MAX + 256];
+	char program[PATH_MAX];
+	struct ipc_config ipc;
+	struct logfile log;
+	struct listener listener;
+	int status = EXIT_SETUP, trace_failed = 0;
+	if (child_program(cfg, program, sizeof(program)) < 0 || child_config(cfg, &ipc) < 0)
+		return EXIT_SETUP;
+	if (logfile_open(&log, cfg->log_file, (enum ipc_log_level)cfg->log_level, err,
+	                 sizeof(err)) < 0) {
+		fprintf(stderr, "warden: %s\n", err);
+		return EXIT_SETUP;
+	}
+	if (listener_open(&listener, cfg->listen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "warden: %s\n", err);
+		goto close_log;
+	}
+	struct trace *trace = open_trace(cfg, &trace_failed);
+	if (trace_failed)
+		goto close_listener;
+	/* A write to a closed client or child must be an error, not death;
+	 * the child gets default dispositions back before exec. */
+	signal(SIGPIPE, SIG_IGN);
+	const struct supervisor_setup setup = {
+	        .config = cfg,
+	        .child_config = &ipc,
+	        .child_program = program,
+	        .listener = &listener,
+	        .log = &log,
+	        .trace = trace,
+	};
+	status = supervisor_run(&setup);
+	trace_close(trace);
+close_listener:
+	listener_close(&listener);
+close_log:
+	logfile_close(&log);
+	return status;
+}
 
 int run_command(int argc, char **argv)
 {
 	struct warden_config cfg;
 	enum run_action action = RUN_SERVE;
 	int errors = options_parse(argc, argv, &cfg, &action, stderr);
-	if (errors > 0) {
-		if (action == RUN_CHECK_CONFIG)
-			fprintf(stderr, "warden: %d error%s in the configuration\n", errors,
-			        errors == 1 ? "" : "s");
-		return 2;
-	}
+	if (errors > 0)
+		return report_options(errors, action);
 	switch (action) {
 	case RUN_HELP:
 		options_usage(stdout);
@@ -30,6 +145,5 @@ int run_command(int argc, char **argv)
 	case RUN_SERVE:
 		break;
 	}
-	fprintf(stderr, "warden: serving is not built yet\n");
-	return 1;
+	return serve(&cfg);
 }

@@ -1,0 +1,23 @@
+/*
+ * test_hooks.h - misbehaviour on request, for the parent's supervision
+ * tests. Compiled only into the test build of the child (warden-child-test,
+ * WARDEN_TEST_HOOKS); the real child has none of it.
+ *
+ *   GET /test/segv       a write through a null pointer (SIGSEGV)
+ *   GET /test/abort      abort()
+ *   GET /test/exit1      exit status 1
+ *   GET /test/violation  open("/etc/passwd"): the filter denies it
+ *   GET /test/hang       an endless loop: heartbeats stop
+ *   GET /test/garbage    bytes on the IPC socket that are no message
+ *
+ * Anything else goes to the real handler (api.h).
+ */
+#ifndef WARDEN_CHILD_TEST_HOOKS_H
+#define WARDEN_CHILD_TEST_HOOKS_H
+
+#include "http.h"
+
+/* The server's handler in the test build; ctx is the struct api. */
+void test_hooks_handle(void *ctx, const struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * listener.c - see listener.h.
+ */
+#include "listener.h"
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+enum { LISTEN_BACKLOG = 4096 }; /* the kernel caps it at somaxconn */
+
+static void describe_address(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(out, size, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(out, size, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, size, "(address family %d)", ss->ss_family);
+	}
+}
+
+static bool address_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return false;
+}
+
+/* The bound address, as the kernel has it (port 0 becomes the real port). */
+static void describe_bound(struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0) {
+		describe_address(&ss, l->address, sizeof(l->address));
+		l->loopback = address_is_loopback(&ss);
+	}
+}
+
+static int from_systemd(struct listener *l, int count, char *err, size_t err_size)
+{
+	if (count != 1) {
+		snprintf(err, err_size,
+		         "systemd passed %d sockets (LISTEN_FDS); warden takes exactly one", count);
+		return -1;
+	}
+	int fd = SD_LISTEN_FDS_START;
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		snprintf(err, err_size,
+		         "the socket systemd passed is not a listening stream socket");
+		return -1;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		snprintf(err, err_size, "cannot set up the socket systemd passed: %s",
+		         strerror(errno));
+		return -1;
+	}
+	l->fd = fd;
+	l->from_systemd = true;
+	describe_bound(l);
+	return 0;
+}
+
+static const char *bind_hint(int e)
+{
+	switch (e) {
+	case EADDRINUSE:
+		return " (another process listens there: is warden already running?)";
+	case EACCES:
+		return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+	case EADDRNOTAVAIL:
+		return " (no local interface has that address)";
+	default:
+		return "";
+	}
+}
+
+static int bind_address(struct listener *l, const char *spec, char *err, size_t err_size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct config_error cerr;
+	if (config_parse_listen(spec, &ss, &len, &cerr) < 0) {
+		snprintf(err, err_size, "%s", cerr.message);
+		return -1;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, err_size, "cannot create a socket for %s: %s", spec, strerror(errno));
+		return -1;
+	}
+	int one = 1;
+	/* A restarted daemon must not wait out TIME_WAIT; v6 sockets take
+	 * only v6 so that "[::]:P" and "0.0.0.0:P" mean what they say. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+		int e = errno;
+		snprintf(err, err_size, "cannot listen on %s: %s%s", spec, strerror(e),
+		         bind_hint(e));
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	describe_bound(l);
+	return 0;
+}
+
+int listener_open(struct listener *l, const char *spec, char *err, size_t err_size)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	int n = sd_listen_fds(1); /* unsets LISTEN_FDS: the child must not see it */
+	if (n < 0) {
+		snprintf(err, err_size, "socket activation: %s", strerror(-n));
+		return -1;
+	}
+	if (n > 0)
+		return from_systemd(l, n, err, err_size);
+	return bind_address(l, spec, err, err_size);
+}
+
+void listener_close(struct listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}

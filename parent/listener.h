@@ -1,0 +1,28 @@
+/*
+ * listener.h - the GUI's listening socket, which the parent owns for its
+ * whole life so that connections queue in the kernel's backlog while a
+ * child restarts.
+ */
+#ifndef WARDEN_PARENT_LISTENER_H
+#define WARDEN_PARENT_LISTENER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct listener {
+	int fd;
+	bool from_systemd; /* socket activation (LISTEN_FDS) */
+	char address[160]; /* as bound: "127.0.0.1:8080", "[::1]:8080" */
+	bool loopback;
+};
+
+/* Takes the socket systemd passed (exactly one listening stream socket),
+ * or binds `spec` ("ADDR:PORT", "[ADDR6]:PORT"). The socket is
+ * non-blocking (several children may accept on it during a reload) and
+ * close-on-exec. Returns 0, or -1 with a message in `err` naming the
+ * address and the cause (address in use, permission denied, ...). */
+int listener_open(struct listener *l, const char *spec, char *err, size_t err_size);
+
+void listener_close(struct listener *l);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * logfile.h - the log file as the parent holds it: opened once (append,
+ * created 0640, close-on-exec), reopened by path on SIGHUP after logrotate
+ * renamed it, and written by the parent itself while no child runs (the
+ * same line format as the child's logger, origin "parent").
+ */
+#ifndef WARDEN_PARENT_LOGFILE_H
+#define WARDEN_PARENT_LOGFILE_H
+
+#include "ipc.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+struct logger;
+
+struct logfile {
+	char path[PATH_MAX];
+	int fd;
+	enum ipc_log_level min_level;
+	struct logger *logger; /* the parent's own writer on fd */
+};
+
+/* Returns 0, or -1 with `err` saying what is wrong with `path` (missing
+ * directory, permission denied, a directory, ...). */
+int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_level, char *err,
+                 size_t err_size);
+
+/* Opens `path` again and, on success, swaps the new descriptor in and
+ * closes the old one; on failure keeps the old one. Returns 0 or -1. */
+int logfile_reopen(struct logfile *lf, char *err, size_t err_size);
+
+/* Writes one of the parent's records itself: to the file, and WARNING and
+ * above to stderr too. */
+void logfile_write(struct logfile *lf, const struct ipc_log *rec);
+
+void logfile_close(struct logfile *lf);
+
+#endif

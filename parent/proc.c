@@ -1,0 +1,111 @@
+/*
+ * proc.c - see proc.h.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs in the new process, between fork and exec: only async-signal-safe
+ * calls. Never returns. */
+static void __attribute__((noreturn)) exec_child(const char *program, int ipc_fd, int devnull_fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	/* libuv's handlers are reset by exec, but a blocked mask and ignored
+	 * signals would be inherited. */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (ipc_fd == PROC_IPC_FD) {
+		if (fcntl(ipc_fd, F_SETFD, 0) < 0)
+			goto fail;
+	} else if (dup2(ipc_fd, PROC_IPC_FD) < 0) {
+		goto fail;
+	}
+	if (dup2(devnull_fd, 0) < 0 || dup2(devnull_fd, 1) < 0)
+		goto fail;
+	if (close_range(PROC_IPC_FD + 1, ~0u, 0) < 0)
+		goto fail;
+	char *const argv[] = {"warden-child", NULL};
+	char *const envp[] = {NULL};
+	execve(program, argv, envp);
+fail:;
+	/* The parent sees exit 127 and logs it; say why here too. */
+	const char *why = strerror(errno);
+	(void)!write(2, "warden: cannot start the child ", 31);
+	(void)!write(2, program, strlen(program));
+	(void)!write(2, ": ", 2);
+	(void)!write(2, why, strlen(why));
+	(void)!write(2, "\n", 1);
+	_exit(127);
+}
+
+/* fork(), or the raw clone with CLONE_NEWPID (glibc has no fork that takes
+ * flags). Returns as fork does. */
+static pid_t fork_process(bool new_pid_namespace)
+{
+	if (!new_pid_namespace)
+		return fork();
+	return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+struct proc_spawn_result proc_spawn(const char *program, int ipc_fd, int devnull_fd,
+                                    bool *pid_namespace_failed)
+{
+	struct proc_spawn_result r = {0};
+	bool try_ns = !*pid_namespace_failed;
+	pid_t pid = fork_process(try_ns);
+	if (pid < 0 && try_ns && (errno == EPERM || errno == EINVAL || errno == ENOSPC)) {
+		*pid_namespace_failed = true;
+		try_ns = false;
+		pid = fork_process(false);
+	}
+	if (pid < 0) {
+		r.error = errno;
+		return r;
+	}
+	if (pid == 0)
+		exec_child(program, ipc_fd, devnull_fd);
+	r.pid = pid;
+	r.pid_namespace = try_ns;
+	return r;
+}
+
+void proc_describe_status(int wait_status, char *out, size_t size)
+{
+	if (WIFEXITED(wait_status)) {
+		snprintf(out, size, "exit status %d", WEXITSTATUS(wait_status));
+	} else if (WIFSIGNALED(wait_status)) {
+		int sig = WTERMSIG(wait_status);
+		const char *name = sigabbrev_np(sig);
+		snprintf(out, size, "killed by signal %d (SIG%s)%s", sig, name ? name : "?",
+		         WCOREDUMP(wait_status) ? ", core dumped" : "");
+	} else {
+		snprintf(out, size, "wait status 0x%x", (unsigned)wait_status);
+	}
+}
+
+void proc_sibling_path(const char *name, char *out, size_t size)
+{
+	char self[PATH_MAX];
+	out[0] = '\0';
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash == NULL)
+		return;
+	slash[1] = '\0';
+	if ((size_t)snprintf(out, size, "%s%s", self, name) >= size)
+		out[0] = '\0';
+}

@@ -1,0 +1,41 @@
+/*
+ * supervisor.h - the parent's event loop: starts children, watches them,
+ * restarts them, and stops.
+ *
+ * Each child is one "generation": spawned (proc.h), handed the log file and
+ * the listening socket with its configuration over a fresh socketpair
+ * (ipc/loop.h), then expected to report READY within the ready timeout and
+ * to answer every heartbeat within the heartbeat timeout. Anything else it
+ * does wrong (a malformed or out-of-order message, a violation report, a
+ * missed deadline) gets it SIGKILLed. Every end is classified and logged at
+ * WARNING and the next generation starts after the backoff delay; a burst
+ * of restarts ends the parent (or throttles it, as configured).
+ *
+ * SIGTERM/SIGINT: the children drain within the drain timeout, then the
+ * parent exits 0. SIGHUP: the log file is reopened by path and a new
+ * generation takes over; the old one drains.
+ */
+#ifndef WARDEN_PARENT_SUPERVISOR_H
+#define WARDEN_PARENT_SUPERVISOR_H
+
+#include "config.h"
+#include "ipc.h"
+
+struct listener;
+struct logfile;
+struct trace;
+
+struct supervisor_setup {
+	const struct warden_config *config;
+	const struct ipc_config *child_config; /* what each child is sent, token included */
+	const char *child_program;
+	struct listener *listener;
+	struct logfile *log;
+	struct trace *trace; /* NULL: no trace */
+};
+
+/* Runs until stopped by a signal (returns 0) or by the burst limit, or a
+ * failure to start at all (returns non-zero). */
+int supervisor_run(const struct supervisor_setup *setup);
+
+#endif

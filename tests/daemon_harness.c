@@ -1,0 +1,308 @@
+/*
+ * daemon_harness.c - see daemon_harness.h.
+ */
+#include "daemon_harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { LOG_BUFFER = 1 << 20 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int listen_loopback(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	cr_assert(fd >= 0);
+	cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	cr_assert(listen(fd, 4096) == 0);
+	cr_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+/* The harness's settings, each replaced by a caller's setting of the same
+ * key: fast heartbeats and restarts so that tests run quickly. */
+static const char *const base_settings[] = {
+        "log.level=info",
+        "sandbox.child_program=" WARDEN_CHILD_TEST_BINARY,
+        "supervise.heartbeat_interval_ms=100",
+        "supervise.heartbeat_timeout_ms=1000",
+        "supervise.ready_timeout_ms=5000",
+        "supervise.restart_initial_ms=0",
+        "supervise.restart_max_ms=50",
+        "supervise.burst_limit=1000",
+        "supervise.burst_window_ms=1000",
+        "supervise.drain_timeout_ms=3000",
+        NULL,
+};
+
+static bool same_key(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "=");
+	return n == strcspn(b, "=") && strncmp(a, b, n) == 0;
+}
+
+static bool overridden(const char *setting, const char *const *settings)
+{
+	for (; settings != NULL && *settings != NULL; settings++)
+		if (same_key(setting, *settings))
+			return true;
+	return false;
+}
+
+/* Writes one INI section holding every setting of `section`. */
+static void write_section(FILE *f, const char *section, const char *const *base,
+                          const char *const *settings)
+{
+	size_t n = strlen(section);
+	fprintf(f, "[%s]\n", section);
+	for (const char *const *s = base; *s != NULL; s++)
+		if (strncmp(*s, section, n) == 0 && (*s)[n] == '.' && !overridden(*s, settings))
+			fprintf(f, "%.*s = %s\n", (int)strcspn(*s + n + 1, "="), *s + n + 1,
+			        strchr(*s, '=') + 1);
+	for (const char *const *s = settings; s != NULL && *s != NULL; s++)
+		if (strncmp(*s, section, n) == 0 && (*s)[n] == '.')
+			fprintf(f, "%.*s = %s\n", (int)strcspn(*s + n + 1, "="), *s + n + 1,
+			        strchr(*s, '=') + 1);
+}
+
+static void write_config(struct daemon *d, const char *const *settings)
+{
+	static const char *const sections[] = {"server", "log", "sandbox", "supervise", "trace"};
+	FILE *f = fopen(d->config_path, "w");
+	cr_assert(f != NULL);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		write_section(f, sections[i], base_settings, settings);
+		if (strcmp(sections[i], "log") == 0 && !overridden("log.file=", settings))
+			fprintf(f, "file = %s\n", d->log_path);
+	}
+	fclose(f);
+}
+
+static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe)
+{
+	char pid_text[32];
+	if (listen_fd != 3) {
+		dup2(listen_fd, 3);
+		close(listen_fd);
+	}
+	dup2(err_pipe, 2);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid_text, 1);
+	execl(WARDEN_BINARY, "warden", "run", "--config", d->config_path, (char *)NULL);
+	_exit(127);
+}
+
+void daemon_start(struct daemon *d, const char *const *settings)
+{
+	memset(d, 0, sizeof(*d));
+	d->exit_status = -1;
+	strcpy(d->dir, "/tmp/warden-daemon-XXXXXX");
+	cr_assert(mkdtemp(d->dir) != NULL);
+	snprintf(d->config_path, sizeof(d->config_path), "%s/warden.ini", d->dir);
+	snprintf(d->log_path, sizeof(d->log_path), "%s/warden.log", d->dir);
+	write_config(d, settings);
+	int listen_fd = listen_loopback(&d->port);
+	int pipefd[2];
+	cr_assert(pipe2(pipefd, O_CLOEXEC) == 0);
+	d->pid = fork();
+	cr_assert(d->pid >= 0);
+	if (d->pid == 0) {
+		close(pipefd[0]);
+		exec_daemon(d, listen_fd, pipefd[1]);
+	}
+	close(pipefd[1]);
+	close(listen_fd);
+	d->stderr_read = pipefd[0];
+	fcntl(d->stderr_read, F_SETFL, O_NONBLOCK);
+}
+
+const char *daemon_log(struct daemon *d)
+{
+	static char buf[LOG_BUFFER];
+	buf[0] = '\0';
+	int fd = open(d->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return buf;
+	size_t used = 0;
+	ssize_t n;
+	while (used < sizeof(buf) - 1 && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+	close(fd);
+	return buf;
+}
+
+int daemon_log_count(struct daemon *d, const char *needle)
+{
+	int count = 0;
+	for (const char *p = daemon_log(d); (p = strstr(p, needle)) != NULL; p++)
+		count++;
+	return count;
+}
+
+bool daemon_wait_log(struct daemon *d, const char *needle, int count, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	do {
+		if (daemon_log_count(d, needle) >= count)
+			return true;
+		usleep(5000);
+	} while (now_ms() < end);
+	return false;
+}
+
+pid_t daemon_child_pid(struct daemon *d, unsigned generation)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "child generation %u ready: pid ", generation);
+	const char *p = strstr(daemon_log(d), needle);
+	return p == NULL ? -1 : (pid_t)atoi(p + strlen(needle));
+}
+
+void daemon_signal(struct daemon *d, int sig)
+{
+	if (d->pid > 0 && d->exit_status < 0)
+		kill(d->pid, sig);
+}
+
+int daemon_wait(struct daemon *d, int timeout_ms)
+{
+	if (d->exit_status >= 0)
+		return d->exit_status;
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	int status;
+	do {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->exit_status = status;
+			return status;
+		}
+		usleep(5000);
+	} while (now_ms() < end);
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	d->exit_status = status;
+	return -1;
+}
+
+void daemon_cleanup(struct daemon *d)
+{
+	if (d->pid > 0 && d->exit_status < 0) {
+		kill(d->pid, SIGTERM);
+		daemon_wait(d, 5000);
+	}
+	if (d->stderr_read >= 0)
+		close(d->stderr_read);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+	(void)!system(cmd);
+}
+
+/* ---- HTTP ------------------------------------------------------------------- */
+
+static int wait_fd(int fd, short events, uint64_t end)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	uint64_t now = now_ms();
+	if (now >= end)
+		return -ETIMEDOUT;
+	int n = poll(&p, 1, (int)(end - now));
+	return n > 0 ? 0 : -ETIMEDOUT;
+}
+
+static int connect_loopback(int port, uint64_t end)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int rc = wait_fd(fd, POLLOUT, end), soerr = 0;
+	socklen_t len = sizeof(soerr);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	if (rc < 0 || soerr != 0) {
+		close(fd);
+		return rc < 0 ? rc : -soerr;
+	}
+	return fd;
+}
+
+static int read_all(int fd, char *buf, size_t size, uint64_t end)
+{
+	size_t used = 0;
+	for (;;) {
+		int rc = wait_fd(fd, POLLIN, end);
+		if (rc < 0)
+			return rc;
+		ssize_t n = read(fd, buf + used, size - 1 - used);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		used += (size_t)n;
+		if (used == size - 1)
+			break;
+	}
+	buf[used] = '\0';
+	return (int)used;
+}
+
+int http_get(int port, const char *path, char *body, size_t body_size, int timeout_ms)
+{
+	static char response[1 << 16];
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	int fd = connect_loopback(port, end);
+	if (fd < 0)
+		return fd;
+	char request[512];
+	int n = snprintf(request, sizeof(request),
+	                 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
+	if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	int got = read_all(fd, response, sizeof(response), end);
+	close(fd);
+	if (got < 0)
+		return got;
+	int status = 0;
+	if (sscanf(response, "HTTP/1.%*d %d", &status) != 1)
+		return got == 0 ? -ECONNRESET : -EPROTO;
+	if (body != NULL && body_size > 0) {
+		const char *b = strstr(response, "\r\n\r\n");
+		snprintf(body, body_size, "%s", b ? b + 4 : "");
+	}
+	return status;
+}

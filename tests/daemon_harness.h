@@ -1,0 +1,60 @@
+/*
+ * daemon_harness.h - runs the real `warden run` (parent and child programs)
+ * for the supervision tests and benchmarks: a private directory with a
+ * config file and the log, a loopback listening socket handed over by
+ * socket activation (so the test knows the port before the daemon starts),
+ * and helpers to wait for log lines and make HTTP requests.
+ */
+#ifndef WARDEN_TESTS_DAEMON_HARNESS_H
+#define WARDEN_TESTS_DAEMON_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct daemon {
+	pid_t pid;
+	char dir[64];
+	char config_path[96];
+	char log_path[96];
+	int port;
+	int stderr_read; /* the daemon's stderr */
+	int exit_status; /* wait status once stopped, -1 before */
+};
+
+/* Starts warden with the test child (WARDEN_CHILD_TEST_BINARY), fast
+ * heartbeats and restarts, and `settings` ("section.key=value", NULL-
+ * terminated; may be NULL), which replace the harness's own. The listening
+ * socket comes through LISTEN_FDS. */
+void daemon_start(struct daemon *d, const char *const *settings);
+
+/* Waits until the log file contains `needle` `count` times or more.
+ * Returns true, or false after `timeout_ms`. */
+bool daemon_wait_log(struct daemon *d, const char *needle, int count, int timeout_ms);
+
+/* How many times `needle` is in the log file. */
+int daemon_log_count(struct daemon *d, const char *needle);
+
+/* The log file's content (static buffer, truncated at 1 MiB). */
+const char *daemon_log(struct daemon *d);
+
+/* The pid of the child generation `generation` from its ready line, or
+ * -1. */
+pid_t daemon_child_pid(struct daemon *d, unsigned generation);
+
+/* Sends a signal to the parent. */
+void daemon_signal(struct daemon *d, int sig);
+
+/* Waits up to `timeout_ms` for the parent to exit; returns its wait
+ * status, or -1 (and kills it) on timeout. */
+int daemon_wait(struct daemon *d, int timeout_ms);
+
+/* SIGTERM, wait, remove the directory. */
+void daemon_cleanup(struct daemon *d);
+
+/* One GET over a new connection with `Connection: close`. Returns the
+ * status code, or -errno (-ECONNREFUSED, -ETIMEDOUT, -ECONNRESET, -EPROTO
+ * for a response that is not HTTP). The body goes to `body` if not NULL. */
+int http_get(int port, const char *path, char *body, size_t body_size, int timeout_ms);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * The real parent and child programs under supervision: every way a child
+ * can end is noticed, classified, logged and followed by a new generation;
+ * crash loops back off and hit the burst limit; SIGTERM drains; SIGHUP
+ * moves the log to a new file; clients never see a refused connection
+ * while children are killed; restarts leak nothing.
+ */
+#include "daemon_harness.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { BOOT_MS = 10000 };
+
+static void start_serving(struct daemon *d, const char *const *settings)
+{
+	daemon_start(d, settings);
+	cr_assert(daemon_wait_log(d, "child generation 1 ready", 1, BOOT_MS),
+	          "no child became ready; log:\n%s", daemon_log(d));
+	int status = http_get(d->port, "/healthz", NULL, 0, 5000);
+	cr_assert_eq(status, 200, "GET /healthz: %d", status);
+}
+
+/* Asks the test child to misbehave, then waits for generation 2 to serve
+ * and checks how the parent explained the end of generation 1. */
+static void expect_restart_after(const char *action, const char *explanation)
+{
+	struct daemon d;
+	char path[64];
+	start_serving(&d, NULL);
+	snprintf(path, sizeof(path), "/test/%s", action);
+	http_get(d.port, path, NULL, 0, 3000);
+	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS),
+	          "no restart after %s; log:\n%s", action, daemon_log(&d));
+	cr_assert(strstr(daemon_log(&d), explanation) != NULL,
+	          "after %s the log does not say \"%s\":\n%s", action, explanation, daemon_log(&d));
+	cr_assert(strstr(daemon_log(&d), " WARNING ") != NULL, "no WARNING line:\n%s",
+	          daemon_log(&d));
+	cr_assert_eq(http_get(d.port, "/healthz", NULL, 0, 5000), 200);
+	daemon_cleanup(&d);
+}
+
+Test(restart, after_sigsegv)
+{
+	expect_restart_after("segv", "ended: signal: SIGSEGV");
+}
+
+Test(restart, after_abort)
+{
+	/* abort() raises SIGABRT with rt_sigprocmask and tgkill, which the
+	 * filter denies: the sandbox reports the attempt instead. */
+	expect_restart_after("abort", "ended: sandbox violation: rt_sigprocmask");
+}
+
+Test(restart, after_exit_1)
+{
+	expect_restart_after("exit1", "ended: exit; exit status 1");
+}
+
+Test(restart, after_violation_naming_the_syscall)
+{
+	expect_restart_after("violation", "ended: sandbox violation: openat (syscall 257");
+}
+
+Test(restart, hung_child_is_detected)
+{
+	expect_restart_after("hang", "ended: heartbeat timeout: no answer within 1000 ms");
+}
+
+Test(restart, hostile_child_sending_garbage)
+{
+	expect_restart_after("garbage", "ended: malformed IPC");
+}
+
+Test(restart, crash_loop_backs_off_then_hits_the_burst_limit)
+{
+	struct daemon d;
+	/* Every start fails at once: /bin/false is no child program. */
+	const char *const settings[] = {"sandbox.child_program=/bin/false",
+	                                "supervise.restart_initial_ms=10",
+	                                "supervise.restart_max_ms=80",
+	                                "supervise.restart_factor=2",
+	                                "supervise.burst_limit=5",
+	                                "supervise.burst_window_ms=60000",
+	                                NULL};
+	daemon_start(&d, settings);
+	int status = daemon_wait(&d, 15000);
+	cr_assert(status != -1, "the parent did not give up; log:\n%s", daemon_log(&d));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "status 0x%x", status);
+	const char *log = daemon_log(&d);
+	/* 10, 20, 40, 80, 80: the delay doubles up to the maximum. */
+	cr_assert(strstr(log, "restarting in 10 ms") && strstr(log, "restarting in 20 ms") &&
+	                  strstr(log, "restarting in 40 ms") && strstr(log, "restarting in 80 ms"),
+	          "no backoff:\n%s", log);
+	cr_assert(strstr(log, "more than 5 restarts within 60000 ms") != NULL, "%s", log);
+	cr_assert(strstr(log, "ended: exit; exit status 1") != NULL, "%s", log);
+	daemon_cleanup(&d);
+}
+
+Test(signals, sigterm_drains_and_exits_zero)
+{
+	struct daemon d;
+	start_serving(&d, NULL);
+	daemon_signal(&d, SIGTERM);
+	int status = daemon_wait(&d, 10000);
+	cr_assert(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "status 0x%x; log:\n%s", status, daemon_log(&d));
+	const char *log = daemon_log(&d);
+	cr_assert(strstr(log, "SIGTERM: draining") != NULL, "%s", log);
+	cr_assert(strstr(log, "child generation 1") && strstr(log, "exit status 0"), "%s", log);
+	cr_assert(strstr(log, "parent exiting with status 0") != NULL, "%s", log);
+	daemon_cleanup(&d);
+}
+
+Test(signals, sighup_after_rename_moves_the_log)
+{
+	struct daemon d;
+	char rotated[128];
+	start_serving(&d, NULL);
+	snprintf(rotated, sizeof(rotated), "%s.1", d.log_path);
+	cr_assert(rename(d.log_path, rotated) == 0);
+	daemon_signal(&d, SIGHUP);
+	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS),
+	          "no new generation in the new file: '%s'", daemon_log(&d));
+	cr_assert_eq(http_get(d.port, "/healthz", NULL, 0, 5000), 200);
+	/* The old generation drained; the request lines now go to the new file. */
+	cr_assert(daemon_wait_log(&d, "GET /healthz", 1, 5000), "%s", daemon_log(&d));
+	cr_assert(strstr(daemon_log(&d), "reopened") != NULL, "%s", daemon_log(&d));
+	cr_assert(strstr(daemon_log(&d), "child generation 1 ready") == NULL);
+	daemon_cleanup(&d);
+}
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(path);
+	int n = 0;
+	if (dir == NULL)
+		return -1;
+	while (readdir(dir) != NULL)
+		n++;
+	closedir(dir);
+	return n;
+}
+
+/* Zombie children of `parent` (state Z in /proc/PID/stat). */
+static int count_zombies(pid_t parent)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int zombies = 0;
+	while ((e = readdir(dir)) != NULL) {
+		char path[300], state;
+		int ppid;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%*d (%*[^)]) %c %d", &state, &ppid) == 2 && ppid == parent &&
+		    state == 'Z')
+			zombies++;
+		fclose(f);
+	}
+	closedir(dir);
+	return zombies;
+}
+
+/* Kills the serving child `rounds` times; right after each kill a client
+ * connects while no child runs, and must be served by the next generation
+ * (its connection waits in the listening socket's backlog). Between kills
+ * the client's requests must succeed too. Returns the failed requests. */
+static int kill_children_between_requests(struct daemon *d, int rounds)
+{
+	int failed = 0;
+	for (int i = 1; i <= rounds; i++) {
+		pid_t pid = daemon_child_pid(d, (unsigned)i);
+		cr_assert(pid > 0, "no pid for generation %d:\n%s", i, daemon_log(d));
+		cr_assert_eq(kill(pid, SIGKILL), 0);
+		int status = http_get(d->port, "/healthz", NULL, 0, 10000);
+		if (status != 200) {
+			fprintf(stderr, "after kill %d: GET /healthz -> %d (%s)\n", i, status,
+			        status < 0 ? strerror(-status) : "HTTP status");
+			failed++;
+		}
+		char ready[64];
+		snprintf(ready, sizeof(ready), "child generation %d ready", i + 1);
+		cr_assert(daemon_wait_log(d, ready, 1, BOOT_MS), "round %d: %s", i, daemon_log(d));
+		for (int r = 0; r < 3; r++)
+			failed += http_get(d->port, "/healthz", NULL, 0, 10000) != 200;
+	}
+	return failed;
+}
+
+Test(restart, no_refused_connection_during_50_kills)
+{
+	struct daemon d;
+	start_serving(&d, NULL);
+	int failed = kill_children_between_requests(&d, 50);
+	cr_assert_eq(failed, 0, "%d failed requests during 50 kills", failed);
+	cr_assert_eq(daemon_log_count(&d, "ended: signal: SIGKILL"), 50, "%s", daemon_log(&d));
+	daemon_cleanup(&d);
+}
+
+Test(restart, restarts_leak_nothing)
+{
+	struct daemon d;
+	start_serving(&d, NULL);
+	int before = count_fds(d.pid);
+	for (int i = 1; i <= 100; i++) {
+		char ready[64];
+		snprintf(ready, sizeof(ready), "child generation %d ready", i + 1);
+		kill(daemon_child_pid(&d, (unsigned)i), SIGKILL);
+		cr_assert(daemon_wait_log(&d, ready, 1, BOOT_MS), "round %d", i);
+	}
+	usleep(100000);
+	cr_assert_eq(count_fds(d.pid), before, "the parent's descriptors grew across restarts");
+	cr_assert_eq(count_zombies(d.pid), 0, "zombies left behind");
+	daemon_cleanup(&d);
+}
+
+Test(setup, clear_errors)
+{
+	struct daemon d;
+	const char *const missing_dir[] = {"log.file=/nonexistent-dir/warden.log", NULL};
+	daemon_start(&d, missing_dir);
+	int status = daemon_wait(&d, 5000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status 0x%x", status);
+	char err[512] = "";
+	ssize_t n = read(d.stderr_read, err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = '\0';
+	cr_assert(strstr(err, "directory /nonexistent-dir does not exist") != NULL, "stderr: %s",
+	          err);
+	daemon_cleanup(&d);
+}
