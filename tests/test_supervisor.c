@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,5 +239,61 @@ Test(setup, clear_errors)
 	err[n > 0 ? n : 0] = '\0';
 	cr_assert(strstr(err, "directory /nonexistent-dir does not exist") != NULL, "stderr: %s",
 	          err);
+	daemon_cleanup(&d);
+}
+
+/* Reads a whole file into a static buffer ("" if missing). */
+static const char *slurp(const char *path, size_t *length)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "rb");
+	*length = 0;
+	buf[0] = '\0';
+	if (f == NULL)
+		return buf;
+	*length = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[*length] = '\0';
+	fclose(f);
+	return buf;
+}
+
+Test(trace, records_both_directions_without_the_token)
+{
+	struct daemon d;
+	char token_path[128], trace_path[128], token_setting[160], trace_setting[160];
+	static const char token[] = "s3cret-token-0123456789abcdef";
+	snprintf(token_path, sizeof(token_path), "/tmp/warden-token-%d", (int)getpid());
+	snprintf(trace_path, sizeof(trace_path), "/tmp/warden-trace-%d.pcap", (int)getpid());
+	FILE *f = fopen(token_path, "w");
+	cr_assert(f != NULL);
+	fprintf(f, "%s\n", token);
+	fclose(f);
+	chmod(token_path, 0600);
+	snprintf(token_setting, sizeof(token_setting), "server.token_file=%s", token_path);
+	snprintf(trace_setting, sizeof(trace_setting), "trace.file=%s", trace_path);
+	const char *const settings[] = {token_setting, trace_setting, NULL};
+	daemon_start(&d, settings);
+	cr_assert(daemon_wait_log(&d, "child generation 1 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	usleep(400000); /* a few heartbeats, and the 200 ms flush */
+	daemon_signal(&d, SIGTERM);
+	cr_assert(daemon_wait(&d, 10000) == 0);
+	size_t length;
+	const char *bytes = slurp(trace_path, &length);
+	cr_assert(length > 24, "no trace written");
+	cr_assert(memmem(bytes, length, token, strlen(token)) == NULL,
+	          "the bearer token is in the trace");
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "%s trace stats %s", WARDEN_BINARY, trace_path);
+	FILE *p = popen(cmd, "r");
+	char out[4096] = "";
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", out);
+	cr_assert(strstr(out, "hello") && strstr(out, "ready") && strstr(out, "pong") &&
+	                  strstr(out, "shutdown"),
+	          "trace stats:\n%s", out);
+	unlink(token_path);
+	unlink(trace_path);
 	daemon_cleanup(&d);
 }
