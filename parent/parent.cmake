@@ -28,3 +28,8 @@ endif()
 # docs/warden.service and docs/warden.socket, checked by systemd itself.
 add_test(NAME systemd_units
          COMMAND sh "${CMAKE_SOURCE_DIR}/tests/verify_units.sh" "$<TARGET_FILE:warden>")
+
+# ---- benchmark: crash -> first success, under wrk load ---------------------------
+add_executable(bench_restart bench/bench_restart.c)
+target_compile_definitions(bench_restart PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
+add_dependencies(bench_restart warden warden-child)

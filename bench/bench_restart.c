@@ -1,0 +1,268 @@
+/*
+ * bench_restart - how long a crash interrupts service, and what clients see.
+ *
+ * Runs the real daemon (`warden run`, real child) with zero backoff, a
+ * listening socket handed over by socket activation, and wrk loading
+ * /healthz throughout. Then, CRASHES times: SIGKILL the serving child and
+ * time a new connection's GET /healthz from the kill to its 200, which only
+ * the successor can send (the connection waits in the backlog meanwhile).
+ *
+ * Prints p50/p99/max of crash -> first success; wrk's totals (requests,
+ * socket errors by kind: a refused connection would be a "connect" error);
+ * and the parent's descriptors and RSS before and after, which must not
+ * grow with restarts.
+ *
+ * usage: bench_restart [crashes] [wrk-connections]
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_CRASHES = 5000 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_restart: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int listen_loopback(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, 4096) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+		die("listening socket");
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+static pid_t start_daemon(const char *dir, int listen_fd)
+{
+	char config[256], log[256];
+	snprintf(config, sizeof(config), "%s/warden.ini", dir);
+	snprintf(log, sizeof(log), "%s/warden.log", dir);
+	FILE *f = fopen(config, "w");
+	if (f == NULL)
+		die("config");
+	fprintf(f,
+	        "[log]\nfile = %s\n"
+	        "[supervise]\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
+	        "burst_limit = 100000\nburst_window_ms = 1\n",
+	        log);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char pid_text[32];
+		dup2(listen_fd, 3);
+		snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", pid_text, 1);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2); /* the crashes' WARNING lines */
+		execl(WARDEN_BINARY, "warden", "run", "--config", config, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The parent's one child, from /proc (the log is busy with access lines). */
+static pid_t child_of(pid_t parent)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+	FILE *f = fopen(path, "r");
+	int pid = -1;
+	if (f != NULL) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* GET /healthz on a new connection; 200 or not. */
+static bool get_healthz(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
+	char buf[512];
+	bool ok = false;
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(req) - 1) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		ok = n > 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+static bool wait_serving(int port, int timeout_ms)
+{
+	for (int i = 0; i < timeout_ms / 10; i++) {
+		if (get_healthz(port))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kib;
+}
+
+static pid_t start_wrk(int port, int connections, int out_fd)
+{
+	char url[64], conns[16];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
+	snprintf(conns, sizeof(conns), "%d", connections);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out_fd, 1);
+		execlp("wrk", "wrk", "-t1", "-c", conns, "-d", "3600s", url, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Kills the serving child and times the first 200 after it. */
+static uint64_t crash_once(pid_t daemon, int port, int *retries)
+{
+	pid_t victim = child_of(daemon);
+	if (victim <= 0)
+		return 0;
+	uint64_t t0 = now_ns();
+	kill(victim, SIGKILL);
+	while (!get_healthz(port))
+		(*retries)++;
+	uint64_t t1 = now_ns();
+	/* Reap-and-replace is done once the successor served; let wrk's
+	 * connections reconnect before the next crash. */
+	usleep(5000);
+	return t1 - t0;
+}
+
+static void print_wrk(int fd)
+{
+	char buf[8192];
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("wrk during the crashes:\n%s", buf);
+	if (strstr(buf, "Socket errors") == NULL)
+		printf("  (no socket errors reported: no refused, failed or timed-out request)\n");
+}
+
+int main(int argc, char **argv)
+{
+	int crashes = argc > 1 ? atoi(argv[1]) : 200;
+	int connections = argc > 2 ? atoi(argv[2]) : 10;
+	if (crashes < 1 || crashes > MAX_CRASHES)
+		crashes = 200;
+	char dir[] = "/tmp/bench-restart-XXXXXX";
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp");
+	int port;
+	int listen_fd = listen_loopback(&port);
+	pid_t daemon = start_daemon(dir, listen_fd);
+	close(listen_fd);
+	if (!wait_serving(port, 10000)) {
+		fprintf(stderr, "bench_restart: the daemon does not serve\n");
+		kill(daemon, SIGKILL);
+		return 1;
+	}
+	int fds_before = count_fds(daemon);
+	long rss_before = rss_kib(daemon);
+	char wrk_out[] = "/tmp/bench-restart-wrk-XXXXXX";
+	int wrk_fd = mkstemp(wrk_out);
+	pid_t wrk = start_wrk(port, connections, wrk_fd);
+	usleep(300000);
+	static uint64_t times[MAX_CRASHES];
+	int retries = 0, done = 0;
+	for (int i = 0; i < crashes; i++) {
+		uint64_t t = crash_once(daemon, port, &retries);
+		if (t > 0)
+			times[done++] = t;
+	}
+	kill(wrk, SIGINT);
+	waitpid(wrk, NULL, 0);
+	usleep(100000);
+	int fds_after = count_fds(daemon);
+	long rss_after = rss_kib(daemon);
+	qsort(times, (size_t)done, sizeof(times[0]), compare_u64);
+	printf("crash -> first successful request by the successor, %d crashes, backoff 0:\n",
+	       done);
+	if (done > 0)
+		printf("  p50 %.2f ms   p99 %.2f ms   max %.2f ms   (failed probes: %d)\n",
+		       times[done / 2] / 1e6, times[(size_t)(done * 0.99)] / 1e6,
+		       times[done - 1] / 1e6, retries);
+	print_wrk(wrk_fd);
+	printf("parent across %d restarts: descriptors %d -> %d, RSS %ld -> %ld KiB\n", done,
+	       fds_before, fds_after, rss_before, rss_after);
+	kill(daemon, SIGTERM);
+	waitpid(daemon, NULL, 0);
+	close(wrk_fd);
+	unlink(wrk_out);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)!system(cmd);
+	return 0;
+}
