@@ -7,3 +7,8 @@ add_library(warden_config STATIC
   parent/options.c)
 target_include_directories(warden_config PUBLIC parent)
 target_link_libraries(warden_config PUBLIC warden_ipc PkgConfig::INIH)
+
+# ---- tests -------------------------------------------------------------------
+# The library directly, and `warden run` through the real binary.
+warden_test(test_config tests/cli_run.c)
+target_link_libraries(test_config PRIVATE warden_config)
