@@ -567,6 +567,16 @@ static bool line_ok(struct load *ld, const char *text)
 	return true;
 }
 
+/* No value or name takes control characters, and refusing them here keeps
+ * them out of error messages (and so off the operator's terminal). */
+static bool has_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return true;
+	return false;
+}
+
 /* Reads one whole line, whatever its length, for line_ok; then gives inih
  * the part it should parse. Counting lines here is how errors get their
  * line numbers: Debian's inih is built without INI_HANDLER_LINENO. */
@@ -593,8 +603,8 @@ static bool next_line(struct load *ld, char *str, int num)
 	text[n] = '\0';
 	if (n + 3 > (size_t)num)
 		load_error(ld, "line too long (at most %d bytes)", num - 3);
-	else if (strchr(text, '\r') != NULL)
-		load_error(ld, "contains a carriage return");
+	else if (has_control(text))
+		load_error(ld, "contains a control character");
 	else if (line_ok(ld, text))
 		memcpy(str, text, n + 1);
 	return true;

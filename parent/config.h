@@ -30,7 +30,7 @@ enum {
 
 struct warden_config {
 	/* [server] */
-	char listen[128];               /* "127.0.0.1:8080", "[::1]:8080" */
+	char listen[128];                /* "127.0.0.1:8080", "[::1]:8080" */
 	bool allow_remote_without_token; /* listen beyond loopback with no token */
 	char token_file[PATH_MAX];       /* "" = no auth; else the token is read from it */
 	uint32_t max_connections, header_max_bytes, uri_max_bytes;
@@ -121,8 +121,8 @@ bool config_listen_is_loopback(const struct sockaddr_storage *addr);
  * less one trailing newline, must be 16..IPC_TOKEN_MAX printable ASCII
  * characters without spaces. Returns 0, or -1 with `err` filled; `token`
  * is zero beyond *length either way. */
-int config_read_token(const struct warden_config *cfg, uint8_t token[IPC_TOKEN_MAX],
-                      size_t *length, struct config_error *err);
+int config_read_token(const struct warden_config *cfg, uint8_t token[IPC_TOKEN_MAX], size_t *length,
+                      struct config_error *err);
 
 /* Whether two configurations have the same values (where they came from
  * does not count). */

@@ -288,6 +288,8 @@ Test(config_errors, each_kind_names_file_line_and_key)
 	expect_error("level = info\n", 1, "level: key outside any section");
 	expect_error("[log]\njust words\n", 2, "expected 'key = value'");
 	expect_error("[log\n", 1, "section header without ']'");
+	expect_error("[log]\nlevel = in\x01fo\n", 2, "contains a control character");
+	expect_error("[log]\nfile = a\tb\n", 2, "[log] file: contains a control character");
 }
 
 Test(config_errors, a_long_path_is_an_error_not_a_truncation)
