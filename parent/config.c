@@ -71,19 +71,6 @@ static_assert(sizeof(enum config_burst_action) == sizeof(int), "burst_action wid
 #define BOOL(s, n, f)        s, n, KEY_BOOL, FIELD(f), 0, 1, NULL, 0, NULL
 #define ENUM(s, n, f, names) s, n, KEY_ENUM, FIELD(f), 0, 0, names, 0, NULL
 
-/* Indexes of the keys that cross-key checks and flags name. */
-enum {
-	K_LISTEN = 0,
-	K_ALLOW_REMOTE = 1,
-	K_TOKEN_FILE = 2,
-	K_HEADER_MAX = 4,
-	K_URI_MAX = 5,
-	K_HEARTBEAT_INTERVAL = 18,
-	K_HEARTBEAT_TIMEOUT = 19,
-	K_RESTART_INITIAL = 21,
-	K_RESTART_MAX = 23,
-};
-
 /* In --print-config order. Ranges that reach the child are ipc.h's. */
 static const struct key keys[] = {
         {"server", "listen", KEY_LISTEN, FIELD(listen), 0, 0, NULL, KEY_NONEMPTY, "--listen"},
@@ -141,6 +128,18 @@ static int key_find(const char *section, const char *name)
 			return i;
 	return -1;
 }
+
+/* The keys that cross-key checks name, looked up by name so that reordering
+ * keys[] cannot make them point at the wrong key. */
+#define K_LISTEN             key_find("server", "listen")
+#define K_ALLOW_REMOTE       key_find("server", "allow_remote_without_token")
+#define K_TOKEN_FILE         key_find("server", "token_file")
+#define K_HEADER_MAX         key_find("server", "header_max_bytes")
+#define K_URI_MAX            key_find("server", "uri_max_bytes")
+#define K_HEARTBEAT_INTERVAL key_find("supervise", "heartbeat_interval_ms")
+#define K_HEARTBEAT_TIMEOUT  key_find("supervise", "heartbeat_timeout_ms")
+#define K_RESTART_INITIAL    key_find("supervise", "restart_initial_ms")
+#define K_RESTART_MAX        key_find("supervise", "restart_max_ms")
 
 static void *field(struct warden_config *cfg, const struct key *k)
 {
