@@ -136,9 +136,14 @@ int run_command(int argc, char **argv)
 	case RUN_HELP:
 		options_usage(stdout);
 		return 0;
-	case RUN_CHECK_CONFIG:
+	case RUN_CHECK_CONFIG: {
+		/* The token file is part of the configuration an operator checks. */
+		struct ipc_config ipc;
+		if (child_config(&cfg, &ipc) < 0)
+			return EXIT_USAGE;
 		printf("configuration ok\n");
 		return 0;
+	}
 	case RUN_PRINT_CONFIG:
 		config_print(&cfg, stdout);
 		return 0;
