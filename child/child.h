@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <uv.h>
 
+struct api;
 struct logger;
+struct server;
 
 struct child {
 	uint32_t generation;
@@ -25,6 +27,10 @@ struct child {
 	uv_loop_t loop;
 	uv_poll_t ipc_poll;
 	struct logger *logger;
+	uv_prepare_t log_flush; /* writes the batched log lines before the loop waits */
+	struct api *api;        /* the GUI's endpoints (api.c) */
+	struct server *server;  /* the HTTP server (server.c) */
+	uv_timer_t drain_deadline;
 	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
 	bool have_status;
 	struct ipc_counters counters;

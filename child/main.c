@@ -11,15 +11,18 @@
  *   4. resource limits
  *   5. namespaces, root pivoted to an empty directory
  *   6. unprivileged user, no capabilities, no_new_privs, not dumpable
- *   7. reserved memory for everything, libuv's loop included
+ *   7. reserved memory for everything, libuv's loop included; the GUI's
+ *      endpoints and the HTTP server, watching the listening socket
  *   8. the seccomp filter compiled from the built-in policy; ready
  */
+#include "api.h"
 #include "child.h"
 #include "child_policy.h"
 #include "fd_layout.h"
 #include "logger.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "server.h"
 #include "violation.h"
 #ifdef WARDEN_TEST_HOOKS
 #include "escape.h"
@@ -191,9 +194,37 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 		boot_failed(c, "fd layout", "%s", why);
 	c->epoll_fd = uv_backend_fd(&c->loop);
 	c->first_client_fd = highest + 1;
-	c->fd_limit = c->first_client_fd + (int)c->config.max_connections;
+	/* One descriptor more than the connection limit: the server accepts
+	 * the connection over the limit to answer it 503 and close it, rather
+	 * than leave it in the backlog with accept4 failing on EMFILE. */
+	c->fd_limit = c->first_client_fd + (int)c->config.max_connections + 1;
 	if (sandbox_limit_files((unsigned)c->fd_limit, &err) < 0)
 		boot_failed(c, "resource limits", "%s", err.message);
+}
+
+static void start_server(struct child *c)
+{
+	int rc = api_create(&c->api, c);
+	if (rc < 0)
+		boot_failed(c, "GUI endpoints", "%s", strerror(-rc));
+	const struct server_config cfg = {
+	        .listen_fd = FD_GUI,
+	        .max_connections = c->config.max_connections,
+	        .header_max_bytes = c->config.header_max_bytes,
+	        .uri_max_bytes = c->config.uri_max_bytes,
+	        .header_timeout_ms = c->config.header_timeout_ms,
+	        .idle_timeout_ms = c->config.idle_timeout_ms,
+	        .send_timeout_ms = c->config.send_timeout_ms,
+	        .token = c->config.token_length > 0 ? c->config.token : NULL,
+	        .token_length = c->config.token_length,
+	        .handler = api_handle,
+	        .handler_ctx = c->api,
+	        .arena = &c->arena,
+	        .logger = c->logger,
+	        .counters = &c->counters,
+	};
+	if ((rc = server_start(&c->server, &c->loop, &cfg)) < 0)
+		boot_failed(c, "HTTP server", "%s", strerror(-rc));
 }
 
 /* ---- Step 8 -------------------------------------------------------------- */
@@ -263,6 +294,7 @@ int main(int argc, char **argv)
 	receive_handover(c, fds);
 	lock_down_process(c, fds, &id);
 	prepare_loop(c, &allocator);
+	start_server(c);
 	compile_policy(c, &bpf);
 	c->pid = (uint32_t)getpid();
 	c->uid = (uint32_t)geteuid();

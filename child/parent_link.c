@@ -5,9 +5,11 @@
  * sendto(..., MSG_NOSIGNAL) only (ipc_receive, ipc_send): the watcher here
  * is a uv_poll_t, never a uv_stream, whose writes would use write(2).
  */
+#include "api.h"
 #include "child.h"
 #include "fd_layout.h"
 #include "logger.h"
+#include "server.h"
 
 #include <errno.h>
 #include <string.h>
@@ -57,6 +59,46 @@ static void answer_ping(struct child *c, const struct ipc_ping *ping)
 	send_message(c, &pong);
 }
 
+static void on_drained(void *ctx)
+{
+	struct child *c = ctx;
+	if (c->logger != NULL)
+		logger_logf(c->logger, IPC_LOG_NOTICE, "drained: exiting");
+	child_exit(0);
+}
+
+/* The grace period ran out with connections left: leave on our own terms
+ * before the parent's SIGKILL. */
+static void on_drain_deadline(uv_timer_t *timer)
+{
+	struct child *c = timer->data;
+	if (c->logger != NULL)
+		logger_logf(c->logger, IPC_LOG_WARNING,
+		            "drain not finished within the grace period: exiting");
+	child_exit(0);
+}
+
+/* Stop accepting, let the server finish what is in flight, then exit.
+ * The parent enforces the grace period with SIGKILL; the child exits a
+ * little before it. */
+static void shut_down(struct child *c, const struct ipc_shutdown *req)
+{
+	if (c->draining)
+		return;
+	c->draining = true;
+	if (c->logger != NULL)
+		logger_logf(c->logger, IPC_LOG_NOTICE,
+		            "shutting down on the parent's request: draining connections");
+	if (c->server == NULL)
+		child_exit(0);
+	if (req->grace_ms > 0 && uv_timer_init(&c->loop, &c->drain_deadline) == 0) {
+		c->drain_deadline.data = c;
+		uv_timer_start(&c->drain_deadline, on_drain_deadline,
+		               req->grace_ms - req->grace_ms / 10, 0);
+	}
+	server_drain(c->server, on_drained, c);
+}
+
 static void handle(struct child *c, const struct ipc_message *msg)
 {
 	switch (msg->type) {
@@ -66,18 +108,15 @@ static void handle(struct child *c, const struct ipc_message *msg)
 	case IPC_STATUS:
 		c->status = msg->u.status;
 		c->have_status = true;
+		if (c->api != NULL)
+			api_status_changed(c->api);
 		break;
 	case IPC_LOG:
 		if (c->logger != NULL)
 			logger_log_parent(c->logger, &msg->u.log);
 		break;
 	case IPC_SHUTDOWN:
-		/* No connections to drain yet: the HTTP server adds that. */
-		c->draining = true;
-		if (c->logger != NULL)
-			logger_logf(c->logger, IPC_LOG_NOTICE,
-			            "shutting down on the parent's request");
-		child_exit(0);
+		shut_down(c, &msg->u.shutdown);
 		break;
 	default:
 		parent_link_send_error(c, IPC_E_TYPE, msg->sequence,

@@ -25,20 +25,20 @@ struct server;
 /* ---- Set-up ----------------------------------------------------------------- */
 
 struct server_config {
-	int listen_fd;                  /* the GUI socket, listening, non-blocking or not */
-	uint32_t max_connections;       /* open at once; more get 503 and close */
-	uint32_t header_max_bytes;      /* request line + headers; more: 431 */
-	uint32_t uri_max_bytes;         /* request target; more: 414 */
-	uint32_t header_timeout_ms;     /* first byte to end of head; else 408 */
-	uint32_t idle_timeout_ms;       /* keep-alive wait between requests; then close */
-	uint32_t send_timeout_ms;       /* a write making no progress this long: close */
-	const uint8_t *token;           /* bearer token; NULL or length 0: no auth */
+	int listen_fd;              /* the GUI socket, listening, non-blocking or not */
+	uint32_t max_connections;   /* open at once; more get 503 and close */
+	uint32_t header_max_bytes;  /* request line + headers; more: 431 */
+	uint32_t uri_max_bytes;     /* request target; more: 414 */
+	uint32_t header_timeout_ms; /* first byte to end of head; else 408 */
+	uint32_t idle_timeout_ms;   /* keep-alive wait between requests; then close */
+	uint32_t send_timeout_ms;   /* a write making no progress this long: close */
+	const uint8_t *token;       /* bearer token; NULL or length 0: no auth */
 	size_t token_length;
-	http_handler_fn handler;        /* answers valid requests */
+	http_handler_fn handler; /* answers valid requests */
 	void *handler_ctx;
-	struct arena *arena;            /* every allocation */
-	struct logger *logger;          /* access log (INFO) and warnings; may be NULL */
-	struct ipc_counters *counters;  /* updated live: connections, requests, bytes */
+	struct arena *arena;           /* every allocation */
+	struct logger *logger;         /* access log (INFO) and warnings; may be NULL */
+	struct ipc_counters *counters; /* updated live: connections, requests, bytes */
 };
 
 /* Creates the server and starts accepting. Returns 0 or -errno. */
@@ -57,8 +57,8 @@ struct server_stats {
 	uint64_t connections_open, connections_accepted, connections_refused;
 	uint64_t requests;
 	uint64_t bytes_in, bytes_out;
-	uint64_t timeouts;      /* 408 plus idle and send timeouts */
-	uint64_t streams_open;  /* event streams */
+	uint64_t timeouts;     /* 408 plus idle and send timeouts */
+	uint64_t streams_open; /* event streams */
 	/* responses by status code; codes[i] counts code_values[i] */
 	unsigned code_count;
 	uint16_t code_values[SERVER_STATUS_CODES];

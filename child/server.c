@@ -1,0 +1,648 @@
+/*
+ * server.c - see server.h. Sockets, connections, timeouts, limits, streams
+ * and the drain; server_http.c turns a connection's bytes in into bytes out.
+ *
+ * System calls, all allowed by policy/child.policy as it stands:
+ * accept4(listen, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read,
+ * sendto(fd, ..., MSG_NOSIGNAL, NULL, 0) and close on clients; libuv adds
+ * epoll_ctl on the watched descriptors and ioctl(FIONBIO) in uv_poll_init.
+ * Never write/writev (reserved for logs), shutdown or setsockopt.
+ *
+ * Every connection is watched for reading while it may take a request, and
+ * for writing only while output is stuck: the interest rarely changes,
+ * because in libuv 1.44 every uv_poll_start costs an epoll_ctl DEL and ADD.
+ * One repeating timer sweeps the connections for expired deadlines instead
+ * of a timer per connection, whose re-arming would cost on every request.
+ */
+#include "server.h"
+#include "arena.h"
+#include "logger.h"
+#include "server_http.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+	ACCEPT_BATCH = 64,  /* accept4 calls per wake-up, then others get a turn */
+	UPDATE_ROUNDS = 16, /* process/send rounds per event on one connection */
+	LINGER_MS = 1000,   /* after an error: how long to drop input before closing */
+	LINGER_MAX_BYTES = 1 << 18,
+	DISCARD_CHUNK = 4096,
+	REFUSAL_MAX = 1024,       /* a 503 formatted on the stack */
+	WARN_INTERVAL_MS = 10000, /* rate of refusal warnings */
+	SWEEP_MIN_MS = 5,
+	SWEEP_MAX_MS = 250,
+};
+
+/* What a connection waits for; each has its deadline. */
+enum wait {
+	WAIT_NONE,   /* an event stream with nothing to send */
+	WAIT_FIRST,  /* a new connection's first byte: header timeout, then close */
+	WAIT_HEAD,   /* the rest of a request head: header timeout, then 408 */
+	WAIT_IDLE,   /* the next request on a keep-alive connection: idle timeout */
+	WAIT_SEND,   /* the client to take output: send timeout */
+	WAIT_LINGER, /* dropping input after an error response */
+};
+
+struct conn {
+	struct http_conn h;
+	uv_poll_t poll;
+	struct server *srv;
+	struct conn *prev, *next;
+	int fd;
+	int events; /* UV_READABLE | UV_WRITABLE being watched */
+	enum wait wait;
+	uint64_t since; /* uv_now when the wait began (or last progressed) */
+	uint64_t deadline;
+	unsigned heads_seen;
+	size_t lingered;
+	bool closing;
+};
+
+struct server {
+	uv_loop_t *loop;
+	struct http_core core;
+	struct server_config cfg;
+	uv_poll_t listen_poll;
+	bool accepting;
+	uv_timer_t sweep;
+	uint64_t sweep_ms;
+	struct conn *conns;
+	uint64_t open, closing, accepted, refused, bytes_in, bytes_out, next_id;
+	bool draining, drained_called;
+	void (*drained)(void *ctx);
+	void *drained_ctx;
+	uint64_t last_warning, warnings_suppressed;
+};
+
+static void conn_update(struct conn *c);
+static void on_listen(uv_poll_t *poll, int status, int events);
+
+/* ---- Warnings -------------------------------------------------------------- */
+
+/* At most one per WARN_INTERVAL_MS, saying how many were held back: a
+ * flood of refused clients must not become a flood of fsynced lines. */
+static void warn_refusal(struct server *srv, const char *why)
+{
+	uint64_t now = uv_now(srv->loop);
+	if (srv->last_warning != 0 && now - srv->last_warning < WARN_INTERVAL_MS) {
+		srv->warnings_suppressed++;
+		return;
+	}
+	if (srv->cfg.logger != NULL)
+		logger_logf(
+		        srv->cfg.logger, IPC_LOG_WARNING,
+		        "http: refusing connections (503): %s; %llu similar warnings held back, "
+		        "%llu refused in all",
+		        why, (unsigned long long)srv->warnings_suppressed,
+		        (unsigned long long)srv->refused);
+	srv->last_warning = now ? now : 1;
+	srv->warnings_suppressed = 0;
+}
+
+static void note_close(struct conn *c, const char *why)
+{
+	if (c->srv->cfg.logger != NULL && why != NULL)
+		logger_logf(c->srv->cfg.logger, IPC_LOG_INFO, "http #%llu closed: %s",
+		            (unsigned long long)c->h.id, why);
+}
+
+/* ---- Closing ------------------------------------------------------------------ */
+
+static void maybe_drained(struct server *srv)
+{
+	if (!srv->draining || srv->drained_called || srv->open > 0 || srv->closing > 0)
+		return;
+	srv->drained_called = true;
+	if (srv->drained != NULL)
+		srv->drained(srv->drained_ctx);
+}
+
+static void resume_accepting(struct server *srv)
+{
+	if (srv->accepting || srv->draining || srv->open >= srv->cfg.max_connections)
+		return;
+	if (uv_poll_start(&srv->listen_poll, UV_READABLE, on_listen) == 0)
+		srv->accepting = true;
+}
+
+static void on_conn_closed(uv_handle_t *handle)
+{
+	struct conn *c = handle->data;
+	struct server *srv = c->srv;
+	http_conn_free(&srv->core, &c->h);
+	arena_free(srv->cfg.arena, c);
+	srv->closing--;
+	if (srv->open == 0 && srv->closing == 0)
+		uv_timer_stop(&srv->sweep);
+	resume_accepting(srv);
+	maybe_drained(srv);
+}
+
+static void end_stream(struct conn *c)
+{
+	if (!c->h.stream.open)
+		return;
+	c->h.stream.open = false;
+	c->h.stream.closed(&c->h.stream, c->h.stream.owner);
+}
+
+/* uv_close stops the poll handle, which in libuv 1.44 removes the fd from
+ * epoll at once (uv__platform_invalidate_fd): the fd can be closed now,
+ * and the handle's memory goes back in the close callback. */
+static void conn_close(struct conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	struct server *srv = c->srv;
+	c->closing = true;
+	note_close(c, why);
+	end_stream(c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->open--;
+	if (srv->cfg.counters != NULL)
+		srv->cfg.counters->connections_open--;
+	srv->closing++;
+	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
+	close(c->fd);
+}
+
+/* ---- Sending ------------------------------------------------------------------- */
+
+/* Sends what is pending until done or the socket is full. Returns 0, or -1
+ * when the connection was closed (the client is gone). */
+static int conn_flush(struct conn *c)
+{
+	struct server *srv = c->srv;
+	struct http_conn *h = &c->h;
+	while (http_conn_pending(h) > 0) {
+		size_t buffered = h->out.length - h->out_sent;
+		const char *p = buffered ? h->out.data + h->out_sent : h->tail;
+		size_t n = buffered ? buffered : h->tail_length;
+		ssize_t sent = sendto(c->fd, p, n, MSG_NOSIGNAL, NULL, 0);
+		if (sent < 0 && errno == EINTR)
+			continue;
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (sent <= 0) {
+			conn_close(c, NULL); /* EPIPE, ECONNRESET: the client left */
+			return -1;
+		}
+		srv->bytes_out += (uint64_t)sent;
+		if (srv->cfg.counters != NULL)
+			srv->cfg.counters->bytes_out += (uint64_t)sent;
+		http_conn_sent(&srv->core, h, (size_t)sent);
+		c->since = uv_now(srv->loop); /* progress: the send timeout starts again */
+	}
+	return 0;
+}
+
+/* ---- Reading ------------------------------------------------------------------- */
+
+/* After an error response, and on an event stream, input is read and
+ * dropped: that keeps the kernel from answering a close with a reset that
+ * would destroy the response still on its way, and shows a client gone. */
+static void conn_discard(struct conn *c)
+{
+	char sink[DISCARD_CHUNK];
+	ssize_t n = read(c->fd, sink, sizeof(sink));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->h.peer_closed = true;
+		return;
+	}
+	c->srv->bytes_in += (uint64_t)n;
+	if (c->srv->cfg.counters != NULL)
+		c->srv->cfg.counters->bytes_in += (uint64_t)n;
+	c->lingered += (size_t)n;
+	if (c->h.linger && c->lingered > LINGER_MAX_BYTES)
+		conn_close(c, NULL);
+}
+
+static void conn_read(struct conn *c)
+{
+	struct http_buffer *in = &c->h.in;
+	if (c->h.linger || c->h.streaming)
+		return conn_discard(c);
+	if (in->length == in->capacity)
+		return;
+	ssize_t n = read(c->fd, in->data + in->length, in->capacity - in->length);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		return conn_close(c, NULL);
+	if (n == 0) {
+		c->h.peer_closed = true;
+		return;
+	}
+	in->length += (size_t)n;
+	c->srv->bytes_in += (uint64_t)n;
+	if (c->srv->cfg.counters != NULL)
+		c->srv->cfg.counters->bytes_in += (uint64_t)n;
+}
+
+/* ---- Interest and deadlines ----------------------------------------------------- */
+
+static bool wants_input(const struct conn *c)
+{
+	const struct http_conn *h = &c->h;
+	if (h->peer_closed)
+		return false;
+	if (h->linger || h->streaming)
+		return true;
+	return !h->close_after && h->in.length < h->in.capacity && h->tail == NULL &&
+	       h->out.length - h->out_sent < HTTP_OUT_HIGH;
+}
+
+static void on_conn_event(uv_poll_t *poll, int status, int events);
+
+static void set_interest(struct conn *c)
+{
+	int events = (wants_input(c) ? UV_READABLE : 0) |
+	             (http_conn_pending(&c->h) > 0 ? UV_WRITABLE : 0);
+	if (events == c->events)
+		return;
+	c->events = events;
+	if (events == 0)
+		uv_poll_stop(&c->poll);
+	else
+		uv_poll_start(&c->poll, events, on_conn_event);
+}
+
+static enum wait current_wait(const struct conn *c)
+{
+	const struct http_conn *h = &c->h;
+	if (http_conn_pending(h) > 0)
+		return WAIT_SEND;
+	if (h->linger)
+		return WAIT_LINGER;
+	if (h->streaming)
+		return WAIT_NONE;
+	if (http_conn_has_input(h))
+		return WAIT_HEAD;
+	return h->heads == 0 ? WAIT_FIRST : WAIT_IDLE;
+}
+
+static uint64_t wait_limit(const struct server *srv, enum wait w)
+{
+	switch (w) {
+	case WAIT_FIRST:
+	case WAIT_HEAD:
+		return srv->cfg.header_timeout_ms;
+	case WAIT_IDLE:
+		return srv->cfg.idle_timeout_ms;
+	case WAIT_SEND:
+		return srv->cfg.send_timeout_ms;
+	case WAIT_LINGER:
+		return LINGER_MS;
+	default:
+		return 0;
+	}
+}
+
+/* A new head (another request of a pipeline) restarts the header clock. */
+static void arm(struct conn *c)
+{
+	uint64_t now = uv_now(c->srv->loop);
+	enum wait w = current_wait(c);
+	if (w != c->wait || (w == WAIT_HEAD && c->h.heads != c->heads_seen)) {
+		c->wait = w;
+		c->since = now;
+	}
+	c->heads_seen = c->h.heads;
+	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c->srv, w);
+}
+
+/* ---- One connection's work ------------------------------------------------------ */
+
+/* Answers, sends, and decides whether the connection ends. */
+static void conn_update(struct conn *c)
+{
+	struct server *srv = c->srv;
+	for (int round = 0; round < UPDATE_ROUNDS && !c->closing; round++) {
+		unsigned heads = c->h.heads;
+		size_t pending = http_conn_pending(&c->h);
+		if (!c->h.linger && !c->h.streaming)
+			http_conn_process(&srv->core, &c->h);
+		if (conn_flush(c) < 0)
+			return;
+		if (c->h.heads == heads && http_conn_pending(&c->h) >= pending)
+			break; /* nothing answered, nothing sent: wait for the socket */
+	}
+	if (c->closing)
+		return;
+	struct http_conn *h = &c->h;
+	bool idle_out = http_conn_pending(h) == 0;
+	if (idle_out && h->close_after && !h->linger)
+		return conn_close(c, NULL);
+	if (h->peer_closed && (idle_out || h->streaming || h->linger))
+		return conn_close(c, NULL);
+	set_interest(c);
+	arm(c);
+}
+
+static void on_conn_event(uv_poll_t *poll, int status, int events)
+{
+	struct conn *c = poll->data;
+	if (status < 0)
+		return conn_close(c, NULL);
+	if (events & UV_READABLE)
+		conn_read(c);
+	if (!c->closing)
+		conn_update(c);
+}
+
+/* ---- Timeouts --------------------------------------------------------------------- */
+
+static void expire(struct conn *c)
+{
+	struct server *srv = c->srv;
+	srv->core.timeouts++;
+	switch (c->wait) {
+	case WAIT_HEAD:
+		/* Slowloris: the head did not arrive in time. 408, then close. */
+		c->h.in.length = 0;
+		http_conn_error(&srv->core, &c->h, 408, "request head not complete in time");
+		conn_update(c);
+		return;
+	case WAIT_SEND:
+		return conn_close(c, "no progress sending (slow reader)");
+	case WAIT_IDLE:
+		return conn_close(c, NULL);
+	case WAIT_FIRST:
+		return conn_close(c, "no request in time");
+	default:
+		return conn_close(c, NULL);
+	}
+}
+
+static void on_sweep(uv_timer_t *timer)
+{
+	struct server *srv = timer->data;
+	uint64_t now = uv_now(srv->loop);
+	struct conn *next;
+	for (struct conn *c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->deadline != 0 && now >= c->deadline)
+			expire(c);
+	}
+}
+
+static uint64_t sweep_interval(const struct server_config *cfg)
+{
+	uint64_t ms = cfg->header_timeout_ms;
+	if (cfg->idle_timeout_ms < ms)
+		ms = cfg->idle_timeout_ms;
+	if (cfg->send_timeout_ms < ms)
+		ms = cfg->send_timeout_ms;
+	ms /= 4; /* a deadline is noticed within a quarter of the shortest timeout */
+	return ms < SWEEP_MIN_MS ? SWEEP_MIN_MS : ms > SWEEP_MAX_MS ? SWEEP_MAX_MS : ms;
+}
+
+/* ---- Accepting ------------------------------------------------------------------- */
+
+/* A 503 sent straight from the stack (a fresh socket's buffer takes it
+ * whole), then close: costs no memory, so it works when none is left. */
+static void refuse(struct server *srv, int fd, const char *why)
+{
+	char buf[REFUSAL_MAX];
+	srv->refused++;
+	if (srv->cfg.counters != NULL)
+		srv->cfg.counters->connections_refused++;
+	warn_refusal(srv, why);
+	size_t n = http_format_refusal(&srv->core, buf, sizeof(buf), ++srv->next_id, why);
+	ssize_t sent = n > 0 ? sendto(fd, buf, n, MSG_NOSIGNAL, NULL, 0) : 0;
+	if (sent > 0) {
+		srv->bytes_out += (uint64_t)sent;
+		if (srv->cfg.counters != NULL)
+			srv->cfg.counters->bytes_out += (uint64_t)sent;
+	}
+	close(fd);
+}
+
+/* The reserve kept for connections already open: new ones are refused
+ * below it, so that a flood cannot starve the ones being served. */
+static bool memory_low(const struct server *srv)
+{
+	const struct arena *a = srv->cfg.arena;
+	size_t capacity = arena_capacity(a);
+	size_t keep = capacity / 16 + 2 * (size_t)srv->cfg.header_max_bytes;
+	return a->used + keep > capacity;
+}
+
+static int conn_open(struct server *srv, int fd)
+{
+	struct conn *c = arena_malloc(srv->cfg.arena, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	if (http_conn_init(&srv->core, &c->h, ++srv->next_id) < 0)
+		goto fail;
+	if (uv_poll_init(srv->loop, &c->poll, fd) < 0) /* ioctl(FIONBIO), epoll check */
+		goto fail;
+	c->poll.data = c;
+	c->srv = srv;
+	c->fd = fd;
+	c->events = UV_READABLE;
+	uv_poll_start(&c->poll, UV_READABLE, on_conn_event);
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	if (srv->open++ == 0 && srv->closing == 0)
+		uv_timer_start(&srv->sweep, on_sweep, srv->sweep_ms, srv->sweep_ms);
+	if (srv->cfg.counters != NULL)
+		srv->cfg.counters->connections_open++;
+	arm(c);
+	return 0;
+fail:
+	http_conn_free(&srv->core, &c->h);
+	arena_free(srv->cfg.arena, c);
+	return -1;
+}
+
+static void pause_accepting(struct server *srv)
+{
+	if (!srv->accepting)
+		return;
+	uv_poll_stop(&srv->listen_poll);
+	srv->accepting = false;
+}
+
+/* accept4 failed for want of descriptors or kernel memory: stop watching
+ * the listening socket (it would stay readable and spin the loop) until a
+ * connection closes. */
+static void accept_failed(struct server *srv, int err)
+{
+	if (srv->cfg.logger != NULL)
+		logger_logf(srv->cfg.logger, IPC_LOG_WARNING, "http: accept4 failed: %s",
+		            strerrorname_np(err) ? strerrorname_np(err) : "?");
+	if (srv->open > 0)
+		pause_accepting(srv);
+}
+
+static void take_connection(struct server *srv, int fd)
+{
+	srv->accepted++;
+	if (srv->cfg.counters != NULL)
+		srv->cfg.counters->connections_accepted++;
+	if (srv->open >= srv->cfg.max_connections)
+		refuse(srv, fd, "connection limit reached");
+	else if (memory_low(srv))
+		refuse(srv, fd, "memory reserve reached");
+	else if (conn_open(srv, fd) < 0)
+		refuse(srv, fd, "out of memory");
+}
+
+static void on_listen(uv_poll_t *poll, int status, int events)
+{
+	struct server *srv = poll->data;
+	(void)events;
+	if (status < 0)
+		return;
+	for (int i = 0; i < ACCEPT_BATCH && srv->accepting; i++) {
+		int fd = accept4(srv->cfg.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			take_connection(srv, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			accept_failed(srv, errno);
+		return;
+	}
+}
+
+/* ---- Event streams ------------------------------------------------------------------ */
+
+static struct conn *stream_conn(struct http_stream *stream)
+{
+	return (struct conn *)((char *)stream - offsetof(struct conn, h.stream));
+}
+
+int http_stream_write(struct http_stream *stream, const void *data, size_t length)
+{
+	struct conn *c = stream_conn(stream);
+	if (!stream->open || c->closing)
+		return -1;
+	if (http_conn_stream_write(&c->srv->core, &c->h, data, length) < 0) {
+		conn_close(c, "event stream reader too slow (output limit)");
+		return -1;
+	}
+	if (c->h.in_handler)
+		return 0; /* sent with the response head */
+	conn_update(c);
+	return c->closing ? -1 : 0;
+}
+
+void http_stream_close(struct http_stream *stream)
+{
+	struct conn *c = stream_conn(stream);
+	if (!stream->open)
+		return;
+	end_stream(c);
+	if (c->h.in_handler || c->closing)
+		return; /* the response being built ends with its body */
+	c->h.streaming = false;
+	c->h.close_after = true; /* the body ends when the connection does */
+	conn_update(c);
+}
+
+/* ---- Draining -------------------------------------------------------------------------- */
+
+static void drain_conn(struct conn *c)
+{
+	struct http_conn *h = &c->h;
+	if (h->streaming)
+		return conn_close(c, "draining");
+	if (h->linger)
+		return;
+	if (http_conn_pending(h) == 0 && !http_conn_has_input(h))
+		return conn_close(c, NULL); /* idle keep-alive */
+	if (http_conn_pending(h) > 0)
+		h->close_after = true; /* after the response in flight */
+	/* else: a request is arriving; its response says Connection: close */
+}
+
+void server_drain(struct server *srv, void (*drained)(void *ctx), void *ctx)
+{
+	srv->drained = drained;
+	srv->drained_ctx = ctx;
+	srv->draining = srv->core.draining = true;
+	pause_accepting(srv);
+	struct conn *next;
+	for (struct conn *c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		drain_conn(c);
+	}
+	maybe_drained(srv);
+}
+
+/* ---- Set-up and figures ------------------------------------------------------------------ */
+
+static bool config_valid(const struct server_config *cfg)
+{
+	return cfg->arena != NULL && cfg->handler != NULL && cfg->listen_fd >= 0 &&
+	       cfg->max_connections > 0 && cfg->header_max_bytes >= 256 && cfg->uri_max_bytes > 0 &&
+	       cfg->header_timeout_ms > 0 && cfg->idle_timeout_ms > 0 && cfg->send_timeout_ms > 0;
+}
+
+int server_start(struct server **out, uv_loop_t *loop, const struct server_config *cfg)
+{
+	if (!config_valid(cfg))
+		return -EINVAL;
+	struct server *srv = arena_calloc(cfg->arena, 1, sizeof(*srv));
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->loop = loop;
+	srv->cfg = *cfg;
+	srv->sweep_ms = sweep_interval(cfg);
+	int rc = http_core_init(&srv->core, cfg);
+	if (rc < 0)
+		goto fail;
+	if ((rc = uv_timer_init(loop, &srv->sweep)) < 0 ||
+	    (rc = uv_poll_init(loop, &srv->listen_poll, cfg->listen_fd)) < 0)
+		goto fail;
+	srv->sweep.data = srv;
+	srv->listen_poll.data = srv;
+	if ((rc = uv_poll_start(&srv->listen_poll, UV_READABLE, on_listen)) < 0)
+		goto fail;
+	srv->accepting = true;
+	*out = srv;
+	return 0;
+fail:
+	/* Only before lockdown, and the child then fails its boot: the
+	 * handles initialised above are left to the process's end. */
+	http_core_free(&srv->core);
+	return rc;
+}
+
+void server_get_stats(const struct server *srv, struct server_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->connections_open = srv->open;
+	out->connections_accepted = srv->accepted;
+	out->connections_refused = srv->refused;
+	out->requests = srv->core.requests;
+	out->bytes_in = srv->bytes_in;
+	out->bytes_out = srv->bytes_out;
+	out->timeouts = srv->core.timeouts;
+	for (const struct conn *c = srv->conns; c != NULL; c = c->next)
+		out->streams_open += c->h.stream.open;
+	out->code_count = SERVER_STATUS_CODES;
+	for (unsigned i = 0; i < SERVER_STATUS_CODES; i++) {
+		out->code_values[i] = http_counted_codes[i];
+		out->codes[i] = srv->core.codes[i];
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * server_parse.h - a request head parsed with libhttp-parser.
+ *
+ * Its own translation unit because http_parser.h and http.h both define
+ * `enum http_method`: server_http.c sees only this neutral summary.
+ */
+#ifndef WARDEN_CHILD_SERVER_PARSE_H
+#define WARDEN_CHILD_SERVER_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A view into the head (not NUL-terminated). */
+struct head_text {
+	const char *data;
+	size_t length;
+};
+
+enum head_field {
+	HEAD_OTHER,
+	HEAD_HOST,
+	HEAD_AUTHORIZATION,
+	HEAD_ACCEPT_ENCODING,
+	HEAD_IF_NONE_MATCH,
+	HEAD_LAST_EVENT_ID,
+	HEAD_FIELDS,
+};
+
+struct parsed_head {
+	struct head_text url;
+	struct head_text fields[HEAD_FIELDS]; /* the last of each, trimmed */
+	unsigned counts[HEAD_FIELDS];
+	bool head;       /* HEAD, else GET (when status is 0) */
+	unsigned minor;  /* HTTP/1.minor */
+	bool keep_alive; /* by version and Connection */
+	bool complete;   /* the parser reached the end of the head */
+	enum head_field current;
+};
+
+/* Parses one complete head (`n` bytes, through its empty line; checked by
+ * the caller for NUL, bare CR, obs-fold and whitespace before a colon).
+ * Returns 0 when it is a GET or HEAD the server may answer, else the
+ * status code to refuse it with (400, 405, 411, 413, 505), `*why` saying
+ * why. docs/http.md gives the order of the checks. */
+unsigned head_parse(struct parsed_head *out, const char *head, size_t n, const char **why);
+
+#endif

@@ -1,0 +1,616 @@
+/*
+ * The HTTP server in the real child, under its real seccomp filter, over
+ * real loopback sockets: status codes, keep-alive and pipelining, the
+ * request-smuggling shapes, timeouts, limits, auth and the access log.
+ * Every test ends by checking that the child is alive with no violation
+ * and drains on shutdown.
+ */
+#include "child_harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { RESPONSE_MAX = 1 << 16 };
+
+struct response {
+	unsigned status;
+	char head[4096];
+	size_t body_length;
+	bool has_length;
+	char body[RESPONSE_MAX];
+};
+
+/* ---- The child ------------------------------------------------------------ */
+
+static void start(struct child_proc *p, const struct ipc_config *config)
+{
+	child_spawn(p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(p, config);
+	child_expect_ready(p, NULL);
+}
+
+static void start_default(struct child_proc *p)
+{
+	struct ipc_config config = child_test_config();
+	start(p, &config);
+}
+
+/* The child is still serving, reported no violation, and drains and exits
+ * 0 when the parent asks. */
+static void finish(struct child_proc *p)
+{
+	struct ipc_message msg;
+	int rc;
+	while ((rc = child_receive(p, &msg, 100)) == 1)
+		cr_expect_neq(msg.type, IPC_VIOLATION, "violation: %s", msg.u.violation.name);
+	cr_expect_eq(rc, -1, "the child closed its channel; stderr: %s", child_stderr(p));
+	cr_expect(strstr(child_stderr(p), "violation") == NULL, "stderr: %s", child_stderr(p));
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
+	bye.u.shutdown.grace_ms = 5000;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p->channel, &bye, raw, sizeof(raw)), 0);
+	int status = child_wait(p, 8000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
+	          child_stderr(p));
+	child_cleanup(p);
+}
+
+/* ---- Sockets ------------------------------------------------------------------ */
+
+static int connect_to(const struct child_proc *p)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)p->port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void send_text(int fd, const char *text, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = send(fd, text + done, n - done, MSG_NOSIGNAL);
+		cr_assert_gt(w, 0, "send: %s", strerror(errno));
+		done += (size_t)w;
+	}
+}
+
+static void send_str(int fd, const char *text)
+{
+	send_text(fd, text, strlen(text));
+}
+
+/* Reads until `pattern` has arrived (or EOF / error); returns the bytes. */
+static size_t read_until(int fd, char *buf, size_t cap, size_t have, const char *pattern)
+{
+	while (have < cap - 1) {
+		buf[have] = '\0';
+		if (strstr(buf, pattern) != NULL)
+			return have;
+		ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	return have;
+}
+
+/* One response: head, then Content-Length bytes of body (HEAD: none). A
+ * leftover of the next pipelined response is kept in `carry`. */
+static bool read_response(int fd, struct response *r, bool head_request, char *carry,
+                          size_t *carry_length)
+{
+	static char buf[RESPONSE_MAX * 2];
+	size_t have = *carry_length;
+	memcpy(buf, carry, have);
+	have = read_until(fd, buf, sizeof(buf), have, "\r\n\r\n");
+	char *end = strstr(buf, "\r\n\r\n");
+	memset(r, 0, sizeof(*r));
+	if (end == NULL)
+		return false;
+	size_t head = (size_t)(end + 4 - buf);
+	memcpy(r->head, buf, head < sizeof(r->head) - 1 ? head : sizeof(r->head) - 1);
+	sscanf(buf, "HTTP/1.1 %u", &r->status);
+	const char *cl = strcasestr(r->head, "\r\nContent-Length: ");
+	r->has_length = cl != NULL;
+	size_t length = cl ? strtoul(cl + 18, NULL, 10) : 0;
+	if (head_request)
+		length = 0;
+	while (have < head + length) {
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+		if (n <= 0)
+			return false;
+		have += (size_t)n;
+	}
+	r->body_length = length < RESPONSE_MAX ? length : RESPONSE_MAX - 1;
+	memcpy(r->body, buf + head, r->body_length);
+	*carry_length = have - head - length;
+	memcpy(carry, buf + head + length, *carry_length);
+	return true;
+}
+
+static bool read_one(int fd, struct response *r, bool head_request)
+{
+	static char carry[RESPONSE_MAX * 2];
+	size_t carry_length = 0;
+	return read_response(fd, r, head_request, carry, &carry_length);
+}
+
+/* The server closed: EOF (or a reset) within the receive timeout, after
+ * any bytes still in flight. */
+static bool closed_by_server(int fd)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		if (n < 0)
+			return false; /* timeout */
+	}
+}
+
+/* One request on a new connection; the response; the connection closed. */
+static unsigned exchange(const struct child_proc *p, const char *request, struct response *r)
+{
+	int fd = connect_to(p);
+	send_str(fd, request);
+	cr_assert(read_one(fd, r, false), "no response to: %s", request);
+	close(fd);
+	return r->status;
+}
+
+static bool has_header(const struct response *r, const char *line)
+{
+	return strcasestr(r->head, line) != NULL;
+}
+
+/* The whole log file (the harness's child_log keeps 64 KiB). */
+static bool log_contains(const struct child_proc *p, const char *needle)
+{
+	FILE *f = fopen(p->log_path, "r");
+	char line[4096];
+	bool found = false;
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, needle) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+static void msleep(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* ---- Tests ------------------------------------------------------------------- */
+
+Test(http, healthz_and_security_headers)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_str_eq(r.body, "ok\n");
+	cr_expect(has_header(&r, "\r\nContent-Length: 3\r\n"), "%s", r.head);
+	cr_expect(has_header(&r, "\r\nDate: "), "%s", r.head);
+	cr_expect(has_header(&r, "\r\nContent-Security-Policy: default-src 'self'\r\n"));
+	cr_expect(has_header(&r, "\r\nX-Content-Type-Options: nosniff\r\n"));
+	cr_expect(has_header(&r, "\r\nX-Frame-Options: DENY\r\n"));
+	cr_expect(has_header(&r, "\r\nReferrer-Policy: no-referrer\r\n"));
+	cr_expect_eq(exchange(&p, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", &r), 404);
+	finish(&p);
+}
+
+Test(http, head_has_the_length_and_no_body)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int fd = connect_to(&p);
+	send_str(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+	             "x\r\n\r\n");
+	static char carry[RESPONSE_MAX * 2];
+	size_t carry_length = 0;
+	cr_assert(read_response(fd, &r, true, carry, &carry_length));
+	cr_expect_eq(r.status, 200);
+	cr_expect(has_header(&r, "\r\nContent-Length: 3\r\n"), "%s", r.head);
+	/* The next bytes are the GET's response: no body came after the HEAD's. */
+	cr_assert(read_response(fd, &r, false, carry, &carry_length));
+	cr_expect_eq(r.status, 200);
+	cr_expect_str_eq(r.body, "ok\n");
+	close(fd);
+	finish(&p);
+}
+
+Test(http, keep_alive_and_pipelining_in_order)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	             "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+	             "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	             "GET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	static char carry[RESPONSE_MAX * 2];
+	size_t carry_length = 0;
+	const unsigned want[] = {200, 404, 200, 200};
+	for (int i = 0; i < 4; i++) {
+		cr_assert(read_response(fd, &r, i == 2, carry, &carry_length), "response %d", i);
+		cr_expect_eq(r.status, want[i], "response %d: %u", i, r.status);
+		cr_expect(!has_header(&r, "Connection: close"), "%s", r.head);
+	}
+	cr_expect_eq(carry_length, 0);
+	/* Still open: one more, sent in pieces. */
+	send_str(fd, "GET /heal");
+	msleep(20);
+	send_str(fd, "thz HTTP/1.1\r\nHo");
+	msleep(20);
+	send_str(fd, "st: x\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 200);
+	close(fd);
+	finish(&p);
+}
+
+Test(http, http10_closes_unless_keep_alive_is_asked)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.0\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 200);
+	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
+	cr_expect(closed_by_server(fd));
+	close(fd);
+	fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect(has_header(&r, "\r\nConnection: keep-alive\r\n"), "%s", r.head);
+	send_str(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 200);
+	close(fd);
+	finish(&p);
+}
+
+Test(http, connection_close_is_honoured)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 200);
+	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
+	cr_expect(closed_by_server(fd), "the request after close was answered");
+	close(fd);
+	finish(&p);
+}
+
+struct rejected {
+	const char *name;
+	const char *request;
+	unsigned status;
+	const char *header; /* a line the response must have, or NULL */
+};
+
+static void expect_rejected(const struct child_proc *p, const struct rejected *t)
+{
+	struct response r;
+	int fd = connect_to(p);
+	send_str(fd, t->request);
+	cr_assert(read_one(fd, &r, false), "%s: no response", t->name);
+	cr_expect_eq(r.status, t->status, "%s: %u", t->name, r.status);
+	if (t->header != NULL)
+		cr_expect(has_header(&r, t->header), "%s: %s", t->name, r.head);
+	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s: %s", t->name, r.head);
+	cr_expect(has_header(&r, "\r\nX-Frame-Options: DENY\r\n"), "%s", t->name);
+	cr_expect(closed_by_server(fd), "%s: not closed", t->name);
+	close(fd);
+}
+
+Test(http, errors_have_their_codes_and_close)
+{
+	const struct rejected table[] = {
+	        {"garbage", "GARBAGE\r\n\r\n", 400, NULL},
+	        {"no host", "GET / HTTP/1.1\r\n\r\n", 400, NULL},
+	        {"two hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, NULL},
+	        {"not a path", "GET nopath HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL},
+	        {"post", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 405,
+	         "\r\nAllow: GET, HEAD\r\n"},
+	        {"unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 405,
+	         "\r\nAllow: GET, HEAD\r\n"},
+	        {"get with body", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+	         413, NULL},
+	        {"chunked get",
+	         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411,
+	         NULL},
+	        {"gzip te", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400,
+	         NULL},
+	        {"http/2.0", "GET / HTTP/2.0\r\n\r\n", 505, NULL},
+	        {"http/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505, NULL},
+	        {"http/0.9", "GET /\r\n\r\n", 505, NULL},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		expect_rejected(&p, &table[i]);
+	finish(&p);
+}
+
+Test(http, smuggling_shapes_are_rejected_and_closed)
+{
+	const struct rejected table[] = {
+	        {"te and cl",
+	         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+	         "4\r\n\r\n",
+	         400, NULL},
+	        {"cl and te",
+	         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
+	         "chunked\r\n\r\n",
+	         400, NULL},
+	        {"two cl",
+	         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400,
+	         NULL},
+	        {"bad cl", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 400, NULL},
+	        {"cl list", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0, 0\r\n\r\n", 400, NULL},
+	        {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400, NULL},
+	        {"tab fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", 400, NULL},
+	        {"space before colon", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length : 0\r\n\r\n",
+	         400, NULL},
+	        {"bare cr", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400, NULL},
+	        {"bare cr at end", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\r\n\r\n", 400, NULL},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		expect_rejected(&p, &table[i]);
+	/* NUL: not expressible in a C string literal's strlen. */
+	struct response r;
+	int fd = connect_to(&p);
+	static const char nul[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
+	send_text(fd, nul, sizeof(nul) - 1);
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 400);
+	cr_expect(closed_by_server(fd));
+	close(fd);
+	finish(&p);
+}
+
+Test(http, limits_414_and_431)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	config.header_max_bytes = 1024;
+	config.uri_max_bytes = 100;
+	start(&p, &config);
+	char request[4096];
+	char path[200];
+	memset(path, 'a', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	snprintf(request, sizeof(request), "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	struct rejected uri = {"long uri", request, 414, NULL};
+	expect_rejected(&p, &uri);
+	/* A target too long is refused before its line even ends. */
+	snprintf(request, sizeof(request), "GET /%s", path);
+	expect_rejected(&p, &uri);
+	char filler[2000];
+	memset(filler, 'b', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	snprintf(request, sizeof(request), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n",
+	         filler);
+	struct rejected big = {"big head", request, 431, NULL};
+	expect_rejected(&p, &big);
+	finish(&p);
+}
+
+Test(http, bearer_token)
+{
+	struct child_proc p;
+	struct response r;
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	start(&p, &config);
+	cr_expect_eq(exchange(&p, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &r), 401);
+	cr_expect(has_header(&r, "\r\nWWW-Authenticate: Bearer\r\n"), "%s", r.head);
+	cr_expect_eq(
+	        exchange(&p,
+	                 "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-tokeN\r\n\r\n",
+	                 &r),
+	        401);
+	cr_expect_eq(exchange(&p,
+	                      "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\r\n",
+	                      &r),
+	             401);
+	cr_expect_eq(exchange(&p,
+	                      "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic czNjcmV0\r\n\r\n",
+	                      &r),
+	             401);
+	cr_expect_eq(
+	        exchange(&p,
+	                 "GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-token\r\n\r\n",
+	                 &r),
+	        404);
+	cr_expect_eq(
+	        exchange(&p,
+	                 "GET /x HTTP/1.1\r\nHost: x\r\nauthorization: bearer s3cret-token\r\n\r\n",
+	                 &r),
+	        404);
+	/* Liveness needs no token. */
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	finish(&p);
+}
+
+Test(http, slowloris_gets_408_and_idle_connections_close)
+{
+	struct child_proc p;
+	struct response r;
+	struct ipc_config config = child_test_config();
+	config.header_timeout_ms = 300;
+	config.idle_timeout_ms = 300;
+	start(&p, &config);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\n");
+	/* One header line every 100 ms: every byte arrives, the head never
+	 * completes in time. */
+	bool cut = false;
+	for (int i = 0; i < 20 && !cut; i++) {
+		msleep(100);
+		cut = send(fd, "X-A: b\r\n", 8, MSG_NOSIGNAL) < 0;
+		struct pollfd pfd = {fd, POLLIN, 0};
+		cut = cut || poll(&pfd, 1, 0) == 1;
+	}
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 408);
+	cr_expect(closed_by_server(fd));
+	close(fd);
+	/* Idle keep-alive: answered, then closed after the idle timeout. */
+	fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	cr_expect_eq(r.status, 200);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_expect(closed_by_server(fd));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	cr_expect(ms >= 200 && ms < 2000, "closed after %ld ms", ms);
+	close(fd);
+	cr_expect(strstr(child_log(&p), "\" 408 ") != NULL, "log: %s", child_log(&p));
+	finish(&p);
+}
+
+Test(http, connection_limit_gets_503)
+{
+	struct child_proc p;
+	struct response r;
+	struct ipc_config config = child_test_config();
+	config.max_connections = 2;
+	start(&p, &config);
+	int a = connect_to(&p), b = connect_to(&p);
+	/* Both served, so both are open in the child. */
+	send_str(a, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(a, &r, false));
+	send_str(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(b, &r, false));
+	int c = connect_to(&p);
+	send_str(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(c, &r, false));
+	cr_expect_eq(r.status, 503);
+	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
+	cr_expect(closed_by_server(c));
+	close(c);
+	close(a);
+	msleep(100);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	close(b);
+	cr_expect(strstr(child_log(&p), "WARNING child[1] http: refusing connections (503)") !=
+	                  NULL,
+	          "log: %s", child_log(&p));
+	finish(&p);
+}
+
+Test(http, slow_reader_is_cut)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	config.send_timeout_ms = 300;
+	start(&p, &config);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)p.port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	struct pollfd pfd = {fd, POLLOUT, 0};
+	poll(&pfd, 1, 1000);
+	/* Pipelined requests, never read: the responses pile up. */
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	size_t queued = 0;
+	for (int i = 0; i < 200000; i++) {
+		if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+			break;
+		queued++;
+	}
+	cr_expect_gt(queued, 100);
+	msleep(1500);
+	cr_expect(log_contains(&p, "no progress sending (slow reader)"));
+	close(fd);
+	finish(&p);
+}
+
+Test(http, access_log_and_counters)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+	exchange(&p, "GET /a%1b[31m HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+	exchange(&p, "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", &r);
+	/* The ping makes one more loop turn: the log lines are out. */
+	struct ipc_message ping = {.type = IPC_PING}, pong;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &ping, raw, sizeof(raw)), 0);
+	cr_assert_eq(child_receive(&p, &pong, 5000), 1);
+	cr_assert_eq(pong.type, IPC_PONG);
+	const struct ipc_counters *k = &pong.u.pong.counters;
+	cr_expect_eq(k->connections_accepted, 3);
+	cr_expect_eq(k->requests, 3);
+	cr_expect_eq(k->responses[1], 1);
+	cr_expect_eq(k->responses[3], 2);
+	cr_expect_gt(k->bytes_in, 80);
+	cr_expect_gt(k->bytes_out, 300);
+	const char *log = child_log(&p);
+	cr_expect(strstr(log, "INFO child[1] http #1 \"GET /healthz HTTP/1.1\" 200 ") != NULL, "%s",
+	          log);
+	cr_expect(strstr(log, "\"GET /a%1b[31m HTTP/1.1\" 404 ") != NULL, "%s", log);
+	cr_expect(strstr(log, "\" 400 ") != NULL && strstr(log, "obs-fold") != NULL, "%s", log);
+	finish(&p);
+}
+
+Test(http, drain_closes_idle_connections_and_exits)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(fd, &r, false));
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
+	bye.u.shutdown.grace_ms = 5000;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_expect(closed_by_server(fd));
+	int status = child_wait(&p, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
+	          child_stderr(&p));
+	cr_expect(strstr(child_log(&p), "drained: exiting") != NULL, "%s", child_log(&p));
+	close(fd);
+	child_cleanup(&p);
+}
