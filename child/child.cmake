@@ -43,3 +43,11 @@ target_link_libraries(test_http PRIVATE warden_ipc)
 target_compile_definitions(test_http PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>")
 add_dependencies(test_http warden-child)
+
+# Arbitrary bytes through a connection's request path, without sockets.
+warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
+if(WARDEN_FUZZ)
+  target_sources(fuzz_http_request PRIVATE child/server_http.c child/server_parse.c
+                 child/arena.c)
+  target_include_directories(fuzz_http_request PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
+endif()
