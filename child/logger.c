@@ -87,6 +87,10 @@ struct logger {
 	uint64_t lost_in_file;         /* lines the file lacks, not yet said in it */
 	int unnoted_errno;             /* the latest of those failures */
 	char message[LOGGER_LINE_MAX]; /* vsnprintf's output */
+	/* Batched lines (logger_config.batch_bytes), from batch[1]; batch[0]
+	 * is '\n', the repair byte, as for `line`. */
+	char *batch;
+	size_t batch_cap, batch_length, batch_lines;
 	/* The line being written, from line[1]; line[0] is always '\n', for a
 	 * sink that must first close a broken line. */
 	char line[1 + LOGGER_LINE_MAX];
@@ -546,8 +550,55 @@ static void sync_log_file(struct logger *lg)
 	log_file_failed(lg, errno, 0); /* the line was written; it may not last */
 }
 
+/* Newlines in p[0..n): the lines a partial write got out whole. */
+static size_t count_lines(const char *p, size_t n)
+{
+	size_t lines = 0;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))) != NULL; q++)
+		lines++;
+	return lines;
+}
+
+/* Writes the batch; failures are counted per line lost, as unbatched. */
+static void flush_batch(struct logger *lg)
+{
+	if (lg->batch_length == 0)
+		return;
+	size_t start = lg->log.broken ? 0 : 1;
+	uint64_t before = lg->stats.bytes;
+	int err = sink_write(&lg->log, lg->batch, lg->batch_length, &lg->stats.bytes);
+	lg->log_ok = err == 0;
+	if (err == 0) {
+		lg->stats.lines_written += lg->batch_lines;
+	} else {
+		size_t whole = count_lines(lg->batch + 1,
+		                           (size_t)(lg->stats.bytes - before) -
+		                                   (start == 0 && lg->stats.bytes > before));
+		whole = whole < lg->batch_lines ? whole : lg->batch_lines;
+		lg->stats.lines_written += whole;
+		for (size_t i = whole; i < lg->batch_lines; i++)
+			log_file_failed(lg, err, 1);
+	}
+	lg->batch_length = lg->batch_lines = 0;
+}
+
+/* The line in lg->line (`len` bytes from line[1], newline included). */
+static void batch_line(struct logger *lg, size_t len)
+{
+	if (lg->batch_length + len > lg->batch_cap)
+		flush_batch(lg);
+	memcpy(lg->batch + 1 + lg->batch_length, lg->line + 1, len);
+	lg->batch_length += len;
+	lg->batch_lines++;
+}
+
 static void to_log_file(struct logger *lg, size_t len, enum ipc_log_level level)
 {
+	if (lg->batch != NULL && level < IPC_LOG_WARNING) {
+		batch_line(lg, len);
+		return;
+	}
+	flush_batch(lg); /* the lines before this one go first */
 	int err = sink_write(&lg->log, lg->line, len, &lg->stats.bytes);
 	lg->log_ok = err == 0;
 	if (err != 0) {
@@ -677,6 +728,15 @@ void logger_log_parent(struct logger *lg, const struct ipc_log *rec)
 	emit(lg, &r);
 }
 
+void logger_flush(struct logger *lg)
+{
+	if (lg == NULL || lg->batch_length == 0)
+		return;
+	flush_batch(lg);
+	if (!lg->reporting)
+		report(lg);
+}
+
 void logger_set_min_level(struct logger *lg, enum ipc_log_level level)
 {
 	lg->min_level = level_clamp(level);
@@ -792,8 +852,8 @@ static const struct logger_allocator default_allocator = {default_alloc, default
 
 /* Where each part sits in the one allocation. */
 struct layout {
-	size_t lines, ring_bytes;
-	size_t entries_offset, bytes_offset, total;
+	size_t lines, ring_bytes, batch_bytes;
+	size_t entries_offset, bytes_offset, batch_offset, total;
 };
 
 static size_t ring_bytes_for(const struct logger_config *cfg)
@@ -815,6 +875,9 @@ static bool config_valid(const struct logger_config *cfg)
 		return false;
 	if (a != NULL && (a->alloc == NULL || a->free == NULL))
 		return false;
+	if (cfg->batch_bytes != 0 &&
+	    (cfg->batch_bytes < LOGGER_LINE_MAX || cfg->batch_bytes > LOGGER_BATCH_MAX))
+		return false;
 	size_t bytes = ring_bytes_for(cfg);
 	return cfg->ring_lines == 0 || (bytes >= LOGGER_LINE_MAX && bytes <= LOGGER_RING_MAX_BYTES);
 }
@@ -830,7 +893,9 @@ static bool layout_for(const struct logger_config *cfg, struct layout *l)
 	size_t align = alignof(struct ring_entry);
 	l->entries_offset = (sizeof(struct logger) + align - 1) / align * align;
 	l->bytes_offset = l->entries_offset + l->lines * sizeof(struct ring_entry);
-	l->total = l->bytes_offset + l->ring_bytes;
+	l->batch_bytes = cfg->batch_bytes;
+	l->batch_offset = l->bytes_offset + l->ring_bytes;
+	l->total = l->batch_offset + (l->batch_bytes ? l->batch_bytes + 1 : 0);
 	return true;
 }
 
@@ -852,6 +917,11 @@ static void logger_init(struct logger *lg, const struct logger_config *cfg,
 	lg->min_level = cfg->min_level;
 	lg->log_ok = true;
 	lg->line[0] = '\n';
+	if (l->batch_bytes > 0) {
+		lg->batch = base + l->batch_offset;
+		lg->batch[0] = '\n';
+		lg->batch_cap = l->batch_bytes;
+	}
 	lg->ring = (struct ring){
 	        .entries = l->lines > 0 ? (struct ring_entry *)(base + l->entries_offset) : NULL,
 	        .lines = l->lines,
@@ -880,6 +950,7 @@ void logger_destroy(struct logger *lg)
 {
 	if (lg == NULL)
 		return;
+	logger_flush(lg);
 	struct logger_allocator a = lg->allocator;
 	a.free(a.ctx, lg);
 }

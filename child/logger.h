@@ -62,6 +62,7 @@ enum {
 	LOGGER_RING_DEFAULT_MAX_BYTES = 8 << 20,
 	LOGGER_RING_MAX_LINES = 1 << 20,
 	LOGGER_RING_MAX_BYTES = 1 << 30,
+	LOGGER_BATCH_MAX = 16 << 20,
 };
 #define LOGGER_TRUNCATED_MARKER "...[truncated]"
 
@@ -97,6 +98,14 @@ struct logger_config {
 	 * and at most this many bytes, dropping the oldest first. 0: the
 	 * default above. Else from LOGGER_LINE_MAX to LOGGER_RING_MAX_BYTES. */
 	size_t ring_bytes;
+	/* 0: every line is written at once. Else lines below WARNING gather in
+	 * a buffer of this many bytes (LOGGER_LINE_MAX to LOGGER_BATCH_MAX)
+	 * and are written together by logger_flush, when the buffer is full,
+	 * or before a WARNING-or-above line (which is still written and
+	 * fsynced at once): order is kept and nothing is dropped, with one
+	 * write per batch instead of one per line. The caller must call
+	 * logger_flush before it waits (the child: from a uv_prepare_t). */
+	size_t batch_bytes;
 	const struct logger_allocator *allocator; /* NULL: malloc and free */
 };
 
@@ -108,8 +117,8 @@ size_t logger_memory_size(const struct logger_config *cfg);
  * Returns 0 with `*out` set, -EINVAL for a bad configuration, or -ENOMEM. */
 int logger_create(struct logger **out, const struct logger_config *cfg);
 
-/* Frees the logger through its allocator. Closes no descriptor. NULL is
- * allowed. */
+/* Writes the batched lines, then frees the logger through its allocator.
+ * Closes no descriptor. NULL is allowed. */
 void logger_destroy(struct logger *lg);
 
 /* ---- Logging ----------------------------------------------------------- */
@@ -131,6 +140,10 @@ void logger_vlogf(struct logger *lg, enum ipc_log_level level, const char *fmt, 
 /* A record the parent sent (IPC_LOG): origin "parent", the record's own
  * time_ns, text_length bytes of text (at most IPC_TEXT_MAX are read). */
 void logger_log_parent(struct logger *lg, const struct ipc_log *rec);
+
+/* Writes the batched lines now (see logger_config.batch_bytes); nothing
+ * to do without batching or with an empty batch. */
+void logger_flush(struct logger *lg);
 
 void logger_set_min_level(struct logger *lg, enum ipc_log_level level);
 enum ipc_log_level logger_min_level(const struct logger *lg);

@@ -36,13 +36,22 @@
 #include <time.h>
 #include <unistd.h>
 
+/* For child_exit, which has no struct child. */
+static struct logger *child_logger;
+
 enum {
 	EXIT_BOOT_FAILED = 70, /* EX_SOFTWARE: the sandbox could not be set up */
 	ADDRESS_SPACE_SLACK = 256 << 20,
+	/* INFO lines (the access log) are written in batches, one write per
+	 * loop turn instead of one per request; WARNING and above at once. */
+	LOG_BATCH_BYTES = 64 << 10,
 };
 
 void child_exit(int status)
 {
+	/* Batched log lines go out first: the only write left to do. */
+	if (child_logger != NULL)
+		logger_flush(child_logger);
 	syscall(SYS_exit_group, status);
 	for (;;) /* exit_group does not return */
 		;
@@ -159,11 +168,20 @@ static void start_logger(struct child *c, const struct logger_allocator *allocat
 	        .generation = c->generation,
 	        .min_level = (enum ipc_log_level)c->config.log_min_level,
 	        .ring_lines = c->config.log_ring_lines,
+	        .batch_bytes = LOG_BATCH_BYTES,
 	        .allocator = allocator,
 	};
 	int rc = logger_create(&c->logger, &cfg);
 	if (rc < 0)
 		boot_failed(c, "logger", "%s", strerror(-rc));
+	child_logger = c->logger;
+}
+
+/* Runs before the loop waits: batched log lines never wait with it. */
+static void flush_log(uv_prepare_t *prepare)
+{
+	struct child *c = prepare->data;
+	logger_flush(c->logger);
 }
 
 static void prepare_loop(struct child *c, struct logger_allocator *allocator)
@@ -180,6 +198,10 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 	start_logger(c, allocator);
 	if ((rc = uv_loop_init(&c->loop)) < 0)
 		boot_failed(c, "event loop", "%s", uv_strerror(rc));
+	c->log_flush.data = c;
+	if (uv_prepare_init(&c->loop, &c->log_flush) < 0 ||
+	    uv_prepare_start(&c->log_flush, flush_log) < 0)
+		boot_failed(c, "event loop", "cannot start the log flush");
 	if (parent_link_start(c) < 0)
 		boot_failed(c, "event loop", "cannot watch the IPC socket");
 	/* libuv registers watched descriptors with epoll_ctl lazily, on the

@@ -1300,3 +1300,83 @@ Test(kernel, write_failures_are_survived)
 	cr_expect_eq(count_str(r.err, "log file write failed: EBADF"), 1, "%s", r.err);
 	free(r.err);
 }
+
+/* ---- Batching ------------------------------------------------------------------ */
+
+static struct logger *make_batching_logger(int log_fd, size_t batch_bytes)
+{
+	struct logger_config cfg = {
+	        .log_fd = log_fd,
+	        .stderr_fd = -1,
+	        .generation = 3,
+	        .min_level = IPC_LOG_DEBUG,
+	        .ring_lines = 16,
+	        .batch_bytes = batch_bytes,
+	};
+	struct logger *lg = NULL;
+	cr_assert_eq(logger_create(&lg, &cfg), 0);
+	return lg;
+}
+
+/* INFO lines wait for logger_flush; a WARNING takes them out first, in
+ * order, and itself at once; a full batch flushes itself; nothing is lost. */
+Test(batch, info_waits_for_flush_warning_does_not_and_order_is_kept)
+{
+	int fd = temp_file();
+	struct logger *lg = make_batching_logger(fd, LOGGER_LINE_MAX);
+	logger_logf(lg, IPC_LOG_INFO, "first");
+	logger_logf(lg, IPC_LOG_DEBUG, "second");
+	char *text = file_text(fd, NULL);
+	cr_expect_str_eq(text, "", "batched lines are not written yet");
+	free(text);
+	cr_expect_eq(stats_of(lg).lines_written, 0);
+	logger_logf(lg, IPC_LOG_WARNING, "third");
+	text = file_text(fd, NULL);
+	cr_expect_eq(count_char(text, '\n'), 3);
+	cr_expect(strstr(text, "first") < strstr(text, "second") &&
+	                  strstr(text, "second") < strstr(text, "third"),
+	          "%s", text);
+	free(text);
+	logger_logf(lg, IPC_LOG_INFO, "fourth");
+	logger_flush(lg);
+	text = file_text(fd, NULL);
+	cr_expect_eq(count_char(text, '\n'), 4);
+	free(text);
+	/* More than the batch holds: it flushes itself when full. */
+	for (int i = 0; i < 100; i++)
+		logger_logf(lg, IPC_LOG_INFO, "line %d of a batch that overflows", i);
+	text = file_text(fd, NULL);
+	cr_expect_gt(count_char(text, '\n'), 4 + 10);
+	free(text);
+	logger_destroy(lg); /* flushes what is left */
+	text = file_text(fd, NULL);
+	cr_expect_eq(count_char(text, '\n'), 104);
+	cr_expect(strstr(text, "line 99 of") != NULL);
+	free(text);
+	close(fd);
+}
+
+Test(batch, failures_are_counted_per_line)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	struct logger *lg = make_batching_logger(fd, 8192);
+	for (int i = 0; i < 5; i++)
+		logger_logf(lg, IPC_LOG_INFO, "line %d", i);
+	logger_flush(lg);
+	struct logger_stats s = stats_of(lg);
+	cr_expect_eq(s.write_errors, 5);
+	cr_expect_eq(s.write_errors_by_class[LOGGER_ERR_NOSPC], 5);
+	cr_expect_eq(s.lines_written, 0);
+	logger_destroy(lg);
+	close(fd);
+}
+
+Test(batch, bad_sizes_are_refused)
+{
+	struct logger *lg;
+	struct logger_config cfg = {.log_fd = -1, .stderr_fd = -1, .batch_bytes = 100};
+	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
+	cfg.batch_bytes = (size_t)LOGGER_BATCH_MAX + 1;
+	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
+}
