@@ -1,15 +1,20 @@
 /*
- * api.c - see api.h. (Minimal first cut: /healthz, 404 elsewhere.)
+ * api.c - see api.h. Routing and the request/response endpoints; the JSON
+ * documents are built in api_json.c, /metrics in api_metrics.c and the
+ * event streams in api_events.c.
  */
 #include "api.h"
+#include "api_internal.h"
+#include "assets.h"
 #include "child.h"
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
-struct api {
-	struct child *child;
-};
+#define JSON_TYPE "application/json; charset=utf-8"
+#define TEXT_TYPE "text/plain; charset=utf-8"
 
 int api_create(struct api **out, struct child *c)
 {
@@ -17,31 +22,241 @@ int api_create(struct api **out, struct child *c)
 	if (api == NULL)
 		return -ENOMEM;
 	api->child = c;
+	/* Allocated now, before lockdown, like everything the API needs. */
+	api->scratch = arena_malloc(&c->arena, API_SCRATCH_BYTES);
+	if (api->scratch == NULL)
+		return -ENOMEM;
+	int rc = api_events_init(api);
+	if (rc < 0)
+		return rc;
 	*out = api;
 	return 0;
 }
 
-static bool path_is(const struct http_request *req, const char *path)
+/* ---- Helpers shared by the endpoints --------------------------------------- */
+
+uint64_t api_realtime_ns(void)
 {
-	size_t n = strlen(path);
-	return req->path.length == n && memcmp(req->path.data, path, n) == 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t api_monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void api_json_start(struct api *api, struct json *j)
+{
+	json_init(j, api->scratch, API_SCRATCH_BYTES);
+}
+
+bool api_text_is(const struct http_text *t, const char *s)
+{
+	size_t n = strlen(s);
+	return t->length == n && memcmp(t->data, s, n) == 0;
+}
+
+bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value)
+{
+	while (q->p < q->end && *q->p == '&')
+		q->p++;
+	if (q->p >= q->end)
+		return false;
+	const char *amp = memchr(q->p, '&', (size_t)(q->end - q->p));
+	const char *stop = amp ? amp : q->end;
+	const char *eq = memchr(q->p, '=', (size_t)(stop - q->p));
+	*key = (struct http_text){q->p, (size_t)((eq ? eq : stop) - q->p)};
+	*value = eq ? (struct http_text){eq + 1, (size_t)(stop - eq - 1)}
+	            : (struct http_text){stop, 0};
+	q->p = stop;
+	return true;
+}
+
+bool api_parse_u64(const struct http_text *t, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (t->length == 0 || t->length > 20)
+		return false;
+	for (size_t i = 0; i < t->length; i++) {
+		unsigned d = (unsigned)(t->data[i] - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+bool api_level_parse(const char *s, size_t n, enum ipc_log_level *out)
+{
+	for (int level = IPC_LOG_DEBUG; level <= IPC_LOG_MAX; level++) {
+		const char *name = logger_level_name((enum ipc_log_level)level);
+		if (n == strlen(name) && strncasecmp(s, name, n) == 0) {
+			*out = (enum ipc_log_level)level;
+			return true;
+		}
+	}
+	return false;
+}
+
+void api_bad_request(struct http_response *res, const char *why)
+{
+	http_response_status(res, 400);
+	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_body_printf(res, "bad request: %s\n", why);
+}
+
+static void send_json(struct http_response *res, const struct json *j)
+{
+	if (!json_ok(j)) {
+		/* Only a bug can make a document outgrow the scratch buffer. */
+		http_response_status(res, 500);
+		return;
+	}
+	http_response_status(res, 200);
+	http_response_header(res, "Content-Type", JSON_TYPE);
+	http_response_header(res, "Cache-Control", "no-store");
+	http_response_body_append(res, j->data, j->length);
+}
+
+/* ---- The endpoints --------------------------------------------------------------- */
+
+static void healthz(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	(void)api;
+	(void)req;
+	http_response_status(res, 200);
+	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_header(res, "Cache-Control", "no-store");
+	http_response_body_static(res, "ok\n", 3);
+}
+
+static void status(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	struct json j;
+	api_json_start(api, &j);
+	api_status_json(api, &j, req->now_ns);
+	send_json(res, &j);
+}
+
+static void policy(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	struct json j;
+	(void)req;
+	api_json_start(api, &j);
+	api_policy_json(api, &j);
+	send_json(res, &j);
+}
+
+struct logs_query {
+	uint64_t since;
+	enum ipc_log_level level;
+	uint64_t limit;
+};
+
+/* since=ID (lines after it), level=NAME (at least), limit=N; nothing else. */
+static const char *parse_logs_query(const struct http_text *query, struct logs_query *out)
+{
+	struct api_query q = {query->data, query->data + query->length};
+	struct http_text key, value;
+	*out = (struct logs_query){.level = IPC_LOG_DEBUG, .limit = API_LOGS_DEFAULT_LIMIT};
+	while (api_query_next(&q, &key, &value)) {
+		if (api_text_is(&key, "since")) {
+			if (!api_parse_u64(&value, &out->since))
+				return "since must be a log line id (a decimal number)";
+		} else if (api_text_is(&key, "level")) {
+			if (!api_level_parse(value.data, value.length, &out->level))
+				return "level must be debug, info, notice, warning, error or crit";
+		} else if (api_text_is(&key, "limit")) {
+			if (!api_parse_u64(&value, &out->limit) || out->limit == 0 ||
+			    out->limit > API_LOGS_MAX_LIMIT)
+				return "limit must be from 1 to 5000";
+		} else {
+			return "unknown parameter (since, level and limit are known)";
+		}
+	}
+	return NULL;
+}
+
+/* One record at a time through the scratch buffer: the response grows in
+ * the server's buffer, not here. */
+static void logs(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	struct logs_query lq;
+	const char *why = parse_logs_query(&req->query, &lq);
+	if (why != NULL) {
+		api_bad_request(res, why);
+		return;
+	}
+	http_response_status(res, 200);
+	http_response_header(res, "Content-Type", JSON_TYPE);
+	http_response_header(res, "Cache-Control", "no-store");
+	http_response_body_append(res, "[", 1);
+	struct logger_record r;
+	uint64_t after = lq.since;
+	for (uint64_t n = 0;
+	     n < lq.limit && logger_ring_next(api->child->logger, after, lq.level, &r);
+	     n++, after = r.seq) {
+		struct json j;
+		api_json_start(api, &j);
+		if (n > 0)
+			json_raw(&j, ",", 1);
+		api_log_record_json(&j, &r);
+		if (json_ok(&j) && http_response_body_append(res, j.data, j.length) < 0)
+			return;
+	}
+	http_response_body_append(res, "]", 1);
+}
+
+static void events(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	api_events(api, req, res);
+}
+
+static void metrics(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	api_metrics(api, req, res);
+}
+
+typedef void (*endpoint_fn)(struct api *api, const struct http_request *req,
+                            struct http_response *res);
+
+static const struct route {
+	const char *path;
+	endpoint_fn fn;
+} routes[] = {
+        {"/healthz", healthz},   {"/api/status", status}, {"/api/logs", logs},
+        {"/api/events", events}, {"/api/policy", policy}, {"/metrics", metrics},
+};
+
+static void not_found(struct http_response *res)
+{
+	http_response_status(res, 404);
+	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_body_static(res, "not found\n", 10);
 }
 
 void api_handle(void *ctx, const struct http_request *req, struct http_response *res)
 {
-	(void)ctx;
-	if (path_is(req, "/healthz")) {
-		http_response_status(res, 200);
-		http_response_header(res, "Content-Type", "text/plain; charset=utf-8");
-		http_response_body_static(res, "ok\n", 3);
-		return;
+	struct api *api = ctx;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (api_text_is(&req->path, routes[i].path)) {
+			routes[i].fn(api, req, res);
+			return;
+		}
 	}
-	http_response_status(res, 404);
-	http_response_header(res, "Content-Type", "text/plain; charset=utf-8");
-	http_response_body_static(res, "not found\n", 10);
+	const struct asset *a = assets_find(&req->path);
+	if (a != NULL)
+		assets_serve(a, req, res);
+	else
+		not_found(res);
 }
 
 void api_status_changed(struct api *api)
 {
-	(void)api;
+	api_events_broadcast_status(api);
 }

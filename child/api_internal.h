@@ -1,0 +1,82 @@
+/*
+ * api_internal.h - what the parts of the GUI's endpoints share: api.c
+ * (routing, the simple endpoints), api_json.c (the JSON documents),
+ * api_metrics.c (/metrics) and api_events.c (the event streams).
+ */
+#ifndef WARDEN_CHILD_API_INTERNAL_H
+#define WARDEN_CHILD_API_INTERNAL_H
+
+#include "api.h"
+#include "ipc.h"
+#include "json.h"
+#include "logger.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct api_stream;
+
+enum {
+	/* One JSON document or event at a time is built here: the largest is
+	 * the policy (its text escaped) or a log line of LOGGER_LINE_MAX bytes
+	 * with every byte a backslash. */
+	API_SCRATCH_BYTES = 64 << 10,
+	API_TICK_MS = 200,                /* new log lines reach streams this fast */
+	API_STATUS_TICKS = 5,             /* a status event every second */
+	API_PING_TICKS = 75,              /* a heartbeat comment every 15 s */
+	API_STREAM_BACKLOG = 200,         /* lines a new stream without Last-Event-ID gets */
+	API_STREAM_TICK_BYTES = 32 << 10, /* per stream per tick: below the slow-reader limit */
+	API_LOGS_DEFAULT_LIMIT = 500,     /* /api/logs lines per response */
+	API_LOGS_MAX_LIMIT = 5000,
+};
+
+struct api {
+	struct child *child;
+	uv_timer_t timer; /* feeds the event streams; runs while there are any */
+	struct api_stream *streams;
+	unsigned stream_count;
+	uint64_t ticks;
+	char *scratch;
+};
+
+/* A JSON builder over the API's scratch buffer. */
+void api_json_start(struct api *api, struct json *j);
+
+/* The documents (api_json.c); each is one complete JSON value. */
+void api_status_json(struct api *api, struct json *j, uint64_t now_ns);
+void api_log_record_json(struct json *j, const struct logger_record *r);
+void api_policy_json(struct api *api, struct json *j);
+
+/* Names for the GUI and the metrics. */
+const char *api_state_name(uint32_t state);
+const char *api_end_reason_name(uint32_t reason);
+/* Parses a level name ("debug" .. "crit", any case); false if unknown. */
+bool api_level_parse(const char *s, size_t n, enum ipc_log_level *out);
+
+/* A query string's parameters, one at a time: returns false at the end.
+ * `key` and `value` point into `query`. */
+struct api_query {
+	const char *p, *end;
+};
+bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value);
+bool api_text_is(const struct http_text *t, const char *s);
+/* A decimal number without sign, leading '+' or overflow. */
+bool api_parse_u64(const struct http_text *t, uint64_t *out);
+
+/* Answers 400 with a short plain-text reason. */
+void api_bad_request(struct http_response *res, const char *why);
+
+/* /metrics (api_metrics.c). */
+void api_metrics(struct api *api, const struct http_request *req, struct http_response *res);
+
+/* /api/events (api_events.c). */
+int api_events_init(struct api *api);
+void api_events(struct api *api, const struct http_request *req, struct http_response *res);
+void api_events_broadcast_status(struct api *api);
+
+/* CLOCK_REALTIME in ns (through the vDSO: allowed after lockdown). */
+uint64_t api_realtime_ns(void);
+uint64_t api_monotonic_ns(void);
+
+#endif

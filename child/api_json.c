@@ -1,0 +1,265 @@
+/*
+ * api_json.c - the JSON documents of /api/status, /api/logs and /api/policy
+ * (the event streams send the same status and log documents). docs/gui.md
+ * describes every field.
+ */
+#include "api_internal.h"
+#include "child.h"
+#include "child_policy.h"
+#include "fd_layout.h"
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Names ------------------------------------------------------------------- */
+
+const char *api_state_name(uint32_t state)
+{
+	static const char *const names[] = {"unknown", "starting", "running", "restarting",
+	                                    "draining"};
+	return state <= IPC_STATE_MAX ? names[state] : "unknown";
+}
+
+const char *api_end_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {"none",      "exit",      "signal",        "violation",
+	                                    "heartbeat", "malformed", "ready_timeout", "reload"};
+	return reason <= IPC_END_MAX ? names[reason] : "unknown";
+}
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} sandbox_flags[] = {
+        {IPC_SANDBOX_SECCOMP, "seccomp"},
+        {IPC_SANDBOX_NO_NEW_PRIVS, "no_new_privs"},
+        {IPC_SANDBOX_CAPS_DROPPED, "caps_dropped"},
+        {IPC_SANDBOX_RLIMITS, "rlimits"},
+        {IPC_SANDBOX_USER_NS, "user_ns"},
+        {IPC_SANDBOX_MOUNT_NS, "mount_ns"},
+        {IPC_SANDBOX_NET_NS, "net_ns"},
+        {IPC_SANDBOX_IPC_NS, "ipc_ns"},
+        {IPC_SANDBOX_UTS_NS, "uts_ns"},
+        {IPC_SANDBOX_CGROUP_NS, "cgroup_ns"},
+        {IPC_SANDBOX_PID_NS, "pid_ns"},
+};
+
+/* ---- /api/status -------------------------------------------------------------- */
+
+static void restart_json(struct json *j, const struct ipc_restart *r)
+{
+	json_object_begin(j);
+	json_field_u64(j, "time_ns", r->time_ns);
+	json_field_u64(j, "generation", r->generation);
+	json_field_cstring(j, "reason", api_end_reason_name(r->reason));
+	json_field_i64(j, "code", r->code);
+	json_field_string(j, "detail", r->detail, strnlen(r->detail, sizeof(r->detail)));
+	json_object_end(j);
+}
+
+/* The parent's snapshot, or null before the first one arrives. */
+static void parent_json(struct json *j, const struct child *c)
+{
+	const struct ipc_status *s = &c->status;
+	json_key(j, "parent");
+	if (!c->have_status) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_field_u64(j, "generation", s->generation);
+	json_field_u64(j, "child_pid", s->child_pid);
+	json_field_cstring(j, "state", api_state_name(s->state));
+	json_field_u64(j, "restarts", s->restarts);
+	json_field_u64(j, "parent_start_ns", s->parent_start_ns);
+	json_field_u64(j, "child_start_ns", s->child_start_ns);
+	json_key(j, "ipc");
+	json_object_begin(j);
+	json_field_u64(j, "messages_in", s->ipc_messages_in);
+	json_field_u64(j, "messages_out", s->ipc_messages_out);
+	json_field_u64(j, "bytes_in", s->ipc_bytes_in);
+	json_field_u64(j, "bytes_out", s->ipc_bytes_out);
+	json_object_end(j);
+	json_key(j, "recent_restarts");
+	json_array_begin(j);
+	for (uint32_t i = 0; i < s->recent_count && i < IPC_RECENT_RESTARTS; i++)
+		restart_json(j, &s->recent[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void sandbox_json(struct json *j, uint32_t flags)
+{
+	json_key(j, "sandbox");
+	json_object_begin(j);
+	json_field_u64(j, "flags", flags);
+	json_key(j, "in_force");
+	json_array_begin(j);
+	for (size_t i = 0; i < sizeof(sandbox_flags) / sizeof(sandbox_flags[0]); i++)
+		if (flags & sandbox_flags[i].flag)
+			json_cstring(j, sandbox_flags[i].name);
+	json_array_end(j);
+	json_key(j, "missing");
+	json_array_begin(j);
+	for (size_t i = 0; i < sizeof(sandbox_flags) / sizeof(sandbox_flags[0]); i++)
+		if (!(flags & sandbox_flags[i].flag))
+			json_cstring(j, sandbox_flags[i].name);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void counters_json(struct json *j, const struct ipc_counters *k)
+{
+	json_key(j, "counters");
+	json_object_begin(j);
+	json_field_u64(j, "connections_accepted", k->connections_accepted);
+	json_field_u64(j, "connections_open", k->connections_open);
+	json_field_u64(j, "connections_refused", k->connections_refused);
+	json_field_u64(j, "requests", k->requests);
+	json_key(j, "responses");
+	json_object_begin(j);
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+	for (int i = 0; i < 5; i++)
+		json_field_u64(j, classes[i], k->responses[i]);
+	json_object_end(j);
+	json_field_u64(j, "bytes_in", k->bytes_in);
+	json_field_u64(j, "bytes_out", k->bytes_out);
+	json_object_end(j);
+}
+
+static void memory_json(struct json *j, const struct arena *a)
+{
+	json_key(j, "memory");
+	json_object_begin(j);
+	json_field_u64(j, "used", a->used);
+	json_field_u64(j, "peak", a->peak);
+	json_field_u64(j, "reserved", arena_capacity(a));
+	json_field_u64(j, "failures", a->failures);
+	json_object_end(j);
+}
+
+static void logger_json(struct json *j, const struct logger *lg)
+{
+	struct logger_stats st;
+	logger_get_stats(lg, &st);
+	json_key(j, "log");
+	json_object_begin(j);
+	json_field_u64(j, "lines", st.lines);
+	json_key(j, "by_level");
+	json_object_begin(j);
+	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++)
+		json_field_u64(j, logger_level_name((enum ipc_log_level)l), st.lines_by_level[l]);
+	json_object_end(j);
+	json_field_u64(j, "written", st.lines_written);
+	json_field_u64(j, "bytes", st.bytes);
+	json_field_u64(j, "filtered", st.filtered);
+	json_field_u64(j, "truncated", st.truncated);
+	json_field_u64(j, "write_errors", st.write_errors);
+	json_field_i64(j, "last_errno", st.last_errno);
+	json_field_u64(j, "ring_oldest", logger_ring_oldest(lg));
+	json_field_u64(j, "ring_newest", logger_ring_newest(lg));
+	json_field_cstring(j, "min_level", logger_level_name(logger_min_level(lg)));
+	json_object_end(j);
+}
+
+static void server_json(struct json *j, const struct server *srv)
+{
+	struct server_stats st;
+	json_key(j, "server");
+	if (srv == NULL) {
+		json_null(j);
+		return;
+	}
+	server_get_stats(srv, &st);
+	json_object_begin(j);
+	json_field_u64(j, "streams_open", st.streams_open);
+	json_field_u64(j, "timeouts", st.timeouts);
+	json_object_end(j);
+}
+
+/* What the child knows of itself. */
+static void child_json(struct json *j, const struct child *c)
+{
+	json_key(j, "child");
+	json_object_begin(j);
+	json_field_u64(j, "generation", c->generation);
+	json_field_u64(j, "pid", c->pid); /* in its PID namespace, when it has one */
+	json_field_u64(j, "uid", c->uid);
+	json_field_u64(j, "gid", c->gid);
+	json_field_cstring(j, "user", c->config.user);
+	json_field_cstring(j, "group", c->config.group);
+	json_field_u64(j, "boot_ns", c->boot_ns);
+	json_field_u64(j, "uptime_ns", api_monotonic_ns() - c->start_ns);
+	json_field_u64(j, "policy_instructions", c->policy_instructions);
+	json_field_bool(j, "draining", c->draining);
+	json_field_bool(j, "auth", c->config.token_length > 0);
+	json_field_u64(j, "max_connections", c->config.max_connections);
+	sandbox_json(j, c->sandbox);
+	counters_json(j, &c->counters);
+	memory_json(j, &c->arena);
+	logger_json(j, c->logger);
+	server_json(j, c->server);
+	json_object_end(j);
+}
+
+void api_status_json(struct api *api, struct json *j, uint64_t now_ns)
+{
+	json_object_begin(j);
+	json_field_u64(j, "now_ns", now_ns);
+	parent_json(j, api->child);
+	child_json(j, api->child);
+	json_object_end(j);
+}
+
+/* ---- /api/logs and log events -------------------------------------------------- */
+
+void api_log_record_json(struct json *j, const struct logger_record *r)
+{
+	char origin[24];
+	const char *space = memchr(r->line, ' ', r->length);
+	size_t stamp = space ? (size_t)(space - r->line) : 0;
+	if (r->from_parent)
+		strcpy(origin, "parent");
+	else
+		snprintf(origin, sizeof(origin), "child[%u]", r->generation);
+	json_object_begin(j);
+	json_field_u64(j, "id", r->seq);
+	json_field_u64(j, "time_ns", r->time_ns);
+	/* The line's own RFC 3339 stamp, so that the page shows what the file
+	 * says. */
+	json_field_string(j, "time", r->line, stamp);
+	json_field_cstring(j, "level", logger_level_name(r->level));
+	json_field_cstring(j, "origin", origin);
+	json_field_string(j, "text", r->message, r->message_length);
+	json_field_bool(j, "truncated", r->truncated);
+	json_object_end(j);
+}
+
+/* ---- /api/policy --------------------------------------------------------------- */
+
+static void parameters_json(struct json *j, const struct child *c)
+{
+	json_key(j, "parameters");
+	json_object_begin(j);
+	json_field_u64(j, "ipc_fd", FD_IPC);
+	json_field_u64(j, "logfile_fd", FD_LOG);
+	json_field_u64(j, "gui_socket_fd", FD_GUI);
+	json_field_i64(j, "epoll_fd", c->epoll_fd);
+	json_field_i64(j, "first_client_fd", c->first_client_fd);
+	json_field_i64(j, "fd_limit", c->fd_limit);
+	json_object_end(j);
+}
+
+void api_policy_json(struct api *api, struct json *j)
+{
+	const struct child *c = api->child;
+	json_object_begin(j);
+	json_field_cstring(j, "name", "child.policy (built in)");
+	json_field_bool(j, "enforced", (c->sandbox & IPC_SANDBOX_SECCOMP) != 0);
+	json_field_cstring(j, "deny_action", c->config.report_violations ? "trap" : "kill");
+	json_field_u64(j, "instructions", c->policy_instructions);
+	parameters_json(j, c);
+	json_field_string(j, "text", child_policy_text, child_policy_length);
+	json_object_end(j);
+}

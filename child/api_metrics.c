@@ -1,0 +1,142 @@
+/*
+ * api_metrics.c - /metrics in the Prometheus text exposition format 0.0.4:
+ * a HELP and a TYPE line per metric family, then its samples. Counters end
+ * in _total; every figure is read live, nothing is kept here.
+ */
+#include "api_internal.h"
+#include "child.h"
+#include "server.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+static void family(struct http_response *res, const char *name, const char *type, const char *help)
+{
+	http_response_body_printf(res, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(struct http_response *res, const char *name, const char *labels, uint64_t v)
+{
+	http_response_body_printf(res, "%s%s %" PRIu64 "\n", name, labels, v);
+}
+
+/* A family with a single unlabelled sample. */
+static void single(struct http_response *res, const char *name, const char *type, const char *help,
+                   uint64_t v)
+{
+	family(res, name, type, help);
+	sample(res, name, "", v);
+}
+
+static void http_metrics(struct http_response *res, const struct server_stats *st)
+{
+	char labels[32];
+	family(res, "warden_http_responses_total", "counter",
+	       "HTTP responses sent, by status code.");
+	for (unsigned i = 0; i < st->code_count; i++) {
+		if (st->code_values[i] != 0)
+			snprintf(labels, sizeof(labels), "{code=\"%u\"}", st->code_values[i]);
+		else
+			snprintf(labels, sizeof(labels), "{code=\"other\"}");
+		sample(res, "warden_http_responses_total", labels, st->codes[i]);
+	}
+	single(res, "warden_http_requests_total", "counter", "HTTP requests received.",
+	       st->requests);
+	single(res, "warden_http_connections_open", "gauge", "Client connections open now.",
+	       st->connections_open);
+	single(res, "warden_http_connections_accepted_total", "counter",
+	       "Client connections accepted.", st->connections_accepted);
+	single(res, "warden_http_connections_refused_total", "counter",
+	       "Client connections refused (over the limit or out of memory).",
+	       st->connections_refused);
+	single(res, "warden_http_received_bytes_total", "counter", "Bytes read from clients.",
+	       st->bytes_in);
+	single(res, "warden_http_sent_bytes_total", "counter", "Bytes sent to clients.",
+	       st->bytes_out);
+	single(res, "warden_http_timeouts_total", "counter",
+	       "Requests and connections ended by a timeout.", st->timeouts);
+	single(res, "warden_http_event_streams_open", "gauge", "GUI event streams open now.",
+	       st->streams_open);
+}
+
+/* Violations: the parent's snapshot lists the recent restarts only, so this
+ * counts those that were violations (at most IPC_RECENT_RESTARTS). */
+static uint64_t recent_violations(const struct ipc_status *s)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < s->recent_count && i < IPC_RECENT_RESTARTS; i++)
+		n += s->recent[i].reason == IPC_END_VIOLATION;
+	return n;
+}
+
+static void supervisor_metrics(struct http_response *res, const struct child *c)
+{
+	const struct ipc_status *s = &c->status;
+	single(res, "warden_child_generation", "gauge", "Generation of the child serving.",
+	       c->generation);
+	single(res, "warden_child_uptime_seconds", "gauge", "Seconds since the child started.",
+	       (api_monotonic_ns() - c->start_ns) / 1000000000u);
+	if (!c->have_status)
+		return; /* no snapshot from the parent yet: nothing to say */
+	single(res, "warden_restarts_total", "counter", "Child restarts by the supervisor.",
+	       s->restarts);
+	single(res, "warden_recent_violations", "gauge",
+	       "Seccomp violations among the recent restarts the parent reports (at most 8).",
+	       recent_violations(s));
+	family(res, "warden_ipc_messages_total", "counter",
+	       "IPC messages between parent and child, seen by the parent.");
+	sample(res, "warden_ipc_messages_total", "{direction=\"in\"}", s->ipc_messages_in);
+	sample(res, "warden_ipc_messages_total", "{direction=\"out\"}", s->ipc_messages_out);
+	family(res, "warden_ipc_bytes_total", "counter",
+	       "IPC bytes between parent and child, seen by the parent.");
+	sample(res, "warden_ipc_bytes_total", "{direction=\"in\"}", s->ipc_bytes_in);
+	sample(res, "warden_ipc_bytes_total", "{direction=\"out\"}", s->ipc_bytes_out);
+}
+
+static void log_metrics(struct http_response *res, const struct logger *lg)
+{
+	struct logger_stats st;
+	char labels[40];
+	logger_get_stats(lg, &st);
+	family(res, "warden_log_lines_total", "counter", "Log records, by level.");
+	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++) {
+		snprintf(labels, sizeof(labels), "{level=\"%s\"}",
+		         logger_level_name((enum ipc_log_level)l));
+		sample(res, "warden_log_lines_total", labels, st.lines_by_level[l]);
+	}
+	family(res, "warden_log_write_errors_total", "counter",
+	       "Log file writes and fsyncs that failed, by cause.");
+	for (int k = 0; k < LOGGER_ERR_CLASSES; k++) {
+		snprintf(labels, sizeof(labels), "{class=\"%s\"}",
+		         logger_error_class_name((enum logger_error_class)k));
+		sample(res, "warden_log_write_errors_total", labels, st.write_errors_by_class[k]);
+	}
+}
+
+static void memory_metrics(struct http_response *res, const struct arena *a)
+{
+	single(res, "warden_memory_used_bytes", "gauge", "Bytes of the child's reserve in use.",
+	       a->used);
+	single(res, "warden_memory_reserved_bytes", "gauge",
+	       "Bytes the child reserved at boot (all it may ever use).", arena_capacity(a));
+	single(res, "warden_memory_allocation_failures_total", "counter",
+	       "Allocations refused because the reserve was exhausted.", a->failures);
+}
+
+void api_metrics(struct api *api, const struct http_request *req, struct http_response *res)
+{
+	const struct child *c = api->child;
+	struct server_stats st = {0};
+	(void)req;
+	if (c->server != NULL)
+		server_get_stats(c->server, &st);
+	http_response_status(res, 200);
+	http_response_header(res, "Content-Type", METRICS_TYPE);
+	http_response_header(res, "Cache-Control", "no-store");
+	http_metrics(res, &st);
+	supervisor_metrics(res, c);
+	log_metrics(res, c->logger);
+	memory_metrics(res, &c->arena);
+}

@@ -1,0 +1,419 @@
+// warden GUI: live status, restarts, log tail, charts and the sandbox, fed by
+// Server-Sent Events from /api/events (docs/gui.md). No framework, no inline
+// code (the CSP is default-src 'self'), and text is only ever set through
+// textContent: log lines may contain anything.
+'use strict';
+
+const LEVELS = ['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRIT'];
+const WINDOW_MS = 120 * 1000; // the charts' rolling window
+const LOG_MAX_LINES = 1000;
+const RECONNECT_MS = 3000; // when the browser gives up on the stream
+
+const REASONS = {
+  exit: (r) => `exited with status ${r.code}`,
+  signal: (r) => `killed by signal ${r.code}`,
+  violation: (r) => `seccomp violation: ${r.detail || 'syscall ' + r.code}`,
+  heartbeat: () => 'missed heartbeats',
+  malformed: () => 'sent malformed IPC',
+  ready_timeout: () => 'not ready in time',
+  reload: () => 'replaced on reload',
+  none: () => 'ended',
+};
+const REASON_TONE = {
+  violation: 'bad', malformed: 'bad', signal: 'bad',
+  exit: 'warn', heartbeat: 'warn', ready_timeout: 'warn', reload: 'ok',
+};
+const STATE_TONE = { running: 'ok', starting: 'warn', restarting: 'bad', draining: 'warn' };
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  source: null,
+  generation: null, // of the child serving, as last seen
+  lostAt: null, // when the stream was lost (ms), or null
+  samples: [], // {t, requests, conns, rate}
+  paused: false,
+  held: [],
+  minLevel: 1,
+  policyGeneration: null,
+};
+
+// ---- Formatting ----------------------------------------------------------------
+
+function duration(ms) {
+  if (!(ms >= 0)) return '–';
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400), h = Math.floor(s / 3600) % 24;
+  const m = Math.floor(s / 60) % 60, sec = s % 60;
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${sec}s`;
+  return `${sec}s`;
+}
+
+function bytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n >= 10 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+}
+
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour12: false });
+}
+
+function ago(ms) {
+  return `${duration(Date.now() - ms)} ago`;
+}
+
+function setText(id, text) {
+  const el = $(id);
+  if (el.textContent !== String(text)) el.textContent = text;
+}
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// ---- Connection state --------------------------------------------------------
+
+function setLink(state, text) {
+  const badge = $('link');
+  badge.dataset.link = state;
+  badge.dataset.tone = state === 'live' ? 'ok' : state === 'lost' ? 'bad' : 'muted';
+  badge.textContent = text;
+}
+
+function banner(tone, text) {
+  const b = $('banner');
+  if (!tone) {
+    b.hidden = true;
+    return;
+  }
+  b.dataset.tone = tone;
+  b.textContent = text;
+  b.hidden = false;
+}
+
+function onOpen() {
+  setLink('live', 'live');
+  if (ui.lostAt !== null) {
+    banner('ok', `Connection restored after ${duration(Date.now() - ui.lostAt)}.`);
+    ui.lostAt = null;
+    setTimeout(() => { if (ui.lostAt === null && $('banner').dataset.tone === 'ok') banner(null); }, 8000);
+  }
+}
+
+function onError() {
+  if (ui.lostAt === null) ui.lostAt = Date.now();
+  setLink('lost', 'disconnected');
+  banner('bad', `Connection to warden lost at ${clock(ui.lostAt)}; reconnecting…`);
+  // The browser retries on its own unless the server answered with an
+  // error; then start over after a pause.
+  if (ui.source.readyState === EventSource.CLOSED) {
+    ui.source = null;
+    setTimeout(connect, RECONNECT_MS);
+  }
+}
+
+function connect() {
+  const es = new EventSource('/api/events');
+  ui.source = es;
+  es.addEventListener('open', onOpen);
+  es.addEventListener('error', onError);
+  es.addEventListener('status', (e) => onStatus(JSON.parse(e.data)));
+  es.addEventListener('log', (e) => onLog(JSON.parse(e.data)));
+}
+
+// ---- Status ----------------------------------------------------------------------
+
+function onStatus(s) {
+  const child = s.child, parent = s.parent;
+  const generation = parent ? parent.generation : child.generation;
+  if (ui.generation !== null && generation !== ui.generation) newGeneration(ui.generation, generation, parent);
+  ui.generation = generation;
+  document.body.dataset.generation = generation;
+
+  const state = parent ? parent.state : 'running';
+  const badge = $('state');
+  badge.textContent = parent ? state : 'running (no supervisor data)';
+  badge.dataset.tone = child.draining ? 'warn' : STATE_TONE[state] || 'muted';
+
+  const nowMs = s.now_ns / 1e6;
+  setText('generation', generation);
+  setText('child-pid', parent ? parent.child_pid : child.pid);
+  setText('uptime', duration(child.uptime_ns / 1e6));
+  setText('restarts', parent ? parent.restarts : '–');
+  setText('parent-uptime', parent ? duration(nowMs - parent.parent_start_ns / 1e6) : '–');
+  const k = child.counters;
+  setText('connections', `${k.connections_open} / ${child.max_connections}`);
+  setText('requests', k.requests.toLocaleString());
+  const mem = child.memory;
+  setText('memory', `${bytes(mem.used)} of ${bytes(mem.reserved)}`);
+
+  renderTimeline(parent ? parent.recent_restarts : []);
+  renderSandbox(child);
+  addSample(nowMs, k.requests, k.connections_open);
+  if (ui.policyGeneration !== generation) loadPolicy(generation);
+}
+
+function newGeneration(from, to, parent) {
+  const last = parent && parent.recent_restarts.find((r) => r.generation === from);
+  const why = last ? ` (${(REASONS[last.reason] || REASONS.none)(last)})` : '';
+  banner('info', `The child restarted: generation ${to} replaced ${from}${why}.`);
+  ui.samples = []; // its counters start from zero
+  logGap(`generation ${to} starts`);
+}
+
+function renderTimeline(restarts) {
+  const list = $('timeline');
+  list.replaceChildren();
+  for (const r of restarts) {
+    const item = el('li');
+    item.dataset.tone = REASON_TONE[r.reason] || 'muted';
+    const when = r.time_ns / 1e6;
+    item.append(el('div', 'when', `${new Date(when).toLocaleString()} · ${ago(when)}`));
+    item.append(el('div', 'what', `Generation ${r.generation} ${(REASONS[r.reason] || REASONS.none)(r)}`));
+    if (r.detail && r.reason !== 'violation') item.append(el('div', 'detail', r.detail));
+    list.append(item);
+  }
+  $('timeline-empty').hidden = restarts.length > 0;
+}
+
+function renderSandbox(child) {
+  setText('identity', `${child.user || 'uid'} (${child.uid}) / ${child.group || 'gid'} (${child.gid})`);
+  const chips = $('protections');
+  const names = child.sandbox.in_force.map((n) => [n, true]).concat(child.sandbox.missing.map((n) => [n, false]));
+  const key = names.map((n) => n.join(':')).join(',');
+  if (chips.dataset.key === key) return;
+  chips.dataset.key = key;
+  chips.replaceChildren(...names.map(([name, on]) => {
+    const chip = el('li', on ? 'on' : 'off', name.replace(/_/g, ' '));
+    chip.title = on ? 'in force' : 'not in force';
+    return chip;
+  }));
+}
+
+// ---- Policy ----------------------------------------------------------------------
+
+// The rules from the policy text: "syscall: expression" (or a bare name),
+// continued on indented lines, with the comment block above as the reason.
+function parseRules(text) {
+  const rules = [];
+  let comment = [], current = null, inParams = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      comment.push(line.replace(/^#\s?/, ''));
+      current = null;
+      continue;
+    }
+    if (line.trim() === '') {
+      current = null;
+      inParams = false;
+      if (comment.length && !rules.length) comment = [];
+      continue;
+    }
+    if (/^\s/.test(line)) {
+      if (current) current.expr += ' ' + line.trim();
+      continue;
+    }
+    if (/^uint\s/.test(line)) {
+      inParams = true;
+      comment = [];
+      continue;
+    }
+    if (inParams) continue;
+    const m = /^([a-z0-9_]+)\s*(?::\s*(.*))?$/.exec(line);
+    if (!m) continue;
+    const why = comment.join(' ').split(/\.\s/)[0];
+    current = { name: m[1], expr: m[2] || 'always', why };
+    rules.push(current);
+    comment = [];
+  }
+  return rules;
+}
+
+function renderPolicy(p) {
+  setText('filter', `${p.instructions} BPF instructions, ${p.enforced ? 'enforced' : 'not loaded'}; denied calls ${p.deny_action === 'trap' ? 'reported, then exit' : 'kill the child'}`);
+  const f = p.parameters;
+  setText('fds', `ipc ${f.ipc_fd}, log ${f.logfile_fd}, gui ${f.gui_socket_fd}, epoll ${f.epoll_fd}, clients ${f.first_client_fd}–${f.fd_limit - 1}`);
+  $('rules').replaceChildren(...parseRules(p.text).map((r) => {
+    const row = el('tr');
+    row.append(el('td', '', r.name));
+    const cell = el('td');
+    cell.append(el('code', '', r.expr.replace(/\s+/g, ' ')));
+    if (r.why) cell.append(el('div', 'why', r.why.replace(/\.?$/, '.')));
+    row.append(cell);
+    return row;
+  }));
+  setText('policy-text', p.text);
+}
+
+async function loadPolicy(generation) {
+  ui.policyGeneration = generation;
+  try {
+    const res = await fetch('/api/policy', { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    renderPolicy(await res.json());
+  } catch (err) {
+    ui.policyGeneration = null; // try again with the next status
+    setText('filter', `policy unavailable: ${err.message}`);
+  }
+}
+
+// ---- Log tail --------------------------------------------------------------------
+
+function logItem(rec) {
+  const item = el('li');
+  item.dataset.level = rec.level;
+  item.dataset.id = rec.id;
+  item.append(el('span', 'time', rec.time.slice(11, 23)));
+  item.append(el('span', 'level', rec.level));
+  item.append(el('span', 'origin', rec.origin));
+  item.append(el('span', 'text', rec.text));
+  item.title = rec.time;
+  if (LEVELS.indexOf(rec.level) < ui.minLevel) item.classList.add('filtered');
+  return item;
+}
+
+function appendLines(items) {
+  const list = $('log-lines');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.append(...items);
+  while (list.childElementCount > LOG_MAX_LINES) list.firstElementChild.remove();
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function onLog(rec) {
+  const item = logItem(rec);
+  if (ui.paused) {
+    ui.held.push(item);
+    ui.held.splice(0, ui.held.length - LOG_MAX_LINES);
+    setText('log-held', `${ui.held.length} new line${ui.held.length === 1 ? '' : 's'} held`);
+  } else {
+    appendLines([item]);
+  }
+}
+
+function logGap(text) {
+  const item = el('li', 'gap', `— ${text} —`);
+  if (ui.paused) ui.held.push(item);
+  else appendLines([item]);
+}
+
+function togglePause() {
+  ui.paused = !ui.paused;
+  const button = $('log-pause');
+  button.setAttribute('aria-pressed', String(ui.paused));
+  button.textContent = ui.paused ? 'Resume' : 'Pause';
+  if (!ui.paused) {
+    appendLines(ui.held);
+    ui.held = [];
+    setText('log-held', '');
+  }
+}
+
+function setLevel() {
+  ui.minLevel = Number($('log-level').value);
+  for (const item of $('log-lines').children) {
+    if (item.dataset.level) item.classList.toggle('filtered', LEVELS.indexOf(item.dataset.level) < ui.minLevel);
+  }
+}
+
+// ---- Charts ----------------------------------------------------------------------
+
+function addSample(t, requests, conns) {
+  const prev = ui.samples[ui.samples.length - 1];
+  let rate = 0;
+  if (prev && t > prev.t && requests >= prev.requests) rate = ((requests - prev.requests) * 1000) / (t - prev.t);
+  ui.samples.push({ t, requests, conns, rate });
+  while (ui.samples.length && ui.samples[0].t < t - WINDOW_MS) ui.samples.shift();
+  setText('rate-now', `${rate.toFixed(rate < 10 ? 1 : 0)}/s`);
+  setText('conn-now', String(conns));
+  drawCharts();
+}
+
+function css(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+function niceMax(v) {
+  if (v <= 1) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 5, 10]) if (v <= m * p) return m * p;
+  return 10 * p;
+}
+
+function drawChart(canvas, key) {
+  const ratio = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+  }
+  const g = canvas.getContext('2d');
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, w, h);
+  const pad = { l: 34, r: 6, t: 8, b: 18 };
+  const pw = w - pad.l - pad.r, ph = h - pad.t - pad.b;
+  const samples = ui.samples;
+  const now = samples.length ? samples[samples.length - 1].t : Date.now();
+  const max = niceMax(Math.max(0, ...samples.map((s) => s[key])));
+  const x = (t) => pad.l + pw * (1 - (now - t) / WINDOW_MS);
+  const y = (v) => pad.t + ph * (1 - v / max);
+
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = css('--muted');
+  g.strokeStyle = css('--line');
+  g.lineWidth = 1;
+  for (const f of [0, 0.5, 1]) {
+    const yy = Math.round(y(max * f)) + 0.5;
+    g.beginPath();
+    g.moveTo(pad.l, yy);
+    g.lineTo(w - pad.r, yy);
+    g.stroke();
+    g.textAlign = 'right';
+    g.textBaseline = 'middle';
+    g.fillText(String(+(max * f).toFixed(2)), pad.l - 6, yy);
+  }
+  g.textAlign = 'left';
+  g.textBaseline = 'top';
+  g.fillText('−2 min', pad.l, h - pad.b + 4);
+  g.textAlign = 'right';
+  g.fillText('now', w - pad.r, h - pad.b + 4);
+  if (samples.length < 2) return;
+
+  g.beginPath();
+  samples.forEach((s, i) => (i ? g.lineTo(x(s.t), y(s[key])) : g.moveTo(x(s.t), y(s[key]))));
+  g.strokeStyle = css('--accent');
+  g.lineWidth = 2;
+  g.lineJoin = 'round';
+  g.stroke();
+  g.lineTo(x(now), y(0));
+  g.lineTo(x(samples[0].t), y(0));
+  g.closePath();
+  g.fillStyle = css('--accent-soft');
+  g.fill();
+}
+
+function drawCharts() {
+  drawChart($('chart-rate'), 'rate');
+  drawChart($('chart-conn'), 'conns');
+}
+
+// ---- Start -----------------------------------------------------------------------
+
+function start() {
+  $('log-pause').addEventListener('click', togglePause);
+  $('log-level').addEventListener('change', setLevel);
+  ui.minLevel = Number($('log-level').value);
+  window.addEventListener('resize', drawCharts);
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', drawCharts);
+  drawCharts();
+  connect();
+}
+
+start();

@@ -1,0 +1,183 @@
+/*
+ * gui_client.c - see gui_client.h.
+ */
+#include "gui_client.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+void gui_msleep(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void gui_start(struct child_proc *p)
+{
+	struct ipc_config config = child_test_config();
+	child_spawn(p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(p, &config);
+	child_expect_ready(p, NULL);
+}
+
+static void send_message(struct child_proc *p, struct ipc_message *msg)
+{
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p->channel, msg, raw, sizeof(raw)), 0, "cannot send %s",
+	             ipc_type_name(msg->type));
+}
+
+void gui_send_status(struct child_proc *p, unsigned restarts)
+{
+	struct ipc_message msg = {.type = IPC_STATUS};
+	struct ipc_status *s = &msg.u.status;
+	uint64_t now = realtime_ns();
+	s->generation = 1;
+	s->child_pid = (uint32_t)p->pid;
+	s->state = IPC_STATE_RUNNING;
+	s->restarts = restarts;
+	s->parent_start_ns = now - 3600 * 1000000000ull;
+	s->child_start_ns = now - 5 * 1000000000ull;
+	s->ipc_messages_in = 42;
+	s->ipc_messages_out = 43;
+	s->ipc_bytes_in = 4200;
+	s->ipc_bytes_out = 4300;
+	s->recent_count = 2;
+	s->recent[0] = (struct ipc_restart){.time_ns = now - 6 * 1000000000ull,
+	                                    .generation = 1,
+	                                    .reason = IPC_END_VIOLATION,
+	                                    .code = 101};
+	strcpy(s->recent[0].detail, "ptrace");
+	s->recent[1] = (struct ipc_restart){.time_ns = now - 60 * 1000000000ull,
+	                                    .generation = 1,
+	                                    .reason = IPC_END_EXIT,
+	                                    .code = 3};
+	strcpy(s->recent[1].detail, "exit \"3\"");
+	send_message(p, &msg);
+}
+
+void gui_send_log(struct child_proc *p, enum ipc_log_level level, const char *text, size_t length)
+{
+	struct ipc_message msg = {.type = IPC_LOG};
+	msg.u.log.time_ns = realtime_ns();
+	msg.u.log.level = (uint8_t)level;
+	msg.u.log.text_length = (uint16_t)length;
+	memcpy(msg.u.log.text, text, length);
+	send_message(p, &msg);
+}
+
+void gui_finish(struct child_proc *p)
+{
+	struct ipc_message msg;
+	int rc;
+	while ((rc = child_receive(p, &msg, 100)) == 1)
+		cr_expect_neq(msg.type, IPC_VIOLATION, "violation: %s", msg.u.violation.name);
+	cr_expect_eq(rc, -1, "the child closed its channel; stderr: %s", child_stderr(p));
+	cr_expect(strstr(child_stderr(p), "violation") == NULL, "stderr: %s", child_stderr(p));
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
+	bye.u.shutdown.grace_ms = 5000;
+	send_message(p, &bye);
+	int status = child_wait(p, 8000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
+	          child_stderr(p));
+	child_cleanup(p);
+}
+
+int gui_connect(const struct child_proc *p)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)p->port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+void gui_send_all(int fd, const char *text)
+{
+	size_t n = strlen(text), done = 0;
+	while (done < n) {
+		ssize_t w = send(fd, text + done, n - done, MSG_NOSIGNAL);
+		cr_assert_gt(w, 0, "send: %s", strerror(errno));
+		done += (size_t)w;
+	}
+}
+
+size_t gui_read_until(int fd, char *buf, size_t cap, size_t have, size_t from, const char *pattern)
+{
+	for (;;) {
+		buf[have] = '\0';
+		if (pattern != NULL && from <= have && strstr(buf + from, pattern) != NULL)
+			return have;
+		if (have >= cap - 1)
+			return have;
+		ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
+		if (n <= 0)
+			return have;
+		have += (size_t)n;
+	}
+}
+
+unsigned gui_request(const struct child_proc *p, const char *method, const char *path,
+                     const char *extra, struct gui_reply *r)
+{
+	static char buf[GUI_BODY_MAX + 8192];
+	char request[4096];
+	snprintf(request, sizeof(request),
+	         "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", method, path,
+	         extra ? extra : "");
+	int fd = gui_connect(p);
+	gui_send_all(fd, request);
+	size_t have = gui_read_until(fd, buf, sizeof(buf), 0, 0, NULL);
+	close(fd);
+	memset(r->head, 0, sizeof(r->head));
+	r->status = 0;
+	r->body = buf;
+	r->body_length = 0;
+	char *end = strstr(buf, "\r\n\r\n");
+	cr_assert_not_null(end, "no response head for %s %s: %.200s", method, path, buf);
+	size_t head = (size_t)(end + 4 - buf);
+	cr_assert_lt(head, sizeof(r->head));
+	memcpy(r->head, buf, head);
+	sscanf(buf, "HTTP/1.1 %u", &r->status);
+	r->body = buf + head;
+	r->body_length = have - head;
+	return r->status;
+}
+
+bool gui_header(const struct gui_reply *r, const char *name, char *out, size_t cap)
+{
+	char pattern[128];
+	snprintf(pattern, sizeof(pattern), "\r\n%s:", name);
+	const char *h = strcasestr(r->head, pattern);
+	if (h == NULL)
+		return false;
+	h += strlen(pattern);
+	while (*h == ' ')
+		h++;
+	const char *eol = strstr(h, "\r\n");
+	size_t n = eol ? (size_t)(eol - h) : strlen(h);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return true;
+}

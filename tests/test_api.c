@@ -1,0 +1,572 @@
+/*
+ * The GUI's endpoints in the real child, under its real seccomp filter,
+ * over real loopback sockets: every endpoint's status, type and fields,
+ * JSON that parses whatever the log text holds, the assets' gzip copies,
+ * ETags and 304s, the metrics format, and the event stream (status on
+ * connect, a log line sent by the parent arriving as an event, resuming
+ * with Last-Event-ID). Every test ends by checking the child reported no
+ * violation and drains on shutdown. The JSON writer's escaping is also
+ * checked on its own.
+ */
+#include "gui_client.h"
+#include "json.h"
+
+#include <criterion/criterion.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- A strict JSON checker (RFC 8259), to prove the output parses ------------ */
+
+struct parser {
+	const char *p, *end;
+	int depth;
+};
+
+static bool value(struct parser *ps);
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && strchr(" \t\r\n", *ps->p) != NULL && *ps->p != '\0')
+		ps->p++;
+}
+
+static bool literal(struct parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+		return false;
+	ps->p += n;
+	return true;
+}
+
+static bool string(struct parser *ps)
+{
+	if (ps->p >= ps->end || *ps->p++ != '"')
+		return false;
+	while (ps->p < ps->end) {
+		unsigned char c = (unsigned char)*ps->p;
+		if (c == '"') {
+			ps->p++;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c >= 0x80) {
+			size_t n = json_utf8_sequence((const unsigned char *)ps->p,
+			                              (size_t)(ps->end - ps->p));
+			if (n == 0)
+				return false;
+			ps->p += n;
+			continue;
+		}
+		ps->p++;
+		if (c != '\\')
+			continue;
+		if (ps->p >= ps->end)
+			return false;
+		c = (unsigned char)*ps->p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++)
+				if (ps->p >= ps->end ||
+				    strchr("0123456789abcdefABCDEF", *ps->p++) == NULL)
+					return false;
+		} else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
+			return false;
+		}
+	}
+	return false;
+}
+
+static bool number(struct parser *ps)
+{
+	const char *start = ps->p;
+	if (ps->p < ps->end && *ps->p == '-')
+		ps->p++;
+	while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+		ps->p++;
+	return ps->p > start && ps->p[-1] != '-';
+}
+
+static bool members(struct parser *ps, char close, bool keyed)
+{
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		return true;
+	}
+	for (;;) {
+		skip_ws(ps);
+		if (keyed) {
+			if (!string(ps))
+				return false;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p++ != ':')
+				return false;
+		}
+		if (!value(ps))
+			return false;
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return false;
+		char c = *ps->p++;
+		if (c == close)
+			return true;
+		if (c != ',')
+			return false;
+	}
+}
+
+static bool value(struct parser *ps)
+{
+	skip_ws(ps);
+	if (ps->p >= ps->end || ++ps->depth > 64)
+		return false;
+	bool ok;
+	switch (*ps->p) {
+	case '{':
+		ok = members(ps, '}', true);
+		break;
+	case '[':
+		ok = members(ps, ']', false);
+		break;
+	case '"':
+		ok = string(ps);
+		break;
+	case 't':
+		ok = literal(ps, "true");
+		break;
+	case 'f':
+		ok = literal(ps, "false");
+		break;
+	case 'n':
+		ok = literal(ps, "null");
+		break;
+	default:
+		ok = number(ps);
+	}
+	ps->depth--;
+	return ok;
+}
+
+static bool json_valid(const char *text, size_t n)
+{
+	struct parser ps = {text, text + n, 0};
+	if (!value(&ps))
+		return false;
+	skip_ws(&ps);
+	return ps.p == ps.end;
+}
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+static void expect_json(const struct gui_reply *r)
+{
+	char type[128] = "";
+	cr_expect(gui_header(r, "Content-Type", type, sizeof(type)));
+	cr_expect_str_eq(type, "application/json; charset=utf-8");
+	cr_expect(json_valid(r->body, r->body_length), "not valid JSON: %.*s", (int)r->body_length,
+	          r->body);
+}
+
+static void expect_body_has(const struct gui_reply *r, const char *needle)
+{
+	cr_expect(strstr(r->body, needle) != NULL, "%s missing from: %.3000s", needle, r->body);
+}
+
+/* Waits until the child has applied the status snapshot. */
+static void start_with_status(struct child_proc *p)
+{
+	struct gui_reply r;
+	gui_start(p);
+	gui_send_status(p, 2);
+	for (int i = 0; i < 100; i++) {
+		gui_request(p, "GET", "/api/status", NULL, &r);
+		if (strstr(r.body, "\"parent\":{") != NULL)
+			return;
+		gui_msleep(20);
+	}
+	cr_assert_fail("the status snapshot never showed: %s", r.body);
+}
+
+/* Waits until /api/logs shows `needle`. */
+static void wait_for_log(struct child_proc *p, const char *needle)
+{
+	struct gui_reply r;
+	for (int i = 0; i < 100; i++) {
+		gui_request(p, "GET", "/api/logs", NULL, &r);
+		if (strstr(r.body, needle) != NULL)
+			return;
+		gui_msleep(20);
+	}
+	cr_assert_fail("%s never reached the log ring: %.2000s", needle, r.body);
+}
+
+/* ---- The JSON writer ------------------------------------------------------------ */
+
+Test(json, escapes_everything_into_valid_json)
+{
+	char buf[256];
+	struct json j;
+	static const char nasty[] = "a\"b\\c\n\x01\x7f\xff\xc3\xa9\xed\xa0\x80\xf0\x9f\x98\x80z";
+	json_init(&j, buf, sizeof(buf));
+	json_object_begin(&j);
+	json_field_string(&j, "t", nasty, sizeof(nasty) - 1);
+	json_field_u64(&j, "n", 18446744073709551615ull);
+	json_key(&j, "a");
+	json_array_begin(&j);
+	json_i64(&j, -5);
+	json_bool(&j, true);
+	json_null(&j);
+	json_array_end(&j);
+	json_object_end(&j);
+	cr_assert(json_ok(&j));
+	cr_expect(json_valid(j.data, j.length), "%.*s", (int)j.length, j.data);
+	buf[j.length] = '\0';
+	cr_expect_str_eq(buf, "{\"t\":\"a\\\"b\\\\c\\n\\u0001\\u007f\\ufffd\xc3\xa9\\ufffd\\ufffd"
+	                      "\\ufffd\xf0\x9f\x98\x80z\",\"n\":18446744073709551615,"
+	                      "\"a\":[-5,true,null]}");
+}
+
+Test(json, overflow_is_reported_not_written_past)
+{
+	char buf[8];
+	struct json j;
+	json_init(&j, buf, sizeof(buf));
+	json_cstring(&j, "longer than eight");
+	cr_expect(!json_ok(&j));
+	cr_expect_leq(j.length, sizeof(buf));
+}
+
+/* ---- The endpoints ------------------------------------------------------------------ */
+
+Test(api, status_has_the_parent_snapshot_and_the_child_figures)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	start_with_status(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/api/status", NULL, &r), 200);
+	expect_json(&r);
+	expect_body_has(&r, "\"state\":\"running\"");
+	expect_body_has(&r, "\"restarts\":2");
+	expect_body_has(&r, "\"reason\":\"violation\",\"code\":101,\"detail\":\"ptrace\"");
+	expect_body_has(&r, "\"detail\":\"exit \\\"3\\\"\"");
+	expect_body_has(&r, "\"messages_in\":42");
+	expect_body_has(&r, "\"in_force\":[\"seccomp\",\"no_new_privs\",\"caps_dropped\"");
+	expect_body_has(&r, "\"generation\":1");
+	expect_body_has(&r, "\"memory\":{\"used\":");
+	expect_body_has(&r, "\"connections_open\":1");
+	cr_expect(strstr(r.body, "\"policy_instructions\":0") == NULL, "%s", r.body);
+	char cache[64];
+	cr_expect(gui_header(&r, "Cache-Control", cache, sizeof(cache)));
+	cr_expect_str_eq(cache, "no-store");
+	gui_finish(&p);
+}
+
+Test(api, status_before_any_snapshot_says_null)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	gui_start(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/api/status", NULL, &r), 200);
+	expect_json(&r);
+	expect_body_has(&r, "\"parent\":null");
+	gui_finish(&p);
+}
+
+Test(api, logs_are_escaped_filtered_and_validated)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	static const char text[] = "nasty \"quoted\" back\\slash\nnew line \x01 \xff end";
+	gui_start(&p);
+	gui_send_log(&p, IPC_LOG_WARNING, text, sizeof(text) - 1);
+	wait_for_log(&p, "nasty");
+	cr_expect_eq(gui_request(&p, "GET", "/api/logs", NULL, &r), 200);
+	expect_json(&r);
+	cr_expect_eq(r.body[0], '[');
+	/* The logger escaped the line; JSON escapes the logger's escapes. */
+	expect_body_has(&r, "\"level\":\"WARNING\",\"origin\":\"parent\",\"text\":\"nasty "
+	                    "\\\"quoted\\\" back\\\\\\\\slash\\\\nnew line \\\\x01 \\\\xff end\"");
+	expect_body_has(&r, "\"origin\":\"child[1]\"");
+	cr_expect_eq(gui_request(&p, "GET", "/api/logs?level=warning", NULL, &r), 200);
+	expect_json(&r);
+	cr_expect(strstr(r.body, "\"level\":\"INFO\"") == NULL, "%s", r.body);
+	expect_body_has(&r, "nasty");
+	cr_expect_eq(gui_request(&p, "GET", "/api/logs?since=100000", NULL, &r), 200);
+	cr_expect_str_eq(r.body, "[]");
+	cr_expect_eq(gui_request(&p, "GET", "/api/logs?since=1&limit=1&level=DEBUG", NULL, &r),
+	             200);
+	expect_json(&r);
+	expect_body_has(&r, "[{\"id\":2,");
+	static const char *const bad[] = {
+	        "/api/logs?since=abc",   "/api/logs?since=-1",
+	        "/api/logs?level=loud",  "/api/logs?limit=0",
+	        "/api/logs?limit=99999", "/api/logs?x=1",
+	        "/api/logs?since=",      "/api/logs?since=99999999999999999999999",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(gui_request(&p, "GET", bad[i], NULL, &r), 400, "%s", bad[i]);
+		expect_body_has(&r, "bad request: ");
+	}
+	gui_finish(&p);
+}
+
+Test(api, policy_names_its_text_and_parameters)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	gui_start(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/api/policy", NULL, &r), 200);
+	expect_json(&r);
+	expect_body_has(&r, "\"ipc_fd\":3,\"logfile_fd\":4,\"gui_socket_fd\":5,\"epoll_fd\":");
+	expect_body_has(&r, "\"first_client_fd\":");
+	expect_body_has(&r, "\"fd_limit\":");
+	expect_body_has(&r, "\"enforced\":true");
+	expect_body_has(&r, "\"deny_action\":\"trap\"");
+	expect_body_has(&r, "accept4: (and (eq (arg 0) gui_socket_fd)\\n");
+	cr_expect(strstr(r.body, "\"instructions\":0,") == NULL, "%s", r.body);
+	gui_finish(&p);
+}
+
+Test(api, healthz_and_not_found)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	gui_start(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/healthz", NULL, &r), 200);
+	cr_expect_str_eq(r.body, "ok\n");
+	cr_expect_eq(gui_request(&p, "GET", "/assets/nothing.js", NULL, &r), 404);
+	cr_expect_eq(gui_request(&p, "GET", "/api", NULL, &r), 404);
+	gui_finish(&p);
+}
+
+static void expect_asset(const struct child_proc *p, const char *path, const char *type)
+{
+	struct gui_reply r;
+	char value[256], etag[128], etag_gz[128], extra[256];
+	cr_assert_eq(gui_request(p, "GET", path, NULL, &r), 200, "%s", path);
+	cr_expect(gui_header(&r, "Content-Type", value, sizeof(value)));
+	cr_expect_str_eq(value, type);
+	cr_expect(gui_header(&r, "Cache-Control", value, sizeof(value)));
+	cr_expect_str_eq(value, "no-cache");
+	cr_expect(!gui_header(&r, "Content-Encoding", value, sizeof(value)));
+	cr_assert(gui_header(&r, "ETag", etag, sizeof(etag)), "%s: no ETag", path);
+	cr_expect(etag[0] == '"' && etag[strlen(etag) - 1] == '"', "not a strong tag: %s", etag);
+	size_t plain = r.body_length;
+	/* The gzip copy: its own tag, smaller, and a gzip stream. */
+	cr_assert_eq(gui_request(p, "GET", path, "Accept-Encoding: gzip, deflate, br\r\n", &r),
+	             200);
+	cr_expect(gui_header(&r, "Content-Encoding", value, sizeof(value)), "%s not gzipped", path);
+	cr_expect_str_eq(value, "gzip");
+	cr_expect(gui_header(&r, "Vary", value, sizeof(value)));
+	cr_expect_str_eq(value, "Accept-Encoding");
+	cr_expect(gui_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
+	cr_expect_str_neq(etag_gz, etag);
+	cr_expect_lt(r.body_length, plain);
+	cr_expect(r.body_length > 2 && (unsigned char)r.body[0] == 0x1f &&
+	          (unsigned char)r.body[1] == 0x8b);
+	/* Revalidation: 304, no body, same tag. */
+	snprintf(extra, sizeof(extra), "If-None-Match: W/\"nope\", %s\r\n", etag);
+	cr_expect_eq(gui_request(p, "GET", path, extra, &r), 304, "%s with %s", path, etag);
+	cr_expect_eq(r.body_length, 0);
+	cr_expect(gui_header(&r, "ETag", value, sizeof(value)));
+	cr_expect_str_eq(value, etag);
+	snprintf(extra, sizeof(extra), "If-None-Match: %s\r\nAccept-Encoding: gzip\r\n", etag_gz);
+	cr_expect_eq(gui_request(p, "GET", path, extra, &r), 304);
+	cr_expect_eq(gui_request(p, "GET", path, "If-None-Match: \"other\"\r\n", &r), 200);
+	/* HEAD: the headers of the GET, no body. */
+	cr_expect_eq(gui_request(p, "HEAD", path, NULL, &r), 200);
+	cr_expect_eq(r.body_length, 0);
+	cr_expect(gui_header(&r, "Content-Length", value, sizeof(value)));
+	cr_expect_eq(strtoul(value, NULL, 10), plain);
+}
+
+Test(api, assets_gzip_etag_and_304)
+{
+	struct child_proc p;
+	gui_start(&p);
+	expect_asset(&p, "/", "text/html; charset=utf-8");
+	expect_asset(&p, "/assets/app.js", "text/javascript; charset=utf-8");
+	expect_asset(&p, "/assets/style.css", "text/css; charset=utf-8");
+	struct gui_reply r;
+	cr_expect_eq(gui_request(&p, "GET", "/", NULL, &r), 200);
+	expect_body_has(&r, "<script src=\"/assets/app.js\"");
+	cr_expect(strstr(r.body, "<script>") == NULL, "inline script: CSP forbids it");
+	cr_expect(strstr(r.body, "style=") == NULL, "inline style: CSP forbids it");
+	gui_finish(&p);
+}
+
+/* Every line is a comment (HELP, TYPE) or a sample; every sample's family
+ * was introduced by HELP and TYPE lines. */
+Test(api, metrics_are_prometheus_text)
+{
+	struct child_proc p;
+	struct gui_reply r;
+	regex_t sample_re, help_re, type_re;
+	cr_assert_eq(regcomp(&sample_re, "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"\\})? [0-9]+$",
+	                     REG_EXTENDED),
+	             0);
+	cr_assert_eq(regcomp(&help_re, "^# HELP [a-z_]+ [^\n]+$", REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&type_re, "^# TYPE ([a-z_]+) (counter|gauge)$", REG_EXTENDED), 0);
+	start_with_status(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
+	char type[128];
+	cr_expect(gui_header(&r, "Content-Type", type, sizeof(type)));
+	cr_expect_str_eq(type, "text/plain; version=0.0.4; charset=utf-8");
+	char family[128] = "";
+	unsigned samples = 0;
+	for (char *save, *line = strtok_r(r.body, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		regmatch_t m[3];
+		if (regexec(&type_re, line, 3, m, 0) == 0) {
+			snprintf(family, sizeof(family), "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
+			         line + m[1].rm_so);
+			continue;
+		}
+		if (regexec(&help_re, line, 0, NULL, 0) == 0)
+			continue;
+		cr_assert_eq(regexec(&sample_re, line, 3, m, 0), 0, "not a sample: %s", line);
+		cr_expect(strncmp(line, family, strlen(family)) == 0 &&
+		                  (line[strlen(family)] == ' ' || line[strlen(family)] == '{'),
+		          "%s outside its family %s", line, family);
+		samples++;
+	}
+	cr_expect_gt(samples, 30);
+	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
+	expect_body_has(&r, "\nwarden_restarts_total 2\n");
+	expect_body_has(&r, "\nwarden_recent_violations 1\n");
+	expect_body_has(&r, "\nwarden_http_connections_open 1\n");
+	expect_body_has(&r, "\nwarden_ipc_messages_total{direction=\"in\"} 42\n");
+	expect_body_has(&r, "\nwarden_http_responses_total{code=\"200\"} ");
+	expect_body_has(&r, "\nwarden_log_write_errors_total{class=\"nospc\"} 0\n");
+	expect_body_has(&r, "\nwarden_memory_reserved_bytes ");
+	regfree(&sample_re);
+	regfree(&help_re);
+	regfree(&type_re);
+	gui_finish(&p);
+}
+
+/* ---- Event streams -------------------------------------------------------------- */
+
+static char stream_buf[1 << 18];
+static struct child_proc *stream_child; /* for failure messages */
+
+/* Opens /api/events; returns the socket with the head and the first
+ * status event read into stream_buf (length in *have). */
+static int open_events(const struct child_proc *p, const char *extra, size_t *have)
+{
+	char request[512];
+	snprintf(request, sizeof(request),
+	         "GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n",
+	         extra ? extra : "");
+	int fd = gui_connect(p);
+	stream_child = (struct child_proc *)p;
+	gui_send_all(fd, request);
+	*have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
+	cr_assert(strncmp(stream_buf, "HTTP/1.1 200 ", 13) == 0, "%s", stream_buf);
+	cr_expect(strcasestr(stream_buf, "\r\nContent-Type: text/event-stream\r\n") != NULL);
+	char *body = strstr(stream_buf, "\r\n\r\n");
+	cr_assert_not_null(body);
+	cr_expect(strncmp(body + 4, "retry: 2000\nevent: status\ndata: {", 33) == 0, "%s",
+	          body + 4);
+	return fd;
+}
+
+/* The id of the log event that carries `needle`, read after `from`. */
+static unsigned long read_log_event(int fd, size_t *have, size_t from, const char *needle)
+{
+	*have = gui_read_until(fd, stream_buf, sizeof(stream_buf), *have, from, needle);
+	char *hit = strstr(stream_buf + from, needle);
+	cr_assert_not_null(hit, "%s never arrived; stream: %s\nchild log: %s\nstderr: %s", needle,
+	                   stream_buf + from, child_log(stream_child), child_stderr(stream_child));
+	/* Back to the event's start: "event: log\nid: N\ndata: {...needle...}" */
+	char *event = hit;
+	while (event > stream_buf && strncmp(event, "event: log\nid: ", 15) != 0)
+		event--;
+	cr_assert(event > stream_buf, "no event around %s", needle);
+	char *data = strstr(event, "\ndata: ");
+	char *end = strstr(hit, "\n\n");
+	cr_assert(data != NULL && end != NULL);
+	cr_expect(json_valid(data + 7, (size_t)(end - data - 7)), "%.*s", (int)(end - data - 7),
+	          data + 7);
+	return strtoul(event + 15, NULL, 10);
+}
+
+Test(api, events_stream_status_and_new_log_lines_and_resume)
+{
+	struct child_proc p;
+	size_t have;
+	start_with_status(&p);
+	int fd = open_events(&p, NULL, &have);
+	cr_expect(strstr(stream_buf, "\"restarts\":2") != NULL, "%s", stream_buf);
+	/* A line the parent logs now reaches the open stream. */
+	gui_send_log(&p, IPC_LOG_NOTICE, "sse-marker-one", 14);
+	unsigned long first = read_log_event(fd, &have, 0, "sse-marker-one");
+	cr_expect_gt(first, 0);
+	/* A new snapshot is pushed at once, not only on the next second. */
+	size_t mark = have;
+	gui_send_status(&p, 7);
+	have = gui_read_until(fd, stream_buf, sizeof(stream_buf), have, mark, "\"restarts\":7");
+	cr_expect(strstr(stream_buf + mark, "event: status\ndata: {") != NULL);
+	cr_expect(strstr(stream_buf + mark, "\"restarts\":7") != NULL);
+	close(fd);
+	/* Resuming after `first`: only newer lines. */
+	gui_send_log(&p, IPC_LOG_NOTICE, "sse-marker-two", 14);
+	char extra[64];
+	snprintf(extra, sizeof(extra), "Last-Event-ID: %lu\r\n", first);
+	fd = open_events(&p, extra, &have);
+	unsigned long second = read_log_event(fd, &have, 0, "sse-marker-two");
+	cr_expect_gt(second, first);
+	cr_expect(strstr(stream_buf, "sse-marker-one") == NULL, "resent an old line: %s",
+	          stream_buf);
+	char id_line[40];
+	snprintf(id_line, sizeof(id_line), "\nid: %lu\n", first);
+	cr_expect(strstr(stream_buf, id_line) == NULL);
+	close(fd);
+	/* A new client gets the recent backlog, the first marker included. */
+	fd = open_events(&p, NULL, &have);
+	read_log_event(fd, &have, 0, "sse-marker-one");
+	close(fd);
+	gui_finish(&p);
+}
+
+Test(api, events_from_an_earlier_generation_resume_from_the_oldest_line)
+{
+	struct child_proc p;
+	size_t have;
+	gui_start(&p);
+	gui_send_log(&p, IPC_LOG_INFO, "generation-marker", 17);
+	int fd = open_events(&p, "Last-Event-ID: 999999\r\n", &have);
+	read_log_event(fd, &have, 0, "generation-marker");
+	close(fd);
+	fd = open_events(&p, "Last-Event-ID: not-a-number\r\n", &have);
+	read_log_event(fd, &have, 0, "generation-marker");
+	close(fd);
+	struct gui_reply r;
+	cr_expect_eq(gui_request(&p, "GET", "/api/events?level=loud", NULL, &r), 400);
+	cr_expect_eq(gui_request(&p, "HEAD", "/api/events", NULL, &r), 200);
+	cr_expect_eq(r.body_length, 0);
+	gui_finish(&p);
+}
+
+Test(api, events_level_filter)
+{
+	struct child_proc p;
+	size_t have;
+	gui_start(&p);
+	char request[] = "GET /api/events?level=error HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd = gui_connect(&p);
+	stream_child = &p;
+	gui_send_all(fd, request);
+	have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
+	gui_send_log(&p, IPC_LOG_INFO, "filtered-out-line", 17);
+	gui_send_log(&p, IPC_LOG_ERROR, "error-line", 10);
+	read_log_event(fd, &have, 0, "error-line");
+	cr_expect(strstr(stream_buf, "filtered-out-line") == NULL);
+	close(fd);
+	gui_finish(&p);
+}
