@@ -61,3 +61,12 @@ target_link_libraries(test_api PRIVATE warden_ipc)
 target_compile_definitions(test_api PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>")
 add_dependencies(test_api warden-child)
+
+# The page in headless Chromium, live data over Server-Sent Events.
+warden_test(test_gui_browser tests/child_harness.c tests/gui_client.c tests/cdp_pipe.c)
+target_include_directories(test_gui_browser PRIVATE child)
+target_link_libraries(test_gui_browser PRIVATE warden_ipc)
+target_compile_definitions(test_gui_browser PRIVATE
+  WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
+  WARDEN_TEST_OUTPUT="${CMAKE_BINARY_DIR}/test-output")
+add_dependencies(test_gui_browser warden-child)

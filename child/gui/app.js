@@ -100,6 +100,7 @@ function banner(tone, text) {
 
 function onOpen() {
   setLink('live', 'live');
+  document.querySelector('main').classList.remove('stale');
   if (ui.lostAt !== null) {
     banner('ok', `Connection restored after ${duration(Date.now() - ui.lostAt)}.`);
     ui.lostAt = null;
@@ -110,6 +111,10 @@ function onOpen() {
 function onError() {
   if (ui.lostAt === null) ui.lostAt = Date.now();
   setLink('lost', 'disconnected');
+  document.querySelector('main').classList.add('stale');
+  const state = $('state');
+  state.textContent = 'state unknown';
+  state.dataset.tone = 'muted';
   banner('bad', `Connection to warden lost at ${clock(ui.lostAt)}; reconnecting…`);
   // The browser retries on its own unless the server answered with an
   // error; then start over after a pause.
@@ -152,7 +157,8 @@ function onStatus(s) {
   setText('connections', `${k.connections_open} / ${child.max_connections}`);
   setText('requests', k.requests.toLocaleString());
   const mem = child.memory;
-  setText('memory', `${bytes(mem.used)} of ${bytes(mem.reserved)}`);
+  setText('memory', `${bytes(mem.used)} / ${bytes(mem.reserved)}`);
+  $('memory').title = `peak ${bytes(mem.peak)}, ${mem.failures} allocations refused`;
 
   renderTimeline(parent ? parent.recent_restarts : []);
   renderSandbox(child);
