@@ -765,16 +765,14 @@ static void respond(struct http_core *core, struct http_conn *conn, struct http_
 	r.http10 = http10;
 	e->status = r.status;
 	e->bytes = emit_reply(core, conn, &r);
-	if (e->bytes == 0 || !r.keep_alive)
-		conn->close_after = true;
 	if (r.status == 503 || e->bytes == 0)
 		e->why = "out of memory";
 	if (res->stream && (res->head || r.status != res->status || e->bytes == 0))
 		end_stream_now(conn);
 	if (res->stream && conn->stream.open)
-		conn->streaming = true;
-	else if (res->stream)
-		conn->close_after = true; /* ended by its owner, or above */
+		conn->streaming = true; /* its body ends when the connection does */
+	else if (e->bytes == 0 || !r.keep_alive)
+		conn->close_after = true; /* also a stream ended by its owner, or above */
 	access_log(core, conn, e);
 }
 

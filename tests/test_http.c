@@ -614,3 +614,43 @@ Test(http, drain_closes_idle_connections_and_exits)
 	close(fd);
 	child_cleanup(&p);
 }
+
+/* An event stream (/api/events) stays open after its head, HEAD gets the
+ * head only, and a drain ends the stream and the child. */
+Test(http, event_stream_lives_until_the_drain)
+{
+	struct child_proc p;
+	struct response r;
+	start_default(&p);
+	int head = connect_to(&p);
+	send_str(head, "HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(read_one(head, &r, true));
+	cr_expect_eq(r.status, 200);
+	cr_expect(has_header(&r, "\r\nContent-Type: text/event-stream\r\n"), "%s", r.head);
+	cr_expect(closed_by_server(head));
+	close(head);
+	int fd = connect_to(&p);
+	send_str(fd, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	static char buf[1 << 16];
+	size_t have = read_until(fd, buf, sizeof(buf), 0, "}\n\n");
+	cr_assert(strstr(buf, "event: status") != NULL, "%s", buf);
+	cr_expect(strstr(buf, "Content-Length") == NULL, "%s", buf);
+	msleep(300);
+	struct pollfd pfd = {fd, POLLIN, 0};
+	if (poll(&pfd, 1, 0) == 1) { /* more events, not an end */
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, MSG_DONTWAIT);
+		cr_expect_gt(n, 0, "the stream ended early");
+	}
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
+	bye.u.shutdown.grace_ms = 5000;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_expect(closed_by_server(fd));
+	int status = child_wait(&p, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
+	          child_stderr(&p));
+	cr_expect(strstr(child_stderr(&p), "violation") == NULL, "%s", child_stderr(&p));
+	close(fd);
+	child_cleanup(&p);
+}
