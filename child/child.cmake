@@ -23,7 +23,7 @@ target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_polic
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
 # Test-only behaviour is compiled only into this binary.
-add_executable(warden-child-test ${WARDEN_CHILD_SOURCES} child/escape.c)
+add_executable(warden-child-test ${WARDEN_CHILD_SOURCES} child/escape.c child/test_hooks.c)
 target_include_directories(warden-child-test PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
 target_compile_definitions(warden-child-test PRIVATE WARDEN_TEST_HOOKS)
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy

@@ -26,6 +26,7 @@
 #include "violation.h"
 #ifdef WARDEN_TEST_HOOKS
 #include "escape.h"
+#include "test_hooks.h"
 #endif
 
 #include <stdarg.h>
@@ -224,6 +225,13 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 		boot_failed(c, "resource limits", "%s", err.message);
 }
 
+/* The test build answers /test/... by misbehaving (test_hooks.h). */
+#ifdef WARDEN_TEST_HOOKS
+static const http_handler_fn request_handler = test_hooks_handle;
+#else
+static const http_handler_fn request_handler = api_handle;
+#endif
+
 static void start_server(struct child *c)
 {
 	int rc = api_create(&c->api, c);
@@ -239,7 +247,7 @@ static void start_server(struct child *c)
 	        .send_timeout_ms = c->config.send_timeout_ms,
 	        .token = c->config.token_length > 0 ? c->config.token : NULL,
 	        .token_length = c->config.token_length,
-	        .handler = api_handle,
+	        .handler = request_handler,
 	        .handler_ctx = c->api,
 	        .arena = &c->arena,
 	        .logger = c->logger,
@@ -282,6 +290,17 @@ static void compile_policy(struct child *c, struct policy_bpf *bpf)
 
 static void load_policy(struct child *c, const struct policy_bpf *bpf)
 {
+#ifdef WARDEN_BENCH_NO_FILTER
+	/* warden-child-nofilter (bench/bench.cmake), for bench/run-http.sh's
+	 * filter on/off figures only: the same child, the filter compiled but
+	 * never loaded. No runtime switch exists; the sandbox bits sent to the
+	 * parent lack IPC_SANDBOX_SECCOMP, and this is said in the log. */
+	(void)bpf;
+	c->policy_instructions = 0;
+	logger_logf(c->logger, IPC_LOG_WARNING,
+	            "BENCHMARK BUILD (WARDEN_BENCH_NO_FILTER): NO SECCOMP FILTER LOADED");
+	return;
+#endif
 	int rc = policy_bpf_load(bpf);
 	if (rc < 0)
 		boot_failed(c, "seccomp policy", "the kernel refused the filter: %s",
@@ -319,6 +338,10 @@ int main(int argc, char **argv)
 	start_server(c);
 	compile_policy(c, &bpf);
 	c->pid = (uint32_t)getpid();
+	/* The parent starts the child in a new PID namespace when it can;
+	 * there, and only there, it is process 1. */
+	if (c->pid == 1)
+		c->sandbox |= IPC_SANDBOX_PID_NS;
 	c->uid = (uint32_t)geteuid();
 	c->gid = (uint32_t)getegid();
 	load_policy(c, &bpf);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -103,6 +104,9 @@ static void write_config(struct daemon *d, const char *const *settings)
 static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe)
 {
 	char pid_text[32];
+	/* A failed assertion ends the test without cleanup: the daemon must
+	 * not outlive it (and hold ctest's output open). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (listen_fd != 3) {
 		dup2(listen_fd, 3);
 		close(listen_fd);
