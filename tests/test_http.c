@@ -534,6 +534,45 @@ Test(http, connection_limit_gets_503)
 	finish(&p);
 }
 
+/* With the smallest reserve, connections that keep their buffers fill it:
+ * the child refuses new ones with 503 (never asking the kernel for more
+ * memory, which its filter would punish), logs a WARNING, and serves again
+ * once memory is back. */
+Test(http, memory_reserve_reached_gets_503)
+{
+	enum { MAX_OPEN = 900 };
+	static int fds[MAX_OPEN];
+	struct child_proc p;
+	struct response r;
+	struct ipc_config config = child_test_config();
+	config.memory_reserve_kib = 1024;
+	config.max_connections = 1000;
+	start(&p, &config);
+	int open_count = 0, refused_at = -1;
+	while (open_count < MAX_OPEN && refused_at < 0) {
+		int fd = connect_to(&p);
+		/* An unfinished head: the connection holds its buffer. */
+		send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+		fds[open_count++] = fd;
+		if (open_count % 8 == 0) {
+			int probe = connect_to(&p);
+			send_str(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+			cr_assert(read_one(probe, &r, false), "no answer at %d open", open_count);
+			if (r.status == 503)
+				refused_at = open_count;
+			close(probe);
+		}
+	}
+	cr_assert(refused_at > 0, "no 503 with %d connections in a 1 MiB reserve", open_count);
+	cr_expect(log_contains(&p, "memory reserve reached"), "log: %s", child_log(&p));
+	for (int i = 0; i < open_count; i++)
+		close(fds[i]);
+	msleep(200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	printf("memory reserve 1 MiB: first 503 with %d connections open\n", refused_at);
+	finish(&p);
+}
+
 Test(http, slow_reader_is_cut)
 {
 	struct child_proc p;
