@@ -253,7 +253,9 @@ static size_t write_head(const struct http_core *core, const struct reply *r, ch
 	n += PUT_LITERAL(dst + n, SECURITY_HEADERS);
 	if (r->headers_length > 0)
 		n += put(dst + n, r->headers, r->headers_length);
-	if (!r->stream) {
+	/* RFC 9110 8.6: a 304 may carry Content-Length only as the 200's
+	 * length, and a 204 none: neither gets one. */
+	if (!r->stream && r->status != 304 && r->status != 204) {
 		n += PUT_LITERAL(dst + n, "Content-Length: ");
 		n += put_u64(dst + n, r->body_length);
 		n += PUT_LITERAL(dst + n, "\r\n");

@@ -373,6 +373,8 @@ static void expect_asset(const struct child_proc *p, const char *path, const cha
 	snprintf(extra, sizeof(extra), "If-None-Match: W/\"nope\", %s\r\n", etag);
 	cr_expect_eq(gui_request(p, "GET", path, extra, &r), 304, "%s with %s", path, etag);
 	cr_expect_eq(r.body_length, 0);
+	cr_expect(!gui_header(&r, "Content-Length", value, sizeof(value)),
+	          "a 304 carries no Content-Length (RFC 9110 8.6)");
 	cr_expect(gui_header(&r, "ETag", value, sizeof(value)));
 	cr_expect_str_eq(value, etag);
 	snprintf(extra, sizeof(extra), "If-None-Match: %s\r\nAccept-Encoding: gzip\r\n", etag_gz);
