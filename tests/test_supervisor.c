@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -301,5 +304,100 @@ Test(trace, records_both_directions_without_the_token)
 	          "trace stats:\n%s", out);
 	unlink(token_path);
 	unlink(trace_path);
+	daemon_cleanup(&d);
+}
+
+/* systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET. */
+static int notify_socket(char *path, size_t size)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(path, size, "/tmp/warden-notify-%d", (int)getpid());
+	unlink(path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	return fd;
+}
+
+/* Everything systemd would have received within `ms`, appended. */
+static void drain_notifications(int fd, char *out, size_t size, int ms)
+{
+	size_t used = strlen(out);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	for (int waited = 0; waited < ms && used < size - 2; waited += 10) {
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		ssize_t n = recv(fd, out + used, size - 2 - used, 0);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		out[used++] = '\n';
+		out[used] = '\0';
+	}
+}
+
+Test(systemd, ready_status_watchdog_and_stopping)
+{
+	char path[108];
+	static char said[1 << 16];
+	said[0] = '\0';
+	int fd = notify_socket(path, sizeof(path));
+	setenv("NOTIFY_SOCKET", path, 1);
+	setenv("WATCHDOG_USEC", "400000", 1);
+	struct daemon d;
+	start_serving(&d, NULL);
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	drain_notifications(fd, said, sizeof(said), 600);
+	cr_assert(strstr(said, "READY=1\nSTATUS=running: generation 1") != NULL, "%s", said);
+	cr_assert(strstr(said, "WATCHDOG=1") != NULL, "no watchdog while the child answers: %s",
+	          said);
+	daemon_signal(&d, SIGTERM);
+	cr_assert(daemon_wait(&d, 10000) == 0);
+	drain_notifications(fd, said, sizeof(said), 100);
+	cr_assert(strstr(said, "STOPPING=1") != NULL, "%s", said);
+	close(fd);
+	unlink(path);
+	daemon_cleanup(&d);
+}
+
+/* A client requesting without pause while the daemon reloads three
+ * times: the old generations drain what they accepted, the new ones take
+ * the rest; no request fails. */
+Test(signals, sighup_under_load_fails_no_request)
+{
+	struct daemon d;
+	start_serving(&d, NULL);
+	int pipefd[2];
+	cr_assert(pipe(pipefd) == 0);
+	pid_t client = fork();
+	cr_assert(client >= 0);
+	if (client == 0) {
+		close(pipefd[1]);
+		struct pollfd stop = {.fd = pipefd[0], .events = POLLIN};
+		int failed = 0, done = 0;
+		while (poll(&stop, 1, 0) == 0) {
+			int status = http_get(d.port, "/healthz", NULL, 0, 10000);
+			if (status != 200)
+				fprintf(stderr, "reload client: %d\n", status);
+			failed += status != 200;
+			done++;
+		}
+		fprintf(stderr, "reload client: %d requests, %d failed\n", done, failed);
+		_exit(failed > 100 ? 100 : failed);
+	}
+	close(pipefd[0]);
+	for (unsigned g = 2; g <= 4; g++) {
+		char ready[64];
+		daemon_signal(&d, SIGHUP);
+		snprintf(ready, sizeof(ready), "child generation %u ready", g);
+		cr_assert(daemon_wait_log(&d, ready, 1, BOOT_MS), "%s", daemon_log(&d));
+		usleep(200000);
+	}
+	close(pipefd[1]);
+	int status;
+	waitpid(client, &status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "%d requests failed during three reloads", WEXITSTATUS(status));
 	daemon_cleanup(&d);
 }
