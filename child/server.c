@@ -568,7 +568,12 @@ static void drain_conn(struct conn *c)
 		return conn_close(c, "draining");
 	if (h->linger)
 		return;
-	if (http_conn_pending(h) == 0 && !http_conn_has_input(h))
+	/* A connection accepted just before the drain has its request on the
+	 * way: closing it would reset a client that did nothing wrong (a
+	 * reload would fail requests). It is served, with Connection: close;
+	 * the header timeout bounds the wait. Only connections idle after a
+	 * response are closed now, as any keep-alive may be. */
+	if (http_conn_pending(h) == 0 && !http_conn_has_input(h) && h->heads > 0)
 		return conn_close(c, NULL); /* idle keep-alive */
 	if (http_conn_pending(h) > 0)
 		h->close_after = true; /* after the response in flight */
