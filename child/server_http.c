@@ -930,8 +930,10 @@ void http_conn_sent(struct http_core *core, struct http_conn *conn, size_t n)
 	size_t from_buffer = n < buffered ? n : buffered;
 	conn->out_sent += from_buffer;
 	n -= from_buffer;
-	conn->tail += n;
-	conn->tail_length -= n;
+	if (n > 0) { /* no tail is NULL: no arithmetic on it */
+		conn->tail += n;
+		conn->tail_length -= n;
+	}
 	if (conn->tail_length == 0)
 		conn->tail = NULL;
 	if (conn->out_sent < conn->out.length)
