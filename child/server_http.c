@@ -551,6 +551,8 @@ static bool authorised(const struct server_config *cfg, const struct parsed_head
 /* Accept-Encoding lists gzip (or x-gzip, or *) with q > 0. */
 static bool accepts_gzip(struct head_text ae)
 {
+	if (ae.data == NULL) /* absent: identity only */
+		return false;
 	const char *p = ae.data, *end = ae.data + ae.length;
 	while (p != NULL && p < end) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
