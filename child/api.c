@@ -161,7 +161,8 @@ struct logs_query {
 /* since=ID (lines after it), level=NAME (at least), limit=N; nothing else. */
 static const char *parse_logs_query(const struct http_text *query, struct logs_query *out)
 {
-	struct api_query q = {query->data, query->data + query->length};
+	/* An absent query is a NULL view: no arithmetic on it. */
+	struct api_query q = {query->data, query->data ? query->data + query->length : NULL};
 	struct http_text key, value;
 	*out = (struct logs_query){.level = IPC_LOG_DEBUG, .limit = API_LOGS_DEFAULT_LIMIT};
 	while (api_query_next(&q, &key, &value)) {

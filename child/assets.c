@@ -34,7 +34,7 @@ static bool tag_equals(const char *tag, size_t n, const char *etag)
 bool assets_etag_matches(const struct http_text *if_none_match, const char *etag,
                          const char *etag_gzip)
 {
-	const char *p = if_none_match->data, *end = p + if_none_match->length;
+	const char *p = if_none_match->data, *end = p ? p + if_none_match->length : NULL;
 	while (p != NULL && p < end) {
 		while (p < end && (is_space(*p) || *p == ','))
 			p++;
