@@ -20,6 +20,8 @@ target_include_directories(test_backoff PRIVATE parent)
 # once the child serves HTTP.
 if(EXISTS "${CMAKE_SOURCE_DIR}/child/server.c")
   warden_test(test_supervisor tests/daemon_harness.c)
+  # sandbox.h: UNDER_ASAN, the one place the ASan build is detected.
+  target_include_directories(test_supervisor PRIVATE child)
   target_compile_definitions(test_supervisor PRIVATE
     WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
   add_dependencies(test_supervisor warden warden-child warden-child-test)

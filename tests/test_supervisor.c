@@ -6,6 +6,7 @@
  * while children are killed; restarts leak nothing.
  */
 #include "daemon_harness.h"
+#include "sandbox.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -51,16 +52,10 @@ static void expect_restart_after(const char *action, const char *explanation)
 	daemon_cleanup(&d);
 }
 
-/* Under ASan the runtime's own fault and abort handlers run first and make
- * syscalls the filter denies (readlink, sigaltstack): the sandbox ends the
- * child there, which is the violation the parent reports. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+/* Under ASan (UNDER_ASAN, from sandbox.h) the runtime's own fault and
+ * abort handlers run first and make syscalls the filter denies (readlink,
+ * sigaltstack): the sandbox ends the child there, which is the violation
+ * the parent reports. */
 
 Test(restart, after_sigsegv)
 {
