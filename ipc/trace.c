@@ -252,10 +252,16 @@ static void numbered(const struct trace *tr, unsigned n, char *out)
 		snprintf(out + len, SUFFIX_MAX, ".%u", n);
 }
 
-/* FILE.(n-1) -> FILE.n ... FILE -> FILE.1; the oldest is replaced. With one
- * file kept there is nothing to shift: the fresh file replaces it. */
+/* FILE.(n-1) -> FILE.n ... FILE -> FILE.1; the oldest is removed first.
+ * Renaming onto an existing file would make ext4 (auto_da_alloc) start
+ * writing back the whole renamed file from this thread, which measured
+ * twice the cost of every record written (bench_ipc). With one file kept
+ * there is nothing to shift: the fresh file replaces it. */
 static void shift_files(struct trace *tr)
 {
+	numbered(tr, tr->max_files - 1, tr->to);
+	if (unlink(tr->to) != 0 && errno != ENOENT)
+		note_error(tr, errno, "remove %s", tr->to);
 	for (unsigned n = tr->max_files - 1; n >= 1; n--) {
 		numbered(tr, n - 1, tr->from);
 		numbered(tr, n, tr->to);
