@@ -2,14 +2,26 @@
  * trace.c - the trace writer (see trace.h).
  *
  * libpcap writes the file format (global header, record headers, the
- * nanosecond timestamps) into a FILE that is a fopencookie(3) stream over
- * our own buffer. That keeps libpcap in charge of the format while we decide
- * when bytes reach the disk (one write(2) per flush, not per message) and
- * what happens when they cannot: the buffer is dropped whole and the file is
- * cut back to its last complete record, so a full disk never leaves a half
- * record in the middle of a trace.
+ * nanosecond timestamps) into stdio streams whose buffers are our own: each
+ * of two buffers is the full buffer of a fopencookie(3) stream, so
+ * pcap_dump's fwrites are copies into it and nothing else. That keeps
+ * libpcap in charge of the format while we decide when bytes reach the disk
+ * (one write(2) per full buffer or flush, never per message) and what
+ * happens when they cannot: the buffer is dropped whole and the file is cut
+ * back to its last complete record, so a full disk never leaves a half
+ * record in the middle of a trace. Room is made before every record, so
+ * stdio never writes a buffer out by itself: the cookie's write function
+ * only catches that bug.
+ *
+ * Records go into the front buffer while the other one is written by the
+ * writer thread (trace_writer.h): copying a record is all that the caller
+ * pays, and the kernel's copy into the page cache, which costs more than
+ * the rest together, happens beside it. The writer's result is collected
+ * before its next job and a failure is handled here, in the caller's
+ * thread, which alone touches the file otherwise (rotation, truncation).
  */
 #include "trace.h"
+#include "trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +29,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +37,8 @@
 #include <unistd.h>
 
 enum {
-	/* Room for 64 KiB of records plus the longest single record. */
+	/* Each of the two buffers: room for 64 KiB of records plus the
+	 * longest single record. */
 	BUFFER_CAP = 128 * 1024,
 	/* ".4294967295" and the NUL. */
 	SUFFIX_MAX = 12,
@@ -37,18 +51,24 @@ struct trace {
 	char *from, *to; /* rename scratch: path + SUFFIX_MAX */
 	uint64_t max_bytes;
 	unsigned max_files;
-	pcap_t *pcap;          /* a dead handle: DLT_USER0, nanoseconds */
-	int fd;                /* the current file, -1 when it could not be opened */
-	FILE *stream;          /* cookie stream over `buf`, owned by `dumper` */
-	pcap_dumper_t *dumper; /* NULL when fd is -1 */
-	uint8_t *buf;          /* bytes for the current file, not yet written */
-	size_t used;
-	bool overflow;         /* the cookie refused bytes: a bug, but never UB */
-	uint64_t buffered;     /* records in `buf` */
-	uint64_t file_size;    /* bytes of the current file on disk */
+	pcap_t *pcap; /* a dead handle: DLT_USER0, nanoseconds */
+	int fd;       /* the current file, -1 when it could not be opened */
+	/* buffers[front] takes records; the other may be in flight. */
+	struct trace_buffer {
+		uint8_t *bytes;        /* BUFFER_CAP, the stream's own buffer */
+		FILE *stream;          /* fully buffered over `bytes`; __fpending: used */
+		pcap_dumper_t *dumper; /* libpcap's handle on `stream` */
+	} buffers[2];
+	int front;
+	bool stray;                /* stdio tried to write out a buffer itself: a bug */
+	uint64_t buffered;         /* records in the front buffer */
+	uint64_t inflight_records; /* handed to the writer, result not collected */
+	uint64_t inflight_bytes;
+	uint64_t file_size;    /* bytes of the current file known to be on disk */
 	uint64_t file_records; /* records in the current file, buffered ones included */
 	bool damaged;          /* the file may end in a partial record: rotate */
 	uint8_t *packet;       /* pseudo-header + message, for pcap_dump */
+	struct trace_writer writer;
 	struct trace_stats stats;
 };
 
@@ -98,20 +118,35 @@ static void note_error(struct trace *tr, int error, const char *fmt, ...)
 	         strerror(error));
 }
 
-/* The cookie stream's write: libpcap's bytes land in the buffer. The caller
- * makes room before every pcap_dump, so a refusal here is a bug, which shows
- * as a dropped record rather than an overrun. */
+static struct trace_buffer *front(struct trace *tr)
+{
+	return &tr->buffers[tr->front];
+}
+
+/* Bytes waiting in the front buffer. */
+static size_t front_used(struct trace *tr)
+{
+	return __fpending(front(tr)->stream);
+}
+
+/* Empties the front buffer: its bytes have been written, or are dropped. */
+static void front_reset(struct trace *tr)
+{
+	__fpurge(front(tr)->stream);
+	clearerr(front(tr)->stream);
+	tr->buffered = 0;
+}
+
+/* stdio writes a buffer out only when a record does not fit, which
+ * make_room prevents: refuse, and let the record be dropped. */
 static ssize_t cookie_write(void *cookie, const char *data, size_t size)
 {
 	struct trace *tr = cookie;
-	if (size > BUFFER_CAP - tr->used) {
-		tr->overflow = true;
-		errno = ENOBUFS;
-		return -1;
-	}
-	memcpy(tr->buf + tr->used, data, size);
-	tr->used += size;
-	return (ssize_t)size;
+	(void)data;
+	(void)size;
+	tr->stray = true;
+	errno = ENOBUFS;
+	return -1;
 }
 
 static int cookie_close(void *cookie)
@@ -120,12 +155,36 @@ static int cookie_close(void *cookie)
 	return 0;
 }
 
+static int open_buffer(struct trace *tr, struct trace_buffer *b)
+{
+	cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+	b->bytes = malloc(BUFFER_CAP);
+	b->stream = fopencookie(tr, "w", io);
+	if (b->bytes == NULL || b->stream == NULL)
+		return -1;
+	if (setvbuf(b->stream, (char *)b->bytes, _IOFBF, BUFFER_CAP) != 0)
+		return -1;
+	/* pcap_dump_fopen writes a global header, which start_file sends
+	 * when a file begins: this one goes. */
+	b->dumper = pcap_dump_fopen(tr->pcap, b->stream);
+	__fpurge(b->stream);
+	return b->dumper != NULL ? 0 : -1;
+}
+
+static void close_buffer(struct trace_buffer *b)
+{
+	if (b->stream != NULL) {
+		__fpurge(b->stream); /* nothing left for the cookie at fclose */
+		if (b->dumper != NULL)
+			pcap_dump_close(b->dumper); /* fclose()s the stream */
+		else
+			fclose(b->stream);
+	}
+	free(b->bytes);
+}
+
 static void close_file(struct trace *tr)
 {
-	if (tr->dumper != NULL)
-		pcap_dump_close(tr->dumper); /* fclose()s the cookie stream */
-	tr->dumper = NULL;
-	tr->stream = NULL;
 	if (tr->fd >= 0)
 		close(tr->fd);
 	tr->fd = -1;
@@ -134,39 +193,28 @@ static void close_file(struct trace *tr)
 /* Creates a fresh `path` (O_EXCL: the old one has been moved or removed,
  * and nothing planted there is followed) and puts libpcap's global header
  * in the buffer. */
+static int write_header(struct trace *tr);
+
 static int start_file(struct trace *tr)
 {
-	tr->used = 0;
-	tr->buffered = 0;
+	front_reset(tr);
 	tr->file_size = 0;
 	tr->file_records = 0;
 	tr->damaged = false;
-	tr->overflow = false;
 	tr->fd = open(tr->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (tr->fd < 0) {
 		int e = errno;
 		note_error(tr, e, "open %s", tr->path);
 		return -e;
 	}
-	cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
-	tr->stream = fopencookie(tr, "w", io);
-	if (tr->stream == NULL)
-		goto fail;
-	/* Unbuffered: every fwrite goes straight to cookie_write. */
-	setvbuf(tr->stream, NULL, _IONBF, 0);
-	tr->dumper = pcap_dump_fopen(tr->pcap, tr->stream);
-	if (tr->dumper == NULL) {
-		fclose(tr->stream);
-		tr->stream = NULL;
-		errno = ENOMEM;
-		goto fail;
+	if (pcap_dump_fopen(tr->pcap, front(tr)->stream) == NULL || tr->stray) {
+		tr->stray = false;
+		front_reset(tr);
+		note_error(tr, ENOBUFS, "start %s", tr->path);
+		close_file(tr);
+		return -ENOBUFS;
 	}
-	return 0;
-fail:;
-	int e = errno;
-	note_error(tr, e, "start %s", tr->path);
-	close_file(tr);
-	return -e;
+	return write_header(tr);
 }
 
 static int check_path(struct trace *tr);
@@ -184,36 +232,65 @@ static int reopen(struct trace *tr)
 	return start_file(tr);
 }
 
-static int write_all(int fd, const uint8_t *data, size_t len, size_t *written)
+/* The global header reaches the file before any record, so that a file
+ * that exists is a pcap file; a failure here is a failure to open. */
+static int write_header(struct trace *tr)
 {
-	*written = 0;
-	while (*written < len) {
-		ssize_t n = write(fd, data + *written, len - *written);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		*written += (size_t)n;
+	size_t used = front_used(tr);
+	trace_writer_submit(&tr->writer, tr->fd, front(tr)->bytes, used);
+	struct trace_write_result r = trace_writer_wait(&tr->writer);
+	front_reset(tr);
+	if (r.error != 0) {
+		note_error(tr, -r.error, "write %s", tr->path);
+		close_file(tr);
+		return r.error;
 	}
+	tr->file_size = used;
+	tr->stats.bytes += used;
 	return 0;
 }
 
-/* A failed write: the buffered records are lost; the file is cut back to
- * its last complete record. A file that never got its global header keeps
- * it in the buffer, so that it is still a pcap file when the disk has room
- * again. */
-static void drop_buffer(struct trace *tr, size_t written)
+/* Waits for the writer and settles its last job. A failed write loses the
+ * job's records and the file is cut back to its last complete record.
+ * Returns 0 or the write's -errno. */
+static int collect(struct trace *tr)
 {
-	tr->stats.dropped += tr->buffered;
-	tr->file_records -= tr->buffered;
-	tr->buffered = 0;
-	if (written > 0 && ftruncate(tr->fd, (off_t)tr->file_size) != 0) {
+	struct trace_write_result r = trace_writer_wait(&tr->writer);
+	if (!r.done)
+		return 0;
+	uint64_t records = tr->inflight_records, bytes = tr->inflight_bytes;
+	tr->inflight_records = 0;
+	tr->inflight_bytes = 0;
+	if (r.error == 0) {
+		tr->file_size += bytes;
+		tr->stats.records += records;
+		tr->stats.bytes += bytes;
+		return 0;
+	}
+	note_error(tr, -r.error, "write %s", tr->path);
+	tr->stats.dropped += records;
+	tr->file_records -= records;
+	if (r.written > 0 && ftruncate(tr->fd, (off_t)tr->file_size) != 0) {
 		note_error(tr, errno, "truncate %s", tr->path);
 		tr->damaged = true;
 	}
-	tr->used = tr->file_size == 0 ? TRACE_FILE_HEADER_SIZE : 0;
+	return r.error;
+}
+
+/* Hands the front buffer to the writer (once its previous job is
+ * settled) and starts filling the other one. Returns what collect did. */
+static int hand_off(struct trace *tr)
+{
+	int rc = collect(tr);
+	size_t used = front_used(tr);
+	if (used == 0)
+		return rc;
+	trace_writer_submit(&tr->writer, tr->fd, front(tr)->bytes, used);
+	tr->inflight_records = tr->buffered;
+	tr->inflight_bytes = used;
+	tr->front ^= 1;
+	front_reset(tr); /* its job, if it had one, was collected above */
+	return rc;
 }
 
 int trace_flush(struct trace *tr)
@@ -226,21 +303,9 @@ int trace_flush(struct trace *tr)
 		if (rc != 0)
 			return rc;
 	}
-	if (tr->used == 0)
-		return 0;
-	size_t written;
-	int rc = write_all(tr->fd, tr->buf, tr->used, &written);
-	if (rc != 0) {
-		note_error(tr, -rc, "write %s", tr->path);
-		drop_buffer(tr, written);
-		return rc;
-	}
-	tr->file_size += tr->used;
-	tr->stats.records += tr->buffered;
-	tr->stats.bytes += tr->used;
-	tr->buffered = 0;
-	tr->used = 0;
-	return 0;
+	int handed = hand_off(tr);
+	int written = collect(tr);
+	return written != 0 ? written : handed;
 }
 
 /* "path.N" into `out` (path length + SUFFIX_MAX bytes); N == 0 is `path`. */
@@ -319,16 +384,17 @@ static uint64_t now_ns(void)
 /* Rotation and buffer room for a record of `size` file bytes. */
 static int make_room(struct trace *tr, size_t size)
 {
+	size_t used = front_used(tr);
 	bool full = tr->max_bytes > 0 && tr->file_records > 0 &&
-	            tr->file_size + tr->used + size > tr->max_bytes;
+	            tr->file_size + tr->inflight_bytes + used + size > tr->max_bytes;
 	if (full || tr->damaged)
 		rotate(tr);
-	else if (tr->used + size > BUFFER_CAP)
-		trace_flush(tr);
+	else if (used + size > BUFFER_CAP)
+		hand_off(tr);
 	if (tr->fd < 0)
 		return -EIO;
-	if (tr->used + size > BUFFER_CAP)
-		return -ENOBUFS; /* the flush failed and kept the header: unreachable */
+	if (front_used(tr) + size > BUFFER_CAP)
+		return -ENOBUFS; /* unreachable: a hand-off empties the front buffer */
 	return 0;
 }
 
@@ -371,12 +437,13 @@ int trace_record_at(struct trace *tr, uint64_t time_ns, enum trace_direction dir
 	/* With nanosecond precision libpcap stores tv_usec as nanoseconds. */
 	hdr.ts.tv_sec = (time_t)(time_ns / 1000000000u);
 	hdr.ts.tv_usec = (suseconds_t)(time_ns % 1000000000u);
-	size_t before = tr->used;
-	pcap_dump((u_char *)tr->dumper, &hdr, tr->packet);
-	if (tr->overflow || ferror(tr->stream)) {
-		tr->used = before;
-		tr->overflow = false;
-		clearerr(tr->stream);
+	pcap_dump((u_char *)front(tr)->dumper, &hdr, tr->packet);
+	if (tr->stray) {
+		/* Part of the record may be in the buffer: all of it goes. */
+		tr->stray = false;
+		tr->stats.dropped += tr->buffered;
+		tr->file_records -= tr->buffered;
+		front_reset(tr);
 		note_error(tr, ENOBUFS, "buffer %s", tr->path);
 		return drop(tr, -ENOBUFS);
 	}
@@ -405,10 +472,12 @@ void trace_get_stats(const struct trace *tr, struct trace_stats *out)
 static void free_trace(struct trace *tr)
 {
 	close_file(tr);
+	trace_writer_stop(&tr->writer);
 	if (tr->pcap != NULL)
 		pcap_close(tr->pcap);
 	free(tr->packet);
-	free(tr->buf);
+	close_buffer(&tr->buffers[0]);
+	close_buffer(&tr->buffers[1]);
 	free(tr->from);
 	free(tr->to);
 	free(tr->path);
@@ -454,13 +523,19 @@ struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_file
 	tr->path = strdup(path);
 	tr->from = malloc(len + SUFFIX_MAX);
 	tr->to = malloc(len + SUFFIX_MAX);
-	tr->buf = malloc(BUFFER_CAP);
 	tr->packet = malloc(TRACE_SNAPLEN);
 	tr->pcap = pcap_open_dead_with_tstamp_precision(DLT_USER0, TRACE_SNAPLEN,
 	                                                PCAP_TSTAMP_PRECISION_NANO);
-	if (tr->path == NULL || tr->from == NULL || tr->to == NULL || tr->buf == NULL ||
-	    tr->packet == NULL || tr->pcap == NULL)
+	if (tr->path == NULL || tr->from == NULL || tr->to == NULL || tr->packet == NULL ||
+	    tr->pcap == NULL || open_buffer(tr, &tr->buffers[0]) != 0 ||
+	    open_buffer(tr, &tr->buffers[1]) != 0)
 		goto nomem;
+	int rc = trace_writer_start(&tr->writer);
+	if (rc != 0) {
+		snprintf(err, err_size, "trace: cannot start the writer thread: %s", strerror(-rc));
+		free_trace(tr);
+		return NULL;
+	}
 	if (clear_path(tr) != 0 || start_file(tr) != 0) {
 		snprintf(err, err_size, "trace: %s", tr->stats.last_error);
 		free_trace(tr);

@@ -3,14 +3,16 @@
 # Included by the root CMakeLists.txt after ipc/ipc.cmake (warden_ipc).
 
 pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+find_package(Threads REQUIRED)
 
 add_library(warden_trace STATIC
   ipc/trace.c
+  ipc/trace_writer.c
   ipc/trace_reader.c
   ipc/trace_print.c
   ipc/trace_command.c)
 target_include_directories(warden_trace PUBLIC ipc)
-target_link_libraries(warden_trace PUBLIC warden_ipc PkgConfig::PCAP)
+target_link_libraries(warden_trace PUBLIC warden_ipc PkgConfig::PCAP Threads::Threads)
 
 target_link_libraries(warden PRIVATE warden_trace)
 

@@ -14,9 +14,13 @@
  *           12   u32  reserved    0
  *           16   u64  time_ns     CLOCK_REALTIME when recorded
  *
- * Records are buffered in memory and reach the file on trace_flush (the
- * parent calls it from a timer), when the buffer fills, on rotation and on
- * trace_close: a message costs no syscall. When the file would grow past
+ * The global header is written when a file begins. Records are buffered in
+ * memory and reach the file on trace_flush (the parent calls it from a
+ * timer), when the buffer fills, on rotation and on trace_close: a message
+ * costs a copy and no syscall. A full buffer is written by a thread of the
+ * trace's own while the next one fills, so neither the caller nor its
+ * event loop waits for the disk unless the disk falls a whole buffer
+ * behind; trace_flush and trace_close wait for their write to finish. When the file would grow past
  * max_bytes it is rotated: FILE.(n-1) -> FILE.n ... FILE -> FILE.1, keeping
  * at most max_files files in all, and a fresh FILE begins. Write errors
  * (ENOSPC, EIO) are counted, never fatal: the failed records are dropped and
@@ -100,6 +104,7 @@ int trace_record_at(struct trace *tr, uint64_t time_ns, enum trace_direction dir
 /* Writes the buffered records to the file. Returns 0 or -errno (counted). */
 int trace_flush(struct trace *tr);
 
+/* The counts as of the last write that finished: exact after trace_flush. */
 void trace_get_stats(const struct trace *tr, struct trace_stats *out);
 
 /* Flushes and closes; NULL is accepted. Returns 0 or the last flush's -errno. */

@@ -1,0 +1,109 @@
+/*
+ * trace_writer.c - the trace's write thread (see trace_writer.h).
+ */
+#include "trace_writer.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+static int write_all(int fd, const uint8_t *data, size_t len, size_t *written)
+{
+	*written = 0;
+	while (*written < len) {
+		ssize_t n = write(fd, data + *written, len - *written);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		*written += (size_t)n;
+	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct trace_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->busy)
+			break;
+		int fd = w->fd;
+		const uint8_t *data = w->data;
+		size_t len = w->len, written;
+		pthread_mutex_unlock(&w->lock);
+		int error = write_all(fd, data, len, &written);
+		pthread_mutex_lock(&w->lock);
+		w->result = (struct trace_write_result){
+		        .done = true, .error = error, .written = written};
+		w->busy = false;
+		pthread_cond_signal(&w->idle);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int trace_writer_start(struct trace_writer *w)
+{
+	*w = (struct trace_writer){.fd = -1};
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	/* Signals are the main thread's business (libuv's handlers, SIGXFSZ
+	 * from a write over the size limit must not end the process from
+	 * here): the thread inherits a mask that blocks them all. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&w->idle);
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		return -rc;
+	}
+	w->started = true;
+	return 0;
+}
+
+void trace_writer_submit(struct trace_writer *w, int fd, const uint8_t *data, size_t len)
+{
+	pthread_mutex_lock(&w->lock);
+	w->fd = fd;
+	w->data = data;
+	w->len = len;
+	w->busy = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct trace_write_result trace_writer_wait(struct trace_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->idle, &w->lock);
+	struct trace_write_result result = w->result;
+	w->result = (struct trace_write_result){0};
+	pthread_mutex_unlock(&w->lock);
+	return result;
+}
+
+void trace_writer_stop(struct trace_writer *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->idle);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	w->started = false;
+}
