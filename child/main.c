@@ -30,6 +30,7 @@
 #endif
 
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,10 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 		boot_failed(c, "libc set-up", "%s", err.message);
 	if (violation_install(&c->channel) < 0)
 		boot_failed(c, "violation handler", "cannot install the SIGSYS handler");
+	/* A log file at the file size limit (LimitFSIZE=, ulimit -f) must be
+	 * a write error the logger counts (EFBIG), not death by SIGXFSZ. */
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		boot_failed(c, "signals", "cannot ignore SIGXFSZ");
 	struct sandbox_limits limits = {0};
 #ifndef UNDER_ASAN /* ASan reserves terabytes of shadow address space */
 	limits.address_space = (size_t)c->config.memory_reserve_kib * 1024 + ADDRESS_SPACE_SLACK;

@@ -91,6 +91,12 @@ static int serve(const struct warden_config *cfg)
 	struct logfile log;
 	struct listener listener;
 	int status = EXIT_SETUP, trace_failed = 0;
+	/* A write to a closed client or child, or past the file size limit
+	 * (systemd's LimitFSIZE=, ulimit -f) with the log or the trace, must be
+	 * an error the writer counts, not death; the child gets default
+	 * dispositions back before exec. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	if (child_program(cfg, program, sizeof(program)) < 0 || child_config(cfg, &ipc) < 0)
 		return EXIT_SETUP;
 	if (logfile_open(&log, cfg->log_file, (enum ipc_log_level)cfg->log_level, err,
@@ -105,9 +111,6 @@ static int serve(const struct warden_config *cfg)
 	struct trace *trace = open_trace(cfg, &trace_failed);
 	if (trace_failed)
 		goto close_listener;
-	/* A write to a closed client or child must be an error, not death;
-	 * the child gets default dispositions back before exec. */
-	signal(SIGPIPE, SIG_IGN);
 	const struct supervisor_setup setup = {
 	        .config = cfg,
 	        .child_config = &ipc,

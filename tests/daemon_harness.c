@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -101,9 +102,15 @@ static void write_config(struct daemon *d, const char *const *settings)
 	fclose(f);
 }
 
-static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe)
+static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe,
+                        unsigned long file_size_limit)
 {
 	char pid_text[32];
+	if (file_size_limit > 0) {
+		struct rlimit limit = {file_size_limit, file_size_limit};
+		if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+			_exit(126);
+	}
 	/* A failed assertion ends the test without cleanup: the daemon must
 	 * not outlive it (and hold ctest's output open). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -121,6 +128,12 @@ static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe)
 
 void daemon_start(struct daemon *d, const char *const *settings)
 {
+	daemon_start_with_file_size_limit(d, settings, 0);
+}
+
+void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
+                                       unsigned long file_size_limit)
+{
 	memset(d, 0, sizeof(*d));
 	d->exit_status = -1;
 	strcpy(d->dir, "/tmp/warden-daemon-XXXXXX");
@@ -135,7 +148,7 @@ void daemon_start(struct daemon *d, const char *const *settings)
 	cr_assert(d->pid >= 0);
 	if (d->pid == 0) {
 		close(pipefd[0]);
-		exec_daemon(d, listen_fd, pipefd[1]);
+		exec_daemon(d, listen_fd, pipefd[1], file_size_limit);
 	}
 	close(pipefd[1]);
 	close(listen_fd);

@@ -28,6 +28,11 @@ struct daemon {
  * socket comes through LISTEN_FDS. */
 void daemon_start(struct daemon *d, const char *const *settings);
 
+/* The same, with RLIMIT_FSIZE set to `file_size_limit` bytes for the
+ * daemon (parent and child), as systemd's LimitFSIZE= would. */
+void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
+                                       unsigned long file_size_limit);
+
 /* Waits until the log file contains `needle` `count` times or more.
  * Returns true, or false after `timeout_ms`. */
 bool daemon_wait_log(struct daemon *d, const char *needle, int count, int timeout_ms);

@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +70,41 @@ Test(boot, reaches_ready_locked_down)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
 	          child_stderr(&p));
 	cr_expect(strstr(child_log(&p), "INFO child[1] ready") != NULL, "log: %s", child_log(&p));
+	child_cleanup(&p);
+}
+
+/* Under a file size limit the log's writes fail with EFBIG: the logger
+ * counts them and the child serves on, instead of dying by SIGXFSZ. (Under
+ * `warden run` the child is usually PID 1 of its own namespace, which the
+ * kernel spares SIGXFSZ anyway; here, as in the parent's fork fallback, it
+ * is not.) */
+Test(boot, log_past_the_file_size_limit_is_not_fatal)
+{
+	enum { LIMIT = 65536 };
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	struct rlimit old, limit;
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	limit = (struct rlimit){LIMIT, old.rlim_max};
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1); /* inherits the limit */
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	static char filler[LIMIT];
+	memset(filler, '#', sizeof(filler));
+	cr_assert_eq(write(p.log_fd, filler, sizeof(filler)), LIMIT); /* the log is full */
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready); /* its ready line could not be written */
+	struct ipc_message ping = {.type = IPC_PING}, pong;
+	ping.u.ping.nonce = 7;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &ping, raw, sizeof(raw)), 0);
+	cr_assert_eq(child_receive(&p, &pong, 5000), 1, "the child died; stderr: %s",
+	             child_stderr(&p));
+	cr_expect_eq(pong.type, IPC_PONG);
+	struct stat st;
+	cr_assert_eq(fstat(p.log_fd, &st), 0);
+	cr_expect_eq(st.st_size, LIMIT);
 	child_cleanup(&p);
 }
 

@@ -321,6 +321,50 @@ Test(trace, records_both_directions_without_the_token)
 	daemon_cleanup(&d);
 }
 
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* Under LimitFSIZE= the log and the trace reach the limit: their writes
+ * fail with EFBIG and are counted, the child keeps serving (no SIGXFSZ
+ * death and restart) and the parent still exits cleanly. */
+Test(limits, file_size_limit_is_a_write_error_not_death)
+{
+	enum { LIMIT = 16384, REQUESTS = 400 };
+	struct daemon d;
+	char trace_path[128], trace_setting[160];
+	snprintf(trace_path, sizeof(trace_path), "/tmp/warden-fsize-trace-%d.pcap", (int)getpid());
+	snprintf(trace_setting, sizeof(trace_setting), "trace.file=%s", trace_path);
+	const char *const settings[] = {trace_setting, NULL};
+	daemon_start_with_file_size_limit(&d, settings, LIMIT);
+	cr_assert(daemon_wait_log(&d, "child generation 1 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	pid_t first = daemon_child_pid(&d, 1);
+	cr_assert_gt(first, 0);
+	for (int i = 0; i < REQUESTS; i++) { /* each is an access-log line */
+		int status = http_get(d.port, "/healthz", NULL, 0, 5000);
+		cr_assert_eq(status, 200, "request %d: %d", i, status);
+	}
+	usleep(300000); /* the trace's 200 ms flush */
+	cr_expect_eq(kill(first, 0), 0, "child generation 1 (pid %d) is gone", (int)first);
+	off_t log_size = size_of(d.log_path), trace_size = size_of(trace_path);
+	cr_expect(log_size > LIMIT / 2 && log_size <= LIMIT, "log: %lld bytes",
+	          (long long)log_size);
+	cr_expect(trace_size > 24 && trace_size <= LIMIT, "trace: %lld bytes",
+	          (long long)trace_size);
+	daemon_signal(&d, SIGTERM);
+	int status = daemon_wait(&d, 10000);
+	cr_expect(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "parent wait status 0x%x", status);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "%s trace stats %s >/dev/null 2>&1", WARDEN_BINARY, trace_path);
+	cr_expect_eq(system(cmd), 0, "the trace cut at the limit is not readable");
+	unlink(trace_path);
+	daemon_cleanup(&d);
+}
+
 /* systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET. */
 static int notify_socket(char *path, size_t size)
 {
