@@ -5,17 +5,28 @@
  *   round trip: the parent sends ping, a forked child answers pong (as the
  *               real child does, with its counters), the parent waits for
  *               it; p50 and p99 over many round trips.
- *   one way:    the parent sends status snapshots as fast as the child
- *               reads them; messages per second.
+ *   one way:    the parent sends messages as fast as the child reads them;
+ *               messages per second, and the sending process's CPU time
+ *               per message (its writer thread included). Two kinds: a
+ *               supervisor log record (a 110-byte line, 138 bytes on the
+ *               wire: the parent's stream of events) and a status snapshot
+ *               (756 bytes, the largest message the parent sends often).
  *
- * "trace on" records every message in both directions to a pcap file in
- * /tmp, exactly as the parent does (buffered, flushed every 100 ms worth of
- * messages is approximated by flushing every 4096 records).
+ * "tracing on" records every message in both directions to a pcap file in
+ * /tmp exactly as the parent does (trace.h, flushed every 4096 records; a
+ * full buffer is written by the trace's thread), rotating at 64 MiB.
  *
- * Both placements are measured: parent and child free to run on any CPU
- * (the default for the daemon), and both pinned to one CPU, where a wake-up
- * needs no cross-CPU interrupt (on virtual machines that interrupt dominates
- * the round trip).
+ * Three placements, each a block of the output:
+ *   any CPU          both processes free, the CPUs allowed to idle (the
+ *                    daemon's normal case);
+ *   any CPU, awake   the same while /dev/cpu_dma_latency holds 0, the PM QoS
+ *                    request cyclictest makes: idle CPUs poll instead of
+ *                    halting, so a wake-up does not wait for a halted CPU
+ *                    (on a virtual machine a halted vCPU costs tens of us);
+ *   one CPU          both pinned to one CPU: a wake-up is a context switch.
+ *
+ * The rounds interleave off and on so that the machine's drift hits both;
+ * medians are printed. The benchmark asserts nothing.
  *
  * usage: bench_ipc [round-trips] [one-way-messages] [rounds]
  */
@@ -23,22 +34,35 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { FLUSH_EVERY = 4096, MAX_ROUNDS = 15 };
 
+static const char TRACE_PATH[] = "/tmp/bench_ipc.pcap";
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of this process, all its threads, in ns. */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
 static void die(const char *what)
@@ -95,7 +119,7 @@ static void start(struct side *s, bool traced)
 	ipc_channel_init(&s->ch, fds[0], IPC_TO_PARENT);
 	if (traced) {
 		char err[256];
-		s->trace = trace_open("/tmp/bench_ipc.pcap", 64u << 20, 2, err, sizeof(err));
+		s->trace = trace_open(TRACE_PATH, 64u << 20, 2, err, sizeof(err));
 		if (s->trace == NULL) {
 			fprintf(stderr, "bench_ipc: %s\n", err);
 			exit(1);
@@ -130,7 +154,7 @@ static void stop(struct side *s)
 	waitpid(s->pid, NULL, 0);
 	close(s->ch.fd);
 	trace_close(s->trace);
-	unlink("/tmp/bench_ipc.pcap");
+	unlink(TRACE_PATH);
 	unlink("/tmp/bench_ipc.pcap.1");
 }
 
@@ -146,6 +170,8 @@ static void round_trips(bool traced, long count, double *p50, double *p99)
 	struct ipc_message ping = {.type = IPC_PING}, pong;
 	struct ipc_decode_error err;
 	uint64_t *samples = malloc((size_t)count * sizeof(*samples));
+	if (samples == NULL)
+		die("malloc");
 	start(&s, traced);
 	for (long i = 0; i < count; i++) {
 		uint64_t t0 = now_ns();
@@ -167,20 +193,53 @@ static void round_trips(bool traced, long count, double *p50, double *p99)
 	free(samples);
 }
 
-static double one_way(bool traced, long count)
+enum kind { KIND_LOG, KIND_STATUS, KINDS };
+
+static const char *const kind_names[KINDS] = {"log record", "status"};
+
+static void sample_message(enum kind kind, struct ipc_message *m)
+{
+	static const char line[] = "child generation 12 ready: pid 4242 (own PID namespace), "
+	                           "uid 65534, sandbox 0x7f7, 402 filter instructions";
+	memset(m, 0, sizeof(*m));
+	if (kind == KIND_LOG) {
+		m->type = IPC_LOG;
+		m->u.log.level = IPC_LOG_NOTICE;
+		m->u.log.text_length = (uint16_t)(sizeof(line) - 1);
+		memcpy(m->u.log.text, line, sizeof(line) - 1);
+	} else {
+		m->type = IPC_STATUS;
+		m->u.status.generation = 1;
+		m->u.status.state = IPC_STATE_RUNNING;
+	}
+}
+
+struct one_way_result {
+	double rate;       /* messages per second */
+	double cpu_us;     /* the sending process's CPU per message */
+	size_t wire_bytes; /* one message */
+};
+
+static struct one_way_result one_way(bool traced, enum kind kind, long count)
 {
 	struct side s;
-	struct ipc_message status = {.type = IPC_STATUS};
-	status.u.status.generation = 1;
-	status.u.status.state = IPC_STATE_RUNNING;
+	struct ipc_message m;
+	struct one_way_result r = {0};
+	sample_message(kind, &m);
 	start(&s, traced);
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), c0 = cpu_ns();
 	for (long i = 0; i < count; i++) {
-		status.u.status.ipc_messages_out = (uint64_t)i;
-		send_or_die(&s, &status);
+		if (kind == KIND_LOG)
+			m.u.log.time_ns = (uint64_t)i;
+		else
+			m.u.status.ipc_messages_out = (uint64_t)i;
+		send_or_die(&s, &m);
 	}
-	stop(&s); /* the shutdown is read after every status: all were received */
-	return (double)count / ((double)(now_ns() - t0) / 1e9);
+	r.wire_bytes = ipc_encode(&m, s.out, sizeof(s.out));
+	stop(&s); /* the shutdown is read after every message: all were received */
+	r.rate = (double)count / ((double)(now_ns() - t0) / 1e9);
+	r.cpu_us = (double)(cpu_ns() - c0) / 1000.0 / (double)count;
+	return r;
 }
 
 static int compare_double(const void *a, const void *b)
@@ -189,28 +248,77 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), compare_double);
+	return v[n / 2];
+}
+
+static void print_row(const char *what, double *off, double *on, int rounds, bool cost)
+{
+	double a = median(off, rounds), b = median(on, rounds);
+	printf("  %-32s %12.2f %12.2f", what, a, b);
+	if (cost)
+		printf(" %+9.1f%%", 100.0 * (b - a) / a);
+	printf("\n");
+}
+
 static void measure(const char *placement, long trips, long messages, int rounds)
 {
-	double p50[2][MAX_ROUNDS], p99[2][MAX_ROUNDS], rate[2][MAX_ROUNDS];
+	double p50[2][MAX_ROUNDS], p99[2][MAX_ROUNDS];
+	double rate[KINDS][2][MAX_ROUNDS], cpu[KINDS][2][MAX_ROUNDS];
+	size_t wire[KINDS] = {0};
 	for (int r = 0; r < rounds; r++) /* interleaved: drift hits both sides */
 		for (int traced = 0; traced < 2; traced++) {
 			round_trips(traced, trips, &p50[traced][r], &p99[traced][r]);
-			rate[traced][r] = one_way(traced, messages);
+			for (int k = 0; k < KINDS; k++) {
+				struct one_way_result o = one_way(traced, (enum kind)k, messages);
+				rate[k][traced][r] = o.rate;
+				cpu[k][traced][r] = o.cpu_us;
+				wire[k] = o.wire_bytes;
+			}
 		}
 	printf("\nplacement: %s\n", placement);
-	printf("%-10s %14s %14s %18s\n", "tracing", "RTT p50 (us)", "RTT p99 (us)",
-	       "one-way msg/s");
-	double median_rate[2];
-	for (int traced = 0; traced < 2; traced++) {
-		qsort(p50[traced], (size_t)rounds, sizeof(double), compare_double);
-		qsort(p99[traced], (size_t)rounds, sizeof(double), compare_double);
-		qsort(rate[traced], (size_t)rounds, sizeof(double), compare_double);
-		median_rate[traced] = rate[traced][rounds / 2];
-		printf("%-10s %14.2f %14.2f %18.0f\n", traced ? "on" : "off",
-		       p50[traced][rounds / 2], p99[traced][rounds / 2], median_rate[traced]);
+	printf("  %-32s %12s %12s %10s\n", "", "tracing off", "tracing on", "change");
+	print_row("round trip p50 (us)", p50[0], p50[1], rounds, false);
+	print_row("round trip p99 (us)", p99[0], p99[1], rounds, false);
+	for (int k = 0; k < KINDS; k++) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s (%zu B): msg/s", kind_names[k], wire[k]);
+		print_row(what, rate[k][0], rate[k][1], rounds, true);
+		snprintf(what, sizeof(what), "%s: sender CPU us/msg", kind_names[k]);
+		print_row(what, cpu[k][0], cpu[k][1], rounds, true);
 	}
-	printf("tracing costs %.1f%% of one-way throughput\n",
-	       100.0 * (1.0 - median_rate[1] / median_rate[0]));
+}
+
+/* Holds a PM QoS request of 0 us wake-up latency while the returned fd is
+ * open (the kernel drops it at close), or explains why it cannot. */
+static int hold_cpus_awake(char *why, size_t size)
+{
+	int fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+	int32_t zero = 0;
+	if (fd < 0 || write(fd, &zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
+		snprintf(why, size, "/dev/cpu_dma_latency: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void pin_to_one_cpu(void)
+{
+	cpu_set_t all, one;
+	if (sched_getaffinity(0, sizeof(all), &all) < 0)
+		die("sched_getaffinity");
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &all)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	if (sched_setaffinity(0, sizeof(one), &one) < 0)
+		die("sched_setaffinity");
 }
 
 int main(int argc, char **argv)
@@ -227,23 +335,18 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	printf("IPC over a SOCK_SEQPACKET socketpair, median of %d rounds\n", rounds);
-	printf("(%ld round trips and %ld one-way status messages per round)\n", trips, messages);
-	cpu_set_t all;
-	if (sched_getaffinity(0, sizeof(all), &all) < 0)
-		die("sched_getaffinity");
-	for (int pinned = 0; pinned < 2; pinned++) {
-		if (pinned) {
-			cpu_set_t one;
-			CPU_ZERO(&one);
-			for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-				if (CPU_ISSET(cpu, &all)) {
-					CPU_SET(cpu, &one);
-					break;
-				}
-			if (sched_setaffinity(0, sizeof(one), &one) < 0)
-				die("sched_setaffinity");
-		}
-		measure(pinned ? "one CPU" : "any CPU", trips, messages, rounds);
+	printf("(%ld round trips and %ld one-way messages of each kind per round)\n", trips,
+	       messages);
+	measure("any CPU", trips, messages, rounds);
+	char why[256];
+	int awake = hold_cpus_awake(why, sizeof(why));
+	if (awake >= 0) {
+		measure("any CPU, awake (cpu_dma_latency 0)", trips, messages, rounds);
+		close(awake);
+	} else {
+		printf("\nplacement: any CPU, awake: skipped: %s\n", why);
 	}
+	pin_to_one_cpu();
+	measure("one CPU", trips, messages, rounds);
 	return 0;
 }
