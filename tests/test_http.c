@@ -504,6 +504,37 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 	finish(&p);
 }
 
+/* A crowd of slow heads timing out in the same sweep: every one gets its
+ * 408 and its close, and a client served meanwhile is not refused. */
+Test(http, a_slowloris_crowd_all_get_408)
+{
+	enum { CROWD = 300 };
+	static int fds[CROWD];
+	struct child_proc p;
+	struct response r;
+	struct ipc_config config = child_test_config();
+	config.header_timeout_ms = 300;
+	config.max_connections = 1000;
+	start(&p, &config);
+	for (int i = 0; i < CROWD; i++) {
+		fds[i] = connect_to(&p);
+		send_str(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	}
+	msleep(200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	int got_408 = 0, closed = 0;
+	for (int i = 0; i < CROWD; i++) {
+		if (read_one(fds[i], &r, false) && r.status == 408)
+			got_408++;
+		if (closed_by_server(fds[i]))
+			closed++;
+		close(fds[i]);
+	}
+	cr_expect_eq(got_408, CROWD);
+	cr_expect_eq(closed, CROWD);
+	finish(&p);
+}
+
 Test(http, connection_limit_gets_503)
 {
 	struct child_proc p;
