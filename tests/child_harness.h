@@ -60,4 +60,8 @@ const char *child_log(struct child_proc *p);
 
 void child_cleanup(struct child_proc *p);
 
+/* A client connection to the child's GUI socket, blocking, with a 5 s
+ * receive timeout (the test fails if it cannot connect). */
+int child_connect(const struct child_proc *p);
+
 #endif

@@ -98,19 +98,6 @@ void gui_finish(struct child_proc *p)
 	child_cleanup(p);
 }
 
-int gui_connect(const struct child_proc *p)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)p->port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	struct timeval tv = {5, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 void gui_send_all(int fd, const char *text)
 {
 	size_t n = strlen(text), done = 0;
@@ -144,7 +131,7 @@ unsigned gui_request(const struct child_proc *p, const char *method, const char 
 	snprintf(request, sizeof(request),
 	         "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", method, path,
 	         extra ? extra : "");
-	int fd = gui_connect(p);
+	int fd = child_connect(p);
 	gui_send_all(fd, request);
 	size_t have = gui_read_until(fd, buf, sizeof(buf), 0, 0, NULL);
 	close(fd);

@@ -35,8 +35,6 @@ struct gui_reply {
 	char *body; /* GUI_BODY_MAX bytes, NUL-terminated; static storage */
 };
 
-/* Connects to the child's GUI socket (5 s receive timeout). */
-int gui_connect(const struct child_proc *p);
 void gui_send_all(int fd, const char *text);
 
 /* One request with Connection: close; reads to EOF. `extra` holds header

@@ -465,7 +465,7 @@ static int open_events(const struct child_proc *p, const char *extra, size_t *ha
 	snprintf(request, sizeof(request),
 	         "GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n",
 	         extra ? extra : "");
-	int fd = gui_connect(p);
+	int fd = child_connect(p);
 	stream_child = (struct child_proc *)p;
 	gui_send_all(fd, request);
 	*have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
@@ -561,7 +561,7 @@ Test(api, events_level_filter)
 	size_t have;
 	gui_start(&p);
 	char request[] = "GET /api/events?level=error HTTP/1.1\r\nHost: x\r\n\r\n";
-	int fd = gui_connect(&p);
+	int fd = child_connect(&p);
 	stream_child = &p;
 	gui_send_all(fd, request);
 	have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");

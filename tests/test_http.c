@@ -67,19 +67,6 @@ static void finish(struct child_proc *p)
 
 /* ---- Sockets ------------------------------------------------------------------ */
 
-static int connect_to(const struct child_proc *p)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)p->port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	struct timeval tv = {5, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 static void send_text(int fd, const char *text, size_t n)
 {
 	size_t done = 0;
@@ -169,7 +156,7 @@ static bool closed_by_server(int fd)
 /* One request on a new connection; the response; the connection closed. */
 static unsigned exchange(const struct child_proc *p, const char *request, struct response *r)
 {
-	int fd = connect_to(p);
+	int fd = child_connect(p);
 	send_str(fd, request);
 	cr_assert(read_one(fd, r, false), "no response to: %s", request);
 	close(fd);
@@ -224,7 +211,7 @@ Test(http, head_has_the_length_and_no_body)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
 	             "x\r\n\r\n");
 	static char carry[RESPONSE_MAX * 2];
@@ -245,7 +232,7 @@ Test(http, keep_alive_and_pipelining_in_order)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 	             "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
 	             "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -276,14 +263,14 @@ Test(http, http10_closes_unless_keep_alive_is_asked)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.0\r\n\r\n");
 	cr_assert(read_one(fd, &r, false));
 	cr_expect_eq(r.status, 200);
 	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
 	cr_expect(closed_by_server(fd));
 	close(fd);
-	fd = connect_to(&p);
+	fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
 	cr_assert(read_one(fd, &r, false));
 	cr_expect(has_header(&r, "\r\nConnection: keep-alive\r\n"), "%s", r.head);
@@ -299,7 +286,7 @@ Test(http, connection_close_is_honoured)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 	             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(fd, &r, false));
@@ -320,7 +307,7 @@ struct rejected {
 static void expect_rejected(const struct child_proc *p, const struct rejected *t)
 {
 	struct response r;
-	int fd = connect_to(p);
+	int fd = child_connect(p);
 	send_str(fd, t->request);
 	cr_assert(read_one(fd, &r, false), "%s: no response", t->name);
 	cr_expect_eq(r.status, t->status, "%s: %u", t->name, r.status);
@@ -390,7 +377,7 @@ Test(http, smuggling_shapes_are_rejected_and_closed)
 		expect_rejected(&p, &table[i]);
 	/* NUL: not expressible in a C string literal's strlen. */
 	struct response r;
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	static const char nul[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
 	send_text(fd, nul, sizeof(nul) - 1);
 	cr_assert(read_one(fd, &r, false));
@@ -473,7 +460,7 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 	config.header_timeout_ms = 300;
 	config.idle_timeout_ms = 300;
 	start(&p, &config);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.1\r\n");
 	/* One header line every 100 ms: every byte arrives, the head never
 	 * completes in time. */
@@ -489,7 +476,7 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 	cr_expect(closed_by_server(fd));
 	close(fd);
 	/* Idle keep-alive: answered, then closed after the idle timeout. */
-	fd = connect_to(&p);
+	fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(fd, &r, false));
 	cr_expect_eq(r.status, 200);
@@ -517,7 +504,7 @@ Test(http, a_slowloris_crowd_all_get_408)
 	config.max_connections = 1000;
 	start(&p, &config);
 	for (int i = 0; i < CROWD; i++) {
-		fds[i] = connect_to(&p);
+		fds[i] = child_connect(&p);
 		send_str(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n");
 	}
 	msleep(200);
@@ -542,13 +529,13 @@ Test(http, connection_limit_gets_503)
 	struct ipc_config config = child_test_config();
 	config.max_connections = 2;
 	start(&p, &config);
-	int a = connect_to(&p), b = connect_to(&p);
+	int a = child_connect(&p), b = child_connect(&p);
 	/* Both served, so both are open in the child. */
 	send_str(a, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(a, &r, false));
 	send_str(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(b, &r, false));
-	int c = connect_to(&p);
+	int c = child_connect(&p);
 	send_str(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(c, &r, false));
 	cr_expect_eq(r.status, 503);
@@ -581,12 +568,12 @@ Test(http, memory_reserve_reached_gets_503)
 	start(&p, &config);
 	int open_count = 0, refused_at = -1;
 	while (open_count < MAX_OPEN && refused_at < 0) {
-		int fd = connect_to(&p);
+		int fd = child_connect(&p);
 		/* An unfinished head: the connection holds its buffer. */
 		send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
 		fds[open_count++] = fd;
 		if (open_count % 8 == 0) {
-			int probe = connect_to(&p);
+			int probe = child_connect(&p);
 			send_str(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 			cr_assert(read_one(probe, &r, false), "no answer at %d open", open_count);
 			if (r.status == 503)
@@ -668,7 +655,7 @@ Test(http, drain_closes_idle_connections_and_exits)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(fd, &r, false));
 	struct ipc_message bye = {.type = IPC_SHUTDOWN};
@@ -692,14 +679,14 @@ Test(http, event_stream_lives_until_the_drain)
 	struct child_proc p;
 	struct response r;
 	start_default(&p);
-	int head = connect_to(&p);
+	int head = child_connect(&p);
 	send_str(head, "HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(read_one(head, &r, true));
 	cr_expect_eq(r.status, 200);
 	cr_expect(has_header(&r, "\r\nContent-Type: text/event-stream\r\n"), "%s", r.head);
 	cr_expect(closed_by_server(head));
 	close(head);
-	int fd = connect_to(&p);
+	int fd = child_connect(&p);
 	send_str(fd, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
 	static char buf[1 << 16];
 	size_t have = read_until(fd, buf, sizeof(buf), 0, "}\n\n");
