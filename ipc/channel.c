@@ -183,6 +183,26 @@ static bool buffer_big_enough(size_t raw_cap, struct ipc_decode_error *err)
 	return false;
 }
 
+/* One read(2). A peer that closed with messages of ours unread leaves
+ * ECONNRESET on this end, reported once and ahead of what it sent before
+ * closing, which is still queued (then the hangup): that is read on, so a
+ * dying child's last message (a violation report) is not lost and its end
+ * reads as a hangup. */
+static ssize_t read_packet(int fd, uint8_t *raw, size_t cap)
+{
+	bool reset_seen = false;
+	for (;;) {
+		ssize_t n = read(fd, raw, cap);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != ECONNRESET || reset_seen)
+			return -1;
+		reset_seen = true;
+	}
+}
+
 ssize_t ipc_receive(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *raw, size_t raw_cap,
                     struct ipc_decode_error *err)
 {
@@ -192,10 +212,7 @@ ssize_t ipc_receive(struct ipc_channel *ch, struct ipc_message *msg, uint8_t *ra
 	clear_error(err);
 	if (!buffer_big_enough(raw_cap, err))
 		return -EINVAL;
-	ssize_t n;
-	do
-		n = read(ch->fd, raw, raw_cap);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = read_packet(ch->fd, raw, raw_cap);
 	if (n < 0)
 		return io_error(err, "read", errno == EWOULDBLOCK ? EAGAIN : errno);
 	if (n == 0) /* hangup; read(2) cannot tell an empty packet from it */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum {
@@ -43,13 +44,31 @@ static bool receive_one(struct ipc_endpoint *ep)
 	return false;
 }
 
+/* The socket's pending error, which reading it clears. */
+static int socket_error(int fd)
+{
+	int error = 0;
+	socklen_t len = sizeof(error);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+		return errno;
+	return error;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events)
 {
 	struct ipc_endpoint *ep = handle->data;
 	(void)events;
 	if (status < 0) {
+		/* libuv reports POLLERR as UV_EBADF and stops watching. On the
+		 * socketpair that is ECONNRESET: the child ended with messages
+		 * of ours unread. What it sent before is still queued, then the
+		 * hangup: with the error cleared, watch on and read them. */
+		int error = socket_error(ep->channel.fd);
+		if (error == ECONNRESET && uv_poll_start(&ep->poll, UV_READABLE, on_poll) == 0)
+			return;
 		struct ipc_decode_error err = {.status = IPC_E_IO};
-		snprintf(err.message, sizeof(err.message), "poll: %s", uv_strerror(status));
+		snprintf(err.message, sizeof(err.message), "poll: %s",
+		         error != 0 ? strerror(error) : uv_strerror(status));
 		stop_receiving(ep);
 		ep->cb.on_error(ep, &err, ep->in, 0);
 		return;

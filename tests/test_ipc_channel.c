@@ -314,6 +314,28 @@ Test(ipc_channel, peer_closed)
 	pair_close(&x);
 }
 
+/* A child that dies with messages of the parent's unread leaves ECONNRESET
+ * on the parent's end, reported once ahead of what the child sent before
+ * dying: that is still read, then the hangup. */
+Test(ipc_channel, peer_died_with_our_messages_unread)
+{
+	struct pair x;
+	pair_open(&x);
+	struct ipc_message m, got;
+	uint8_t out[IPC_MAX_MESSAGE];
+	ipc_sample(IPC_PING, 0, 0, &m);
+	cr_assert_gt(ipc_send(&x.parent, &m, out, sizeof(out)), 0); /* never read */
+	ipc_sample(IPC_VIOLATION, 0, 1, &m);
+	cr_assert_gt(ipc_send(&x.child, &m, out, sizeof(out)), 0); /* its last words */
+	close(x.child_fd);
+	x.child_fd = -1;
+	struct ipc_decode_error err;
+	cr_expect_gt(receive(&x.parent, &got, &err), 0, "%s", err.message);
+	cr_expect_eq(got.type, IPC_VIOLATION);
+	cr_expect_eq(receive(&x.parent, &got, NULL), 0);
+	pair_close(&x);
+}
+
 /* read(2) cannot tell an empty packet from a hangup: both are 0, and the
  * parent ends the child either way. */
 Test(ipc_channel, empty_packet_reads_as_hangup)
@@ -1192,6 +1214,25 @@ Test(ipc_endpoint, raw_bytes_handed_over)
 	cr_expect_eq(t.seen.messages, 1);
 	cr_expect_eq(t.seen.raw_len, n);
 	cr_expect_eq(memcmp(t.seen.raw, want, n), 0);
+}
+
+/* The peer died with a message of ours unread (the socket reports POLLERR,
+ * which libuv passes on as UV_EBADF): its own last message is delivered,
+ * then a hangup, not an error. */
+Test(ipc_endpoint, peer_died_with_our_message_unread_is_a_hangup)
+{
+	struct endpoint_test t;
+	endpoint_open(&t);
+	struct ipc_message ping;
+	ipc_sample(IPC_PING, 0, 0, &ping);
+	cr_assert_gt(ipc_endpoint_send(&t.ep, &ping), 0); /* never read */
+	peer_send(&t, IPC_VIOLATION, 1);
+	close(t.peer_fd);
+	t.peer_fd = -1;
+	endpoint_finish(&t);
+	cr_expect_eq(t.seen.messages, 1);
+	cr_expect_eq(t.seen.errors, 0, "error: %s", t.seen.err.message);
+	cr_expect_eq(t.seen.closes, 1);
 }
 
 /* A malformed message: on_error with its bytes, nothing after it. */
