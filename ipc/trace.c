@@ -164,6 +164,10 @@ static int open_buffer(struct trace *tr, struct trace_buffer *b)
 		return -1;
 	if (setvbuf(b->stream, (char *)b->bytes, _IOFBF, BUFFER_CAP) != 0)
 		return -1;
+	/* Only the caller's thread touches the stream (the writer thread gets
+	 * bytes, never the FILE): stdio's lock per fwrite, real since the
+	 * process has a second thread, would guard nothing. */
+	__fsetlocking(b->stream, FSETLOCKING_BYCALLER);
 	/* pcap_dump_fopen writes a global header, which start_file sends
 	 * when a file begins: this one goes. */
 	b->dumper = pcap_dump_fopen(tr->pcap, b->stream);
