@@ -60,6 +60,14 @@ bool api_text_is(const struct http_text *t, const char *s)
 	return t->length == n && memcmp(t->data, s, n) == 0;
 }
 
+struct api_query api_query_start(const struct http_text *query)
+{
+	/* An absent query is a NULL view: no arithmetic on it. */
+	if (query->data == NULL)
+		return (struct api_query){NULL, NULL};
+	return (struct api_query){query->data, query->data + query->length};
+}
+
 bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value)
 {
 	while (q->p < q->end && *q->p == '&')
@@ -161,8 +169,7 @@ struct logs_query {
 /* since=ID (lines after it), level=NAME (at least), limit=N; nothing else. */
 static const char *parse_logs_query(const struct http_text *query, struct logs_query *out)
 {
-	/* An absent query is a NULL view: no arithmetic on it. */
-	struct api_query q = {query->data, query->data ? query->data + query->length : NULL};
+	struct api_query q = api_query_start(query);
 	struct http_text key, value;
 	*out = (struct logs_query){.level = IPC_LOG_DEBUG, .limit = API_LOGS_DEFAULT_LIMIT};
 	while (api_query_next(&q, &key, &value)) {

@@ -179,7 +179,7 @@ static uint64_t resume_point(const struct api *api, const struct http_request *r
 /* level=NAME: only lines at or above it. */
 static const char *parse_events_query(const struct http_text *query, enum ipc_log_level *level)
 {
-	struct api_query q = {query->data, query->data ? query->data + query->length : NULL};
+	struct api_query q = api_query_start(query);
 	struct http_text key, value;
 	*level = IPC_LOG_DEBUG;
 	while (api_query_next(&q, &key, &value)) {

@@ -59,6 +59,7 @@ bool api_level_parse(const char *s, size_t n, enum ipc_log_level *out);
 struct api_query {
 	const char *p, *end;
 };
+struct api_query api_query_start(const struct http_text *query);
 bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value);
 bool api_text_is(const struct http_text *t, const char *s);
 /* A decimal number without sign, leading '+' or overflow. */
