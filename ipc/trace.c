@@ -195,8 +195,8 @@ static void close_file(struct trace *tr)
 }
 
 /* Creates a fresh `path` (O_EXCL: the old one has been moved or removed,
- * and nothing planted there is followed) and puts libpcap's global header
- * in the buffer. */
+ * and nothing planted there is followed) and writes libpcap's global
+ * header to it. */
 static int write_header(struct trace *tr);
 
 static int start_file(struct trace *tr)
@@ -234,24 +234,6 @@ static int reopen(struct trace *tr)
 		return rc;
 	}
 	return start_file(tr);
-}
-
-/* The global header reaches the file before any record, so that a file
- * that exists is a pcap file; a failure here is a failure to open. */
-static int write_header(struct trace *tr)
-{
-	size_t used = front_used(tr);
-	trace_writer_submit(&tr->writer, tr->fd, front(tr)->bytes, used);
-	struct trace_write_result r = trace_writer_wait(&tr->writer);
-	front_reset(tr);
-	if (r.error != 0) {
-		note_error(tr, -r.error, "write %s", tr->path);
-		close_file(tr);
-		return r.error;
-	}
-	tr->file_size = used;
-	tr->stats.bytes += used;
-	return 0;
 }
 
 /* Waits for the writer and settles its last job. A failed write loses the
@@ -294,6 +276,17 @@ static int hand_off(struct trace *tr)
 	tr->inflight_bytes = used;
 	tr->front ^= 1;
 	front_reset(tr); /* its job, if it had one, was collected above */
+	return rc;
+}
+
+/* The global header reaches the file before any record, so that a file
+ * that exists is a pcap file; a failure here is a failure to open. */
+static int write_header(struct trace *tr)
+{
+	hand_off(tr); /* the writer is idle: nothing to collect first */
+	int rc = collect(tr);
+	if (rc != 0)
+		close_file(tr);
 	return rc;
 }
 

@@ -20,9 +20,11 @@
  * costs a copy and no syscall. A full buffer is written by a thread of the
  * trace's own while the next one fills, so neither the caller nor its
  * event loop waits for the disk unless the disk falls a whole buffer
- * behind; trace_flush and trace_close wait for their write to finish. When the file would grow past
- * max_bytes it is rotated: FILE.(n-1) -> FILE.n ... FILE -> FILE.1, keeping
- * at most max_files files in all, and a fresh FILE begins. Write errors
+ * behind; trace_flush and trace_close wait for their write to finish.
+ *
+ * When the file would grow past max_bytes it is rotated: FILE.(n-1) ->
+ * FILE.n ... FILE -> FILE.1, keeping at most max_files files in all, and a
+ * fresh FILE begins. Write errors
  * (ENOSPC, EIO) are counted, never fatal: the failed records are dropped and
  * the file is cut back to its last complete record, so it stays readable.
  *
