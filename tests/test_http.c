@@ -491,6 +491,14 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 	finish(&p);
 }
 
+/* A connection that has sent part of a request head and waits. */
+static int open_unfinished_head(const struct child_proc *p)
+{
+	int fd = child_connect(p);
+	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	return fd;
+}
+
 /* A crowd of slow heads timing out in the same sweep: every one gets its
  * 408 and its close, and a client served meanwhile is not refused. */
 Test(http, a_slowloris_crowd_all_get_408)
@@ -503,10 +511,8 @@ Test(http, a_slowloris_crowd_all_get_408)
 	config.header_timeout_ms = 300;
 	config.max_connections = 1000;
 	start(&p, &config);
-	for (int i = 0; i < CROWD; i++) {
-		fds[i] = child_connect(&p);
-		send_str(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n");
-	}
+	for (int i = 0; i < CROWD; i++)
+		fds[i] = open_unfinished_head(&p);
 	msleep(200);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
 	int got_408 = 0, closed = 0;
@@ -568,10 +574,7 @@ Test(http, memory_reserve_reached_gets_503)
 	start(&p, &config);
 	int open_count = 0, refused_at = -1;
 	while (open_count < MAX_OPEN && refused_at < 0) {
-		int fd = child_connect(&p);
-		/* An unfinished head: the connection holds its buffer. */
-		send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
-		fds[open_count++] = fd;
+		fds[open_count++] = open_unfinished_head(&p); /* it holds its buffer */
 		if (open_count % 8 == 0) {
 			int probe = child_connect(&p);
 			send_str(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
