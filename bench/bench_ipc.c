@@ -26,7 +26,15 @@
  *   one CPU          both pinned to one CPU: a wake-up is a context switch.
  *
  * The rounds interleave off and on so that the machine's drift hits both;
- * medians are printed. The benchmark asserts nothing.
+ * medians are printed, and for a cost the median of the rounds' own changes
+ * (each round's on against its off) with the middle half of them, which is
+ * the spread to read a figure against.
+ *
+ * Before the placements, "rotation": how long the recording call that
+ * rotates takes when it removes a 64 MiB file, against what unlink(2) of
+ * such a file costs a caller that does it itself.
+ *
+ * The benchmark asserts nothing.
  *
  * usage: bench_ipc [round-trips] [one-way-messages] [rounds]
  */
@@ -45,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { FLUSH_EVERY = 4096, MAX_ROUNDS = 15 };
+enum { FLUSH_EVERY = 4096, MAX_ROUNDS = 31 };
 
 static const char TRACE_PATH[] = "/tmp/bench_ipc.pcap";
 
@@ -254,12 +262,21 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* The medians side by side; for a cost, the median of each round's own
+ * change (off and on ran back to back, so the machine's drift between
+ * rounds cancels) and the middle half of those changes. */
 static void print_row(const char *what, double *off, double *on, int rounds, bool cost)
 {
+	double change[MAX_ROUNDS];
+	for (int r = 0; r < rounds; r++)
+		change[r] = 100.0 * (on[r] - off[r]) / off[r];
 	double a = median(off, rounds), b = median(on, rounds);
 	printf("  %-32s %12.2f %12.2f", what, a, b);
-	if (cost)
-		printf(" %+9.1f%%", 100.0 * (b - a) / a);
+	if (cost) {
+		qsort(change, (size_t)rounds, sizeof(double), compare_double);
+		printf(" %+9.1f%%  [%+.1f, %+.1f]", change[rounds / 2], change[rounds / 4],
+		       change[(3 * rounds) / 4]);
+	}
 	printf("\n");
 }
 
@@ -279,7 +296,8 @@ static void measure(const char *placement, long trips, long messages, int rounds
 			}
 		}
 	printf("\nplacement: %s\n", placement);
-	printf("  %-32s %12s %12s %10s\n", "", "tracing off", "tracing on", "change");
+	printf("  %-32s %12s %12s %10s  %s\n", "", "tracing off", "tracing on", "change",
+	       "middle half");
 	print_row("round trip p50 (us)", p50[0], p50[1], rounds, false);
 	print_row("round trip p99 (us)", p99[0], p99[1], rounds, false);
 	for (int k = 0; k < KINDS; k++) {
@@ -289,6 +307,80 @@ static void measure(const char *placement, long trips, long messages, int rounds
 		snprintf(what, sizeof(what), "%s: sender CPU us/msg", kind_names[k]);
 		print_row(what, cpu[k][0], cpu[k][1], rounds, true);
 	}
+}
+
+/* ---- Rotation: how long the recording thread waits ---------------------- */
+
+enum { ROTATE_AT = 64 << 20, REMOVALS = 5 };
+
+static double elapsed_us(uint64_t t0)
+{
+	return (double)(now_ns() - t0) / 1000.0;
+}
+
+/* What a rotation cost the caller when it unlinked the oldest file itself:
+ * unlink(2) of a file of ROTATE_AT bytes just written (still in the page
+ * cache, as a trace's oldest file usually is). */
+static double unlink_written_file_us(void)
+{
+	static uint8_t chunk[1 << 20];
+	int fd = open(TRACE_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("open");
+	for (int i = 0; i < ROTATE_AT / (int)sizeof(chunk); i++)
+		if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+			die("write");
+	close(fd);
+	uint64_t t0 = now_ns();
+	if (unlink(TRACE_PATH) != 0)
+		die("unlink");
+	return elapsed_us(t0);
+}
+
+/* The trace_record calls that rotate and remove the oldest file (64 MiB,
+ * two files kept), recording status snapshots as fast as it can. */
+static void rotating_records_us(double *out, int count)
+{
+	struct side s = {.pid = 1};
+	char err[256];
+	s.trace = trace_open(TRACE_PATH, ROTATE_AT, 2, err, sizeof(err));
+	if (s.trace == NULL) {
+		fprintf(stderr, "bench_ipc: %s\n", err);
+		exit(1);
+	}
+	struct ipc_message m;
+	sample_message(KIND_STATUS, &m);
+	size_t len = ipc_encode(&m, s.out, sizeof(s.out));
+	struct trace_stats st;
+	uint64_t rotations = 0;
+	for (int n = 0; n < count;) {
+		uint64_t t0 = now_ns();
+		record(&s, TRACE_TO_CHILD, s.out, len);
+		double us = elapsed_us(t0);
+		trace_get_stats(s.trace, &st);
+		if (st.rotations == rotations)
+			continue;
+		rotations = st.rotations;
+		if (rotations >= 2) /* the first one finds no FILE.1 to remove */
+			out[n++] = us;
+	}
+	trace_close(s.trace);
+	unlink(TRACE_PATH);
+	unlink("/tmp/bench_ipc.pcap.1");
+}
+
+static void measure_rotation(void)
+{
+	double before[REMOVALS], after[REMOVALS];
+	for (int i = 0; i < REMOVALS; i++)
+		before[i] = unlink_written_file_us();
+	rotating_records_us(after, REMOVALS);
+	printf("\nrotation: the recording call that removes a 64 MiB file, %d times (us)\n",
+	       REMOVALS);
+	printf("  %-32s %12s %12s\n", "", "median", "longest");
+	double a = median(before, REMOVALS), b = median(after, REMOVALS);
+	printf("  %-32s %12.0f %12.0f\n", "unlink(2) in the caller", a, before[REMOVALS - 1]);
+	printf("  %-32s %12.0f %12.0f\n", "trace_record (closer thread)", b, after[REMOVALS - 1]);
 }
 
 /* Holds a PM QoS request of 0 us wake-up latency while the returned fd is
@@ -337,6 +429,7 @@ int main(int argc, char **argv)
 	printf("IPC over a SOCK_SEQPACKET socketpair, median of %d rounds\n", rounds);
 	printf("(%ld round trips and %ld one-way messages of each kind per round)\n", trips,
 	       messages);
+	measure_rotation();
 	measure("any CPU", trips, messages, rounds);
 	char why[256];
 	int awake = hold_cpus_awake(why, sizeof(why));

@@ -15,7 +15,7 @@ warden_test(test_ipc_message tests/ipc_samples.c)
 target_link_libraries(test_ipc_message PRIVATE warden_ipc)
 
 # Real sockets, forked peers, and a forked child under the child policy.
-warden_test(test_ipc_channel tests/ipc_samples.c)
+warden_test(test_ipc_channel tests/ipc_samples.c tests/open_fds.c)
 target_link_libraries(test_ipc_channel PRIVATE warden_ipc)
 
 warden_fuzz(fuzz_ipc_decode warden_ipc)

@@ -69,6 +69,8 @@ struct trace {
 	bool damaged;          /* the file may end in a partial record: rotate */
 	uint8_t *packet;       /* pseudo-header + message, for pcap_dump */
 	struct trace_writer writer;
+	struct trace_closer closer; /* frees the files rotation removes */
+	int removed_fd;             /* the file just removed, for the closer, or -1 */
 	struct trace_stats stats;
 };
 
@@ -305,6 +307,35 @@ int trace_flush(struct trace *tr)
 	return written != 0 ? written : handed;
 }
 
+/* Unlinks `path`, keeping the file itself for free_removed: an O_PATH
+ * descriptor opens nothing (a FIFO or a device planted at a rotated name
+ * is not touched) but holds the inode until it is closed. Returns 0 or -1
+ * with errno set. */
+static int remove_file(struct trace *tr, const char *path)
+{
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (unlink(path) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	tr->removed_fd = fd;
+	return 0;
+}
+
+/* The removed file's pages are freed by the closer's thread (see
+ * trace_writer.h), once the fresh file is started: freeing them holds up
+ * ext4's creation of a new file (5 ms measured) as much as it would this
+ * thread. */
+static void free_removed(struct trace *tr)
+{
+	if (tr->removed_fd >= 0)
+		trace_closer_close(&tr->closer, tr->removed_fd);
+	tr->removed_fd = -1;
+}
+
 /* "path.N" into `out` (path length + SUFFIX_MAX bytes); N == 0 is `path`. */
 static void numbered(const struct trace *tr, unsigned n, char *out)
 {
@@ -322,7 +353,7 @@ static void numbered(const struct trace *tr, unsigned n, char *out)
 static void shift_files(struct trace *tr)
 {
 	numbered(tr, tr->max_files - 1, tr->to);
-	if (unlink(tr->to) != 0 && errno != ENOENT)
+	if (remove_file(tr, tr->to) != 0 && errno != ENOENT)
 		note_error(tr, errno, "remove %s", tr->to);
 	for (unsigned n = tr->max_files - 1; n >= 1; n--) {
 		numbered(tr, n - 1, tr->from);
@@ -355,7 +386,7 @@ static int clear_path(struct trace *tr)
 	}
 	if (tr->max_files > 1)
 		shift_files(tr);
-	else if (unlink(tr->path) != 0 && errno != ENOENT)
+	else if (remove_file(tr, tr->path) != 0 && errno != ENOENT)
 		note_error(tr, errno, "remove %s", tr->path);
 	return 0;
 }
@@ -368,6 +399,7 @@ static int rotate(struct trace *tr)
 	int started = clear_path(tr);
 	if (started == 0)
 		started = start_file(tr);
+	free_removed(tr);
 	return started != 0 ? started : rc;
 }
 
@@ -470,6 +502,7 @@ static void free_trace(struct trace *tr)
 {
 	close_file(tr);
 	trace_writer_stop(&tr->writer);
+	trace_closer_wait(&tr->closer);
 	if (tr->pcap != NULL)
 		pcap_close(tr->pcap);
 	free(tr->packet);
@@ -514,6 +547,7 @@ struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_file
 	if (tr == NULL)
 		goto nomem;
 	tr->fd = -1;
+	tr->removed_fd = -1;
 	tr->max_bytes = max_bytes;
 	tr->max_files = max_bytes > 0 ? max_files : 1;
 	size_t len = strlen(path);
@@ -533,7 +567,11 @@ struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_file
 		free_trace(tr);
 		return NULL;
 	}
-	if (clear_path(tr) != 0 || start_file(tr) != 0) {
+	rc = clear_path(tr);
+	if (rc == 0)
+		rc = start_file(tr);
+	free_removed(tr);
+	if (rc != 0) {
 		snprintf(err, err_size, "trace: %s", tr->stats.last_error);
 		free_trace(tr);
 		return NULL;

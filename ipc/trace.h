@@ -24,9 +24,10 @@
  *
  * When the file would grow past max_bytes it is rotated: FILE.(n-1) ->
  * FILE.n ... FILE -> FILE.1, keeping at most max_files files in all, and a
- * fresh FILE begins. Write errors
- * (ENOSPC, EIO) are counted, never fatal: the failed records are dropped and
- * the file is cut back to its last complete record, so it stays readable.
+ * fresh FILE begins; the removed file's pages are freed by another thread.
+ * Write errors (ENOSPC, EIO) are counted, never fatal: the failed records
+ * are dropped and the file is cut back to its last complete record, so it
+ * stays readable.
  *
  * Tracing off costs nothing: the parent holds a NULL `struct trace *` and
  * calls none of this.

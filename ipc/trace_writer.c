@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static int write_all(int fd, const uint8_t *data, size_t len, size_t *written)
@@ -47,20 +48,26 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Signals are the main thread's business (libuv's handlers, SIGXFSZ from
+ * a write over the size limit must not end the process from here): the
+ * thread inherits a mask that blocks them all. Returns 0 or an errno. */
+static int start_thread(pthread_t *thread, void *(*main)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(thread, NULL, main, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 int trace_writer_start(struct trace_writer *w)
 {
 	*w = (struct trace_writer){.fd = -1};
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->idle, NULL);
-	/* Signals are the main thread's business (libuv's handlers, SIGXFSZ
-	 * from a write over the size limit must not end the process from
-	 * here): the thread inherits a mask that blocks them all. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = start_thread(&w->thread, writer_main, w);
 	if (rc != 0) {
 		pthread_cond_destroy(&w->idle);
 		pthread_cond_destroy(&w->wake);
@@ -106,4 +113,27 @@ void trace_writer_stop(struct trace_writer *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	w->started = false;
+}
+
+static void *closer_main(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+void trace_closer_close(struct trace_closer *c, int fd)
+{
+	trace_closer_wait(c);
+	if (start_thread(&c->thread, closer_main, (void *)(intptr_t)fd) == 0)
+		c->running = true;
+	else
+		close(fd);
+}
+
+void trace_closer_wait(struct trace_closer *c)
+{
+	if (!c->running)
+		return;
+	pthread_join(c->thread, NULL);
+	c->running = false;
 }

@@ -1,7 +1,8 @@
 /*
- * trace_writer.h - the trace's background write: one buffer at a time is
- * written to a file descriptor by a thread of its own, so that recording a
- * message never waits for the file system (internal to ipc/trace.c).
+ * trace_writer.h - the trace's background work, so that recording a message
+ * never waits for the file system (internal to ipc/trace.c): one buffer at
+ * a time is written to a file descriptor by a thread of its own, and the
+ * file a rotation removes is freed by another.
  *
  * The rule that keeps it simple: between trace_writer_submit and the
  * trace_writer_wait that follows, the thread owns the descriptor and the
@@ -49,5 +50,24 @@ struct trace_write_result trace_writer_wait(struct trace_writer *w);
 /* Finishes the job in hand and ends the thread; a writer that never
  * started is accepted. */
 void trace_writer_stop(struct trace_writer *w);
+
+/* ---- Freeing removed files ------------------------------------------------ */
+
+/* Unlinking a file frees its page cache and blocks until it is gone: 1 to 13
+ * ms for a 64 MiB trace here, a stall of the parent's event loop at every
+ * rotation. When the caller holds a descriptor of the file across the
+ * unlink, the freeing waits for that descriptor's close, which this does in
+ * a short-lived thread. */
+struct trace_closer {
+	pthread_t thread;
+	bool running;
+};
+
+/* Closes fd in a new thread (every signal blocked) once the previous close
+ * has finished, or here when no thread can be started. */
+void trace_closer_close(struct trace_closer *c, int fd);
+
+/* Waits for the close in progress, if any. */
+void trace_closer_wait(struct trace_closer *c);
 
 #endif

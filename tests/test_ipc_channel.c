@@ -10,10 +10,10 @@
 #include "ipc.h"
 #include "ipc_samples.h"
 #include "loop.h"
+#include "open_fds.h"
 #include "policy.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -29,17 +29,11 @@
 
 /* ---- Helpers ---------------------------------------------------------------- */
 
-/* Open descriptors of this process, not counting the one that lists them. */
 static int count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	cr_assert_not_null(d);
-	int n = 0;
-	for (struct dirent *e = readdir(d); e != NULL; e = readdir(d))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
+	int n = open_fds();
+	cr_assert_geq(n, 0, "cannot list /proc/self/fd");
+	return n;
 }
 
 struct pair {

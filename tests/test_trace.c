@@ -8,6 +8,7 @@
 #include "trace_samples.h"
 
 #include "cli_run.h"
+#include "open_fds.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -372,6 +373,38 @@ Test(trace, rotation_keeps_max_files_newest)
 	cr_assert_eq(n, 3 * PER_FILE);
 	for (size_t i = 0; i < n; i++)
 		cr_expect_eq(seqs[i], 60 - n + 1 + i);
+	remove_dir(dir);
+}
+
+/* A rotation's removed file is freed by a thread of the trace's own through
+ * a descriptor kept across the unlink (trace_writer.h): none is left when
+ * the trace is closed. */
+Test(trace, rotation_leaves_no_descriptor_open)
+{
+	char dir[64], path[128];
+	temp_dir(dir);
+	snprintf(path, sizeof(path), "%s/t.pcap", dir);
+	int before = open_fds();
+	cr_assert_geq(before, 0, "cannot list /proc/self/fd");
+	record_pings(path, ROTATE_BYTES, 3, 60); /* 11 rotations, 9 removals */
+	cr_expect_eq(open_fds(), before);
+	remove_dir(dir);
+}
+
+/* The descriptor that frees a removed file must not open it: a FIFO planted
+ * at the oldest name would block an open(2) for reading until a writer
+ * came. It is removed like a file, and rotation goes on. */
+Test(trace, rotation_removes_a_planted_fifo_without_opening_it, .timeout = 20)
+{
+	char dir[64], path[128], oldest[160];
+	temp_dir(dir);
+	snprintf(path, sizeof(path), "%s/t.pcap", dir);
+	numbered_path(oldest, sizeof(oldest), path, 2);
+	cr_assert_eq(mkfifo(oldest, 0600), 0, "mkfifo: %s", strerror(errno));
+	record_pings(path, ROTATE_BYTES, 3, 60);
+	struct stat st;
+	cr_assert_eq(lstat(oldest, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "%s is still the FIFO", oldest);
 	remove_dir(dir);
 }
 
