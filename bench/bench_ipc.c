@@ -13,8 +13,9 @@
  *               (756 bytes, the largest message the parent sends often).
  *
  * "tracing on" records every message in both directions to a pcap file in
- * /tmp exactly as the parent does (trace.h, flushed every 4096 records; a
- * full buffer is written by the trace's thread), rotating at 64 MiB.
+ * /tmp as the parent does (trace.h; flushed every 200 ms, the parent's
+ * TRACE_FLUSH_MS; a full buffer is written by the trace's thread), rotating
+ * at 64 MiB.
  *
  * Three placements, each a block of the output:
  *   any CPU          both processes free, the CPUs allowed to idle (the
@@ -53,7 +54,11 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { FLUSH_EVERY = 4096, MAX_ROUNDS = 31 };
+enum {
+	FLUSH_NS = 200 * 1000 * 1000, /* parent/supervisor.c TRACE_FLUSH_MS */
+	CLOCK_EVERY = 64,             /* records between looks at the clock */
+	MAX_ROUNDS = 31,
+};
 
 static const char TRACE_PATH[] = "/tmp/bench_ipc.pcap";
 
@@ -107,7 +112,7 @@ struct side {
 	pid_t pid;
 	struct trace *trace;
 	uint8_t raw[IPC_MAX_MESSAGE + 1], out[IPC_MAX_MESSAGE];
-	uint64_t traced;
+	uint64_t traced, last_flush_ns;
 };
 
 static void start(struct side *s, bool traced)
@@ -140,8 +145,13 @@ static void record(struct side *s, enum trace_direction dir, const uint8_t *raw,
 	if (s->trace == NULL)
 		return;
 	trace_record(s->trace, dir, 1, (uint32_t)s->pid, 0, raw, len);
-	if (++s->traced % FLUSH_EVERY == 0)
+	if (++s->traced % CLOCK_EVERY != 0)
+		return;
+	uint64_t now = now_ns();
+	if (now - s->last_flush_ns >= FLUSH_NS) {
 		trace_flush(s->trace);
+		s->last_flush_ns = now;
+	}
 }
 
 static void send_or_die(struct side *s, struct ipc_message *msg)
