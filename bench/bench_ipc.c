@@ -6,8 +6,9 @@
  *               real child does, with its counters), the parent waits for
  *               it; p50 and p99 over many round trips.
  *   one way:    the parent sends messages as fast as the child reads them;
- *               messages per second, and the sending process's CPU time
- *               per message (its writer thread included). Two kinds: a
+ *               messages per second, and the CPU time per message of the
+ *               sending process (the trace's threads included) and of the
+ *               receiving one. Two kinds: a
  *               supervisor log record (a 110-byte line, 138 bytes on the
  *               wire: the parent's stream of events) and a status snapshot
  *               (756 bytes, the largest message the parent sends often).
@@ -33,7 +34,9 @@
  *
  * Before the placements, "rotation": how long the recording call that
  * rotates takes when it removes a 64 MiB file, against what unlink(2) of
- * such a file costs a caller that does it itself.
+ * such a file costs a caller that does it itself; and "recording alone":
+ * the CPU a record costs in a loop of trace_record, in the calling thread
+ * and in the trace's threads, with no IPC around it to disturb.
  *
  * The benchmark asserts nothing.
  *
@@ -57,6 +60,7 @@
 enum {
 	FLUSH_NS = 200 * 1000 * 1000, /* parent/supervisor.c TRACE_FLUSH_MS */
 	CLOCK_EVERY = 64,             /* records between looks at the clock */
+	ROTATE_AT = 64 << 20,         /* the trace's file size */
 	MAX_ROUNDS = 31,
 };
 
@@ -69,13 +73,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* CPU time of this process, all its threads, in ns. */
-static uint64_t cpu_ns(void)
+static uint64_t rusage_ns(const struct rusage *ru);
+
+/* CPU time of this process (RUSAGE_SELF: all its threads) or of the calling
+ * thread (RUSAGE_THREAD), in ns. */
+static uint64_t cpu_ns(int who)
 {
 	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
-	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+	getrusage(who, &ru);
+	return rusage_ns(&ru);
 }
 
 static void die(const char *what)
@@ -115,6 +121,18 @@ struct side {
 	uint64_t traced, last_flush_ns;
 };
 
+/* The trace as the benchmark keeps it: rotating at 64 MiB, two files. */
+static struct trace *open_trace(void)
+{
+	char err[256];
+	struct trace *tr = trace_open(TRACE_PATH, ROTATE_AT, 2, err, sizeof(err));
+	if (tr == NULL) {
+		fprintf(stderr, "bench_ipc: %s\n", err);
+		exit(1);
+	}
+	return tr;
+}
+
 static void start(struct side *s, bool traced)
 {
 	int fds[2];
@@ -130,14 +148,8 @@ static void start(struct side *s, bool traced)
 	}
 	close(fds[1]);
 	ipc_channel_init(&s->ch, fds[0], IPC_TO_PARENT);
-	if (traced) {
-		char err[256];
-		s->trace = trace_open(TRACE_PATH, 64u << 20, 2, err, sizeof(err));
-		if (s->trace == NULL) {
-			fprintf(stderr, "bench_ipc: %s\n", err);
-			exit(1);
-		}
-	}
+	if (traced)
+		s->trace = open_trace();
 }
 
 static void record(struct side *s, enum trace_direction dir, const uint8_t *raw, size_t len)
@@ -164,16 +176,26 @@ static void send_or_die(struct side *s, struct ipc_message *msg)
 	record(s, TRACE_TO_CHILD, s->out, (size_t)n);
 }
 
-static void stop(struct side *s)
+static uint64_t rusage_ns(const struct rusage *ru)
+{
+	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000u +
+	       ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+}
+
+/* Ends the responder and returns the CPU time it used, in ns. */
+static uint64_t stop(struct side *s)
 {
 	struct ipc_message bye = {.type = IPC_SHUTDOWN};
 	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
 	send_or_die(s, &bye);
-	waitpid(s->pid, NULL, 0);
+	struct rusage ru = {0};
+	if (wait4(s->pid, NULL, 0, &ru) < 0)
+		die("wait4");
 	close(s->ch.fd);
 	trace_close(s->trace);
 	unlink(TRACE_PATH);
 	unlink("/tmp/bench_ipc.pcap.1");
+	return rusage_ns(&ru);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -233,9 +255,10 @@ static void sample_message(enum kind kind, struct ipc_message *m)
 }
 
 struct one_way_result {
-	double rate;       /* messages per second */
-	double cpu_us;     /* the sending process's CPU per message */
-	size_t wire_bytes; /* one message */
+	double rate;        /* messages per second */
+	double cpu_us;      /* the sending process's CPU per message */
+	double receiver_us; /* the responder's CPU per message */
+	size_t wire_bytes;  /* one message */
 };
 
 static struct one_way_result one_way(bool traced, enum kind kind, long count)
@@ -245,7 +268,7 @@ static struct one_way_result one_way(bool traced, enum kind kind, long count)
 	struct one_way_result r = {0};
 	sample_message(kind, &m);
 	start(&s, traced);
-	uint64_t t0 = now_ns(), c0 = cpu_ns();
+	uint64_t t0 = now_ns(), c0 = cpu_ns(RUSAGE_SELF);
 	for (long i = 0; i < count; i++) {
 		if (kind == KIND_LOG)
 			m.u.log.time_ns = (uint64_t)i;
@@ -254,9 +277,12 @@ static struct one_way_result one_way(bool traced, enum kind kind, long count)
 		send_or_die(&s, &m);
 	}
 	r.wire_bytes = ipc_encode(&m, s.out, sizeof(s.out));
-	stop(&s); /* the shutdown is read after every message: all were received */
+	/* The shutdown is read after every message: all were received; the
+	 * last records are written before the trace is closed. */
+	uint64_t receiver = stop(&s), c1 = cpu_ns(RUSAGE_SELF);
 	r.rate = (double)count / ((double)(now_ns() - t0) / 1e9);
-	r.cpu_us = (double)(cpu_ns() - c0) / 1000.0 / (double)count;
+	r.cpu_us = (double)(c1 - c0) / 1000.0 / (double)count;
+	r.receiver_us = (double)receiver / 1000.0 / (double)count;
 	return r;
 }
 
@@ -294,6 +320,7 @@ static void measure(const char *placement, long trips, long messages, int rounds
 {
 	double p50[2][MAX_ROUNDS], p99[2][MAX_ROUNDS];
 	double rate[KINDS][2][MAX_ROUNDS], cpu[KINDS][2][MAX_ROUNDS];
+	double receiver[KINDS][2][MAX_ROUNDS];
 	size_t wire[KINDS] = {0};
 	for (int r = 0; r < rounds; r++) /* interleaved: drift hits both sides */
 		for (int traced = 0; traced < 2; traced++) {
@@ -302,6 +329,7 @@ static void measure(const char *placement, long trips, long messages, int rounds
 				struct one_way_result o = one_way(traced, (enum kind)k, messages);
 				rate[k][traced][r] = o.rate;
 				cpu[k][traced][r] = o.cpu_us;
+				receiver[k][traced][r] = o.receiver_us;
 				wire[k] = o.wire_bytes;
 			}
 		}
@@ -316,12 +344,14 @@ static void measure(const char *placement, long trips, long messages, int rounds
 		print_row(what, rate[k][0], rate[k][1], rounds, true);
 		snprintf(what, sizeof(what), "%s: sender CPU us/msg", kind_names[k]);
 		print_row(what, cpu[k][0], cpu[k][1], rounds, true);
+		snprintf(what, sizeof(what), "%s: receiver CPU us/msg", kind_names[k]);
+		print_row(what, receiver[k][0], receiver[k][1], rounds, true);
 	}
 }
 
 /* ---- Rotation: how long the recording thread waits ---------------------- */
 
-enum { ROTATE_AT = 64 << 20, REMOVALS = 5 };
+enum { REMOVALS = 5 };
 
 static double elapsed_us(uint64_t t0)
 {
@@ -351,13 +381,7 @@ static double unlink_written_file_us(void)
  * two files kept), recording status snapshots as fast as it can. */
 static void rotating_records_us(double *out, int count)
 {
-	struct side s = {.pid = 1};
-	char err[256];
-	s.trace = trace_open(TRACE_PATH, ROTATE_AT, 2, err, sizeof(err));
-	if (s.trace == NULL) {
-		fprintf(stderr, "bench_ipc: %s\n", err);
-		exit(1);
-	}
+	struct side s = {.pid = 1, .trace = open_trace()};
 	struct ipc_message m;
 	sample_message(KIND_STATUS, &m);
 	size_t len = ipc_encode(&m, s.out, sizeof(s.out));
@@ -391,6 +415,50 @@ static void measure_rotation(void)
 	double a = median(before, REMOVALS), b = median(after, REMOVALS);
 	printf("  %-32s %12.0f %12.0f\n", "unlink(2) in the caller", a, before[REMOVALS - 1]);
 	printf("  %-32s %12.0f %12.0f\n", "trace_record (closer thread)", b, after[REMOVALS - 1]);
+}
+
+/* ---- Recording alone: a record's cost without the IPC around it ----------- */
+
+struct recording_cost {
+	double caller_ns;  /* in the thread that calls trace_record */
+	double threads_ns; /* in the trace's own threads (writing, freeing) */
+};
+
+static struct recording_cost recording_alone(enum kind kind, long count)
+{
+	struct side s = {.pid = 1, .trace = open_trace()};
+	struct ipc_message m;
+	sample_message(kind, &m);
+	size_t len = ipc_encode(&m, s.out, sizeof(s.out));
+	uint64_t p0 = cpu_ns(RUSAGE_SELF), t0 = cpu_ns(RUSAGE_THREAD);
+	for (long i = 0; i < count; i++)
+		record(&s, TRACE_TO_CHILD, s.out, len);
+	trace_close(s.trace); /* its threads have ended: their time is in p1 */
+	uint64_t p1 = cpu_ns(RUSAGE_SELF), t1 = cpu_ns(RUSAGE_THREAD);
+	unlink(TRACE_PATH);
+	unlink("/tmp/bench_ipc.pcap.1");
+	return (struct recording_cost){
+	        .caller_ns = (double)(t1 - t0) / (double)count,
+	        .threads_ns = (double)((p1 - p0) - (t1 - t0)) / (double)count,
+	};
+}
+
+static void measure_recording(long count, int rounds)
+{
+	printf("\nrecording alone: trace_record in a loop, %ld records a round (ns per record)\n",
+	       count);
+	printf("  %-32s %12s %12s %12s\n", "", "caller", "trace threads", "both");
+	for (int k = 0; k < KINDS; k++) {
+		double caller[MAX_ROUNDS], threads[MAX_ROUNDS], both[MAX_ROUNDS];
+		for (int r = 0; r < rounds; r++) {
+			struct recording_cost c = recording_alone((enum kind)k, count);
+			caller[r] = c.caller_ns;
+			threads[r] = c.threads_ns;
+			both[r] = c.caller_ns + c.threads_ns;
+		}
+		printf("  %-32s %12.0f %12.0f %12.0f\n", kind_names[k], median(caller, rounds),
+		       median(threads, rounds), median(both, rounds));
+	}
 }
 
 /* Holds a PM QoS request of 0 us wake-up latency while the returned fd is
@@ -440,6 +508,7 @@ int main(int argc, char **argv)
 	printf("(%ld round trips and %ld one-way messages of each kind per round)\n", trips,
 	       messages);
 	measure_rotation();
+	measure_recording(messages, rounds);
 	measure("any CPU", trips, messages, rounds);
 	char why[256];
 	int awake = hold_cpus_awake(why, sizeof(why));
