@@ -8,10 +8,10 @@
  *   one way:    the parent sends messages as fast as the child reads them;
  *               messages per second, and the CPU time per message of the
  *               sending process (the trace's threads included) and of the
- *               receiving one. Two kinds: a
- *               supervisor log record (a 110-byte line, 138 bytes on the
- *               wire: the parent's stream of events) and a status snapshot
- *               (756 bytes, the largest message the parent sends often).
+ *               receiving one. Two kinds: a supervisor log record (a
+ *               110-byte line, 133 bytes on the wire: the parent's stream
+ *               of events) and a status snapshot (760 bytes, the largest
+ *               message the parent sends often).
  *
  * "tracing on" records every message in both directions to a pcap file in
  * /tmp as the parent does (trace.h; flushed every 200 ms, the parent's

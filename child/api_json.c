@@ -72,6 +72,7 @@ static void parent_json(struct json *j, const struct child *c)
 	json_field_u64(j, "child_pid", s->child_pid);
 	json_field_cstring(j, "state", api_state_name(s->state));
 	json_field_u64(j, "restarts", s->restarts);
+	json_field_u64(j, "violations", s->violations);
 	json_field_u64(j, "parent_start_ns", s->parent_start_ns);
 	json_field_u64(j, "child_start_ns", s->child_start_ns);
 	json_key(j, "ipc");

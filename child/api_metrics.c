@@ -61,16 +61,6 @@ static void http_metrics(struct http_response *res, const struct server_stats *s
 	       st->streams_open);
 }
 
-/* Violations: the parent's snapshot lists the recent restarts only, so this
- * counts those that were violations (at most IPC_RECENT_RESTARTS). */
-static uint64_t recent_violations(const struct ipc_status *s)
-{
-	uint64_t n = 0;
-	for (uint32_t i = 0; i < s->recent_count && i < IPC_RECENT_RESTARTS; i++)
-		n += s->recent[i].reason == IPC_END_VIOLATION;
-	return n;
-}
-
 static void supervisor_metrics(struct http_response *res, const struct child *c)
 {
 	const struct ipc_status *s = &c->status;
@@ -82,9 +72,8 @@ static void supervisor_metrics(struct http_response *res, const struct child *c)
 		return; /* no snapshot from the parent yet: nothing to say */
 	single(res, "warden_restarts_total", "counter", "Child restarts by the supervisor.",
 	       s->restarts);
-	single(res, "warden_recent_violations", "gauge",
-	       "Seccomp violations among the recent restarts the parent reports (at most 8).",
-	       recent_violations(s));
+	single(res, "warden_violations_total", "counter",
+	       "Children the seccomp filter ended since the parent started.", s->violations);
 	family(res, "warden_ipc_messages_total", "counter",
 	       "IPC messages between parent and child, seen by the parent.");
 	sample(res, "warden_ipc_messages_total", "{direction=\"in\"}", s->ipc_messages_in);

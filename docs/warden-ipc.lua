@@ -18,6 +18,7 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
+local IPC_VERSION = 2 -- ipc/ipc.h; 1 had no status.violations
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
@@ -199,6 +200,7 @@ local LAYOUTS = {
 		F("u32", "status.child_pid", "Child pid"),
 		F("u32", "status.state", "State", base.DEC, STATES),
 		F("u32", "status.restarts", "Restarts"),
+		F("u32", "status.violations", "Violations"),
 		F("u64", "status.parent_start_ns", "Parent start (ns)"),
 		F("u64", "status.child_start_ns", "Child start (ns)"),
 		F("u64", "status.ipc_messages_in", "IPC messages in"),
@@ -344,7 +346,7 @@ local function dissect_header(buf, tree, off)
 	local length = buf(off + 8, 4):le_uint()
 	if buf(off, 4):le_uint() ~= MAGIC then
 		malformed(tree, buf(off, 4), "bad magic")
-	elseif buf(off + 4, 2):le_uint() ~= 1 then
+	elseif buf(off + 4, 2):le_uint() ~= IPC_VERSION then
 		malformed(tree, buf(off + 4, 2), "unsupported protocol version")
 	elseif TYPES[type] == nil then
 		malformed(tree, buf(off + 6, 2), string.format("unknown type %d", type))

@@ -11,7 +11,7 @@ target_include_directories(warden_ipc PUBLIC ipc)
 target_link_libraries(warden_ipc PUBLIC PkgConfig::UV)
 
 # ---- tests -------------------------------------------------------------------
-warden_test(test_ipc_message tests/ipc_samples.c)
+warden_test(test_ipc_message tests/ipc_samples.c tests/seed_files.c)
 target_link_libraries(test_ipc_message PRIVATE warden_ipc)
 
 # Real sockets, forked peers, and a forked child under the child policy.

@@ -33,7 +33,7 @@
 /* ---- Framing ------------------------------------------------------------ */
 
 #define IPC_MAGIC   0x4e445257u /* "WRDN" in little-endian byte order */
-#define IPC_VERSION 1u
+#define IPC_VERSION 2u          /* 2: status carries violations */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -192,6 +192,7 @@ struct ipc_status {
 	uint32_t child_pid;
 	uint32_t state; /* enum ipc_state, 1 .. IPC_STATE_MAX */
 	uint32_t restarts;
+	uint32_t violations;      /* children the sandbox ended since the parent started */
 	uint64_t parent_start_ns; /* CLOCK_REALTIME */
 	uint64_t child_start_ns;  /* CLOCK_REALTIME */
 	uint64_t ipc_messages_in, ipc_messages_out;

@@ -31,7 +31,7 @@ enum {
 	COUNTERS_SIZE = 15 * 8,                                               /* 120 */
 	PONG_SIZE = 16 + COUNTERS_SIZE,                                       /* 136 */
 	RESTART_SIZE = 8 + 3 * 4 + IPC_DETAIL_MAX,                            /* 84 */
-	STATUS_SIZE = 4 * 4 + 6 * 8 + 4 + IPC_RECENT_RESTARTS * RESTART_SIZE, /* 740 */
+	STATUS_SIZE = 5 * 4 + 6 * 8 + 4 + IPC_RECENT_RESTARTS * RESTART_SIZE, /* 744 */
 	LOG_FIXED_SIZE = 8 + 1 + 2,                        /* 11, then the text */
 	VIOLATION_SIZE = 2 * 4 + 6 * 8 + 8 + IPC_NAME_MAX, /* 96 */
 	SHUTDOWN_SIZE = 8,
@@ -236,6 +236,7 @@ static void walk_status(struct codec *c, struct ipc_status *m)
 	u32(c, &m->child_pid);
 	u32(c, &m->state);
 	u32(c, &m->restarts);
+	u32(c, &m->violations);
 	u64(c, &m->parent_start_ns);
 	u64(c, &m->child_start_ns);
 	u64(c, &m->ipc_messages_in);

@@ -17,7 +17,8 @@ target_link_libraries(warden_trace PUBLIC warden_ipc PkgConfig::PCAP Threads::Th
 target_link_libraries(warden PRIVATE warden_trace)
 
 # ---- tests -------------------------------------------------------------------
-warden_test(test_trace tests/trace_samples.c tests/cli_run.c tests/open_fds.c)
+warden_test(test_trace tests/trace_samples.c tests/cli_run.c tests/open_fds.c
+  tests/seed_files.c)
 target_link_libraries(test_trace PRIVATE warden_trace)
 
 # Decodes a recorded trace with tshark and docs/warden-ipc.lua; tshark is

@@ -360,6 +360,7 @@ static void fields_status(struct emit *e, const struct ipc_status *m)
 	emit_u64(e, "child_pid", m->child_pid, MAIN);
 	emit_word(e, "state", PICK(STATES, m->state), m->state, MAIN);
 	emit_u64(e, "restarts", m->restarts, MAIN);
+	emit_u64(e, "violations", m->violations, MAIN);
 	emit_u64(e, "parent_start_ns", m->parent_start_ns, DETAIL);
 	emit_u64(e, "child_start_ns", m->child_start_ns, DETAIL);
 	emit_u64(e, "ipc_messages_in", m->ipc_messages_in, DETAIL);

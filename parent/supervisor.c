@@ -80,6 +80,7 @@ struct supervisor {
 	struct slot *incoming; /* a reload's new generation, booting */
 	uint32_t generation;
 	uint32_t restarts;
+	uint32_t violations; /* children the sandbox ended, draining ones included */
 	uint32_t recent_count;
 	struct ipc_restart recent[IPC_RECENT_RESTARTS];
 	struct backoff backoff;
@@ -152,6 +153,7 @@ static void fill_status(const struct supervisor *sup, struct ipc_status *st)
 	st->child_pid = s != NULL ? (uint32_t)s->pid : 0;
 	st->state = service_state(sup);
 	st->restarts = sup->restarts;
+	st->violations = sup->violations;
 	st->parent_start_ns = sup->parent_start_ns;
 	st->child_start_ns = s != NULL ? s->started_ns : 0;
 	st->ipc_messages_in = sup->messages_in;
@@ -335,6 +337,8 @@ static void child_ended(struct supervisor *sup, struct slot *s)
 	bool was_current = sup->current == s;
 	bool was_incoming = sup->incoming == s;
 	classify_end(s, &r);
+	if (r.reason == IPC_END_VIOLATION)
+		sup->violations++;
 	s->state = SLOT_ENDED;
 	if (was_current)
 		sup->current = NULL;

@@ -79,6 +79,7 @@ static void sample_status(struct ipc_status *s, unsigned v)
 	s->child_pid = 4242 + v;
 	s->state = IPC_STATE_STARTING + v % IPC_STATE_MAX;
 	s->restarts = 6 + v;
+	s->violations = 0xfffffff0u + v;
 	s->parent_start_ns = wide(v, 1);
 	s->child_start_ns = wide(v, 2);
 	s->ipc_messages_in = wide(v, 3);
@@ -240,6 +241,7 @@ static bool same_status(const struct ipc_status *a, const struct ipc_status *b, 
 	SAME(child_pid);
 	SAME(state);
 	SAME(restarts);
+	SAME(violations);
 	SAME(parent_start_ns);
 	SAME(child_start_ns);
 	SAME(ipc_messages_in);

@@ -440,7 +440,7 @@ Test(api, metrics_are_prometheus_text)
 	cr_expect_gt(samples, 30);
 	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
 	expect_body_has(&r, "\nwarden_restarts_total 2\n");
-	expect_body_has(&r, "\nwarden_recent_violations 1\n");
+	expect_body_has(&r, "\nwarden_violations_total 3\n");
 	expect_body_has(&r, "\nwarden_http_connections_open 1\n");
 	expect_body_has(&r, "\nwarden_ipc_messages_total{direction=\"in\"} 42\n");
 	expect_body_has(&r, "\nwarden_http_responses_total{code=\"200\"} ");

@@ -119,6 +119,9 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	            " document.getElementById('state').textContent].join('|')",
 	            want, 15000);
 	expect_page("document.querySelectorAll('#timeline li').length", "2", 5000);
+	expect_page("document.getElementById('restarts').textContent + '|' +"
+	            " document.getElementById('violations').textContent",
+	            "2|3", 5000); /* gui_send_status: 3 violations in all */
 	expect_page("document.querySelectorAll('#rules tr').length > 5", "true", 5000);
 
 	/* A line logged now, while the page is connected, arrives live. */

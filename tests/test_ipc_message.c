@@ -4,8 +4,10 @@
  */
 #include "ipc.h"
 #include "ipc_samples.h"
+#include "seed_files.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { VARIANTS = 4 };
@@ -13,7 +15,7 @@ enum { VARIANTS = 4 };
 /* Payload sizes from docs/ipc.md; log is 11 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
         [IPC_HELLO] = 16,   [IPC_CONFIG] = 232, [IPC_READY] = 32, [IPC_PING] = 16,
-        [IPC_PONG] = 136,   [IPC_STATUS] = 740, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
+        [IPC_PONG] = 136,   [IPC_STATUS] = 744, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
         [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,
 };
 
@@ -169,7 +171,7 @@ Test(ipc_message, golden_ping_bytes)
 	m.u.ping.nonce = 0x1122334455667788ull;
 	m.u.ping.sent_ns = 0x99aabbccddeeff00ull;
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x01, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
+	        'W',  'R',  'D',  'N',  0x02, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
 	        0x00, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
 	        0x22, 0x11, 0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
 	};
@@ -186,7 +188,7 @@ Test(ipc_message, golden_log_bytes)
 	m.u.log.text_length = 3;
 	memcpy(m.u.log.text, "h\xffi", 3);
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x01, 0x00, 0x07, 0x00, 0x0e, 0x00,
+	        'W',  'R',  'D',  'N',  0x02, 0x00, 0x07, 0x00, 0x0e, 0x00,
 	        0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
 	        0x05, 0x06, 0x07, 0x08, 0x03, 0x03, 0x00, 'h',  0xff, 'i',
 	};
@@ -225,10 +227,14 @@ Test(ipc_message, field_offsets)
 
 	ipc_sample(IPC_STATUS, 1, 0, &m);
 	encode_sample(IPC_STATUS, 0, 1, buf);
-	cr_expect_eq(peek(p, 64, 4), m.u.status.recent_count);
-	cr_expect_eq(peek(p, 68 + 84 + 8, 4), m.u.status.recent[1].generation);
-	cr_expect_eq((int32_t)peek(p, 68 + 84 + 16, 4), m.u.status.recent[1].code);
-	cr_expect_eq(memcmp(p + 68 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
+	cr_expect_eq(peek(p, 12, 4), m.u.status.restarts);
+	cr_expect_eq(peek(p, 16, 4), m.u.status.violations);
+	cr_expect_eq(peek(p, 20, 8), m.u.status.parent_start_ns);
+	cr_expect_eq(peek(p, 60, 8), m.u.status.ipc_bytes_out);
+	cr_expect_eq(peek(p, 68, 4), m.u.status.recent_count);
+	cr_expect_eq(peek(p, 72 + 84 + 8, 4), m.u.status.recent[1].generation);
+	cr_expect_eq((int32_t)peek(p, 72 + 84 + 16, 4), m.u.status.recent[1].code);
+	cr_expect_eq(memcmp(p + 72 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
 
 	ipc_sample(IPC_VIOLATION, 1, 0, &m);
 	encode_sample(IPC_VIOLATION, 0, 1, buf);
@@ -260,11 +266,13 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'X';
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x58445257, not 0x4e445257");
 	buf[3] = 'N';
-	buf[4] = 2;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 1 is supported");
+	buf[4] = 3;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 2 is supported");
+	buf[4] = 1; /* before the status message carried violations */
+	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 2 is supported");
 	buf[4] = 0;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 1 is supported");
-	buf[4] = 1;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 2 is supported");
+	buf[4] = 2;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
 	buf[6] = 11;
@@ -362,7 +370,7 @@ static const struct string_case string_cases[] = {
          "config: user has non-zero bytes after its terminator"},
         {IPC_CONFIG, 1, 72, 32, "config: group not terminated within its 32 bytes",
          "config: group has non-zero bytes after its terminator"},
-        {IPC_STATUS, 0, 68 + 2 * 84 + 20, 64,
+        {IPC_STATUS, 0, 72 + 2 * 84 + 20, 64,
          "status: recent[2].detail not terminated within its 64 bytes",
          "status: recent[2].detail has non-zero bytes after its terminator"},
         {IPC_VIOLATION, 1, 64, 32, "violation: name not terminated within its 32 bytes",
@@ -461,15 +469,15 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 1, 0, 4, 0, "status: generation 0 not in 1..4294967295"},
         {IPC_STATUS, 1, 8, 4, 0, "status: state 0 not in 1..4"},
         {IPC_STATUS, 1, 8, 4, 5, "status: state 5 not in 1..4"},
-        {IPC_STATUS, 0, 64, 4, 9, "status: recent_count 9 not in 0..8"},
-        {IPC_STATUS, 0, 64, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
-        {IPC_STATUS, 0, 64, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
-        {IPC_STATUS, 0, 68 + 3 * 84 + 8, 4, 0,
+        {IPC_STATUS, 0, 68, 4, 9, "status: recent_count 9 not in 0..8"},
+        {IPC_STATUS, 0, 68, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
+        {IPC_STATUS, 0, 68, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
+        {IPC_STATUS, 0, 72 + 3 * 84 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 68 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
-        {IPC_STATUS, 1, 68 + 7 * 84 + 16, 4, 1,
+        {IPC_STATUS, 0, 72 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
+        {IPC_STATUS, 1, 72 + 7 * 84 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
-        {IPC_STATUS, 1, 68 + 7 * 84 + 83, 1, 1,
+        {IPC_STATUS, 1, 72 + 7 * 84 + 83, 1, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         /* log */
         {IPC_LOG, 1, 8, 1, 6, "log: level 6 not in 0..5"},
@@ -577,8 +585,8 @@ Test(ipc_message, encoder_needs_room)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	struct ipc_message m;
 	ipc_sample(IPC_STATUS, 1, 0, &m);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 740 - 1), 0);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 740), IPC_HEADER_SIZE + 740);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 744 - 1), 0);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 744), IPC_HEADER_SIZE + 744);
 	cr_expect_eq(ipc_encode(&m, buf, 0), 0);
 	/* Nothing is written past the capacity it was given. */
 	memset(buf, 0xaa, sizeof(buf));
@@ -620,7 +628,7 @@ Test(ipc_message, random_bytes)
 			unsigned type = 1 + sample_rng_next(&r) % IPC_TYPE_MAX;
 			n = IPC_HEADER_SIZE +
 			    (sample_rng_next(&r) % 2 ? payload_sizes[type] : n % 200);
-			memcpy(buf, "WRDN\x01\x00", 6);
+			memcpy(buf, "WRDN\x02\x00", 6);
 			buf[6] = (uint8_t)type;
 			buf[7] = 0;
 			uint32_t len = (uint32_t)(n - IPC_HEADER_SIZE);
@@ -655,4 +663,23 @@ Test(ipc_message, every_byte_mutated)
 	for (int s = IPC_E_MAGIC; s <= IPC_E_RANGE; s++)
 		if (s != IPC_E_OVERSIZE && s != IPC_E_SHORT)
 			cr_expect_gt(counts[s], 0, "no mutation gave status %d", s);
+}
+
+/* The decoder's fuzz seeds are these samples as the current code encodes
+ * them, two of every type (seed_files.h). */
+Test(ipc_message, fuzz_seeds_are_the_samples)
+{
+	for (unsigned type = IPC_TYPE_MIN; type <= IPC_TYPE_MAX; type++)
+		for (unsigned v = 0; v < 2; v++) {
+			struct ipc_message m;
+			uint8_t buf[IPC_MAX_MESSAGE];
+			ipc_sample(type, v + 1, v, &m);
+			size_t n = ipc_encode(&m, buf, sizeof(buf));
+			cr_assert_gt(n, 0, "%s sample refused", ipc_type_name(type));
+			char name[64], why[700];
+			snprintf(name, sizeof(name), "%s-%u.bin", ipc_type_name(type), v);
+			cr_expect(seed_file_matches("fuzz_ipc_decode", name, buf, n, why,
+			                            sizeof(why)),
+			          "%s", why);
+		}
 }

@@ -87,6 +87,40 @@ Test(restart, after_violation_naming_the_syscall)
 	expect_restart_after("violation", "ended: sandbox violation: openat (syscall 257");
 }
 
+/* Polls /metrics until `want` is in it (the parent's snapshot reaches a new
+ * child shortly after it is ready); returns the last body seen. */
+static bool metrics_show(int port, const char *want, char *body, size_t size)
+{
+	for (int i = 0; i < 100; i++) {
+		if (http_get(port, "/metrics", body, size, 3000) == 200 &&
+		    strstr(body, want) != NULL)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+/* The parent counts every child the sandbox ended, and the child serving
+ * now exports the running total: a violation and an exit are two restarts
+ * and one violation. */
+Test(restart, metrics_count_violations_since_the_parent_started)
+{
+	struct daemon d;
+	static char body[64 * 1024];
+	start_serving(&d, NULL);
+	http_get(d.port, "/test/violation", NULL, 0, 3000);
+	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS), "log:\n%s",
+	          daemon_log(&d));
+	http_get(d.port, "/test/exit1", NULL, 0, 3000);
+	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "log:\n%s",
+	          daemon_log(&d));
+	cr_assert(metrics_show(d.port, "\nwarden_restarts_total 2\n", body, sizeof(body)),
+	          "no snapshot with 2 restarts:\n%s", body);
+	cr_expect(strstr(body, "\nwarden_violations_total 1\n") != NULL, "%s", body);
+	cr_expect(strstr(body, "# TYPE warden_violations_total counter\n") != NULL, "%s", body);
+	daemon_cleanup(&d);
+}
+
 Test(restart, hung_child_is_detected)
 {
 	expect_restart_after("hang", "ended: heartbeat timeout: no answer within 1000 ms");

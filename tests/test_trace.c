@@ -9,6 +9,7 @@
 
 #include "cli_run.h"
 #include "open_fds.h"
+#include "seed_files.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -278,6 +279,37 @@ Test(trace, bad_arguments_and_paths_are_refused)
 	cr_expect_eq(stats.dropped, 2);
 	cr_expect_eq(trace_close(tr), 0);
 	cr_expect_eq(file_size(path), TRACE_FILE_HEADER_SIZE + TRACE_RECORD_HEADER_SIZE + 65535);
+	remove_dir(dir);
+}
+
+/* The trace reader's fuzz seeds (seed_files.h): the standard conversation,
+ * three heartbeat pairs, and the conversation cut inside its second record. */
+enum { SEED_CUT = 126 };
+
+static void expect_seed(const char *name, const uint8_t *bytes, size_t len)
+{
+	char why[700];
+	cr_expect(seed_file_matches("fuzz_trace_read", name, bytes, len, why, sizeof(why)), "%s",
+	          why);
+}
+
+Test(trace, fuzz_seeds_are_the_samples)
+{
+	char dir[64], path[128];
+	temp_dir(dir);
+	snprintf(path, sizeof(path), "%s/t.pcap", dir);
+	struct sample *s = samples();
+	size_t len;
+	sample_write(path, s, sample_conversation(s, MAX_SAMPLES));
+	uint8_t *bytes = read_file(path, &len);
+	cr_assert_gt(len, SEED_CUT);
+	expect_seed("conversation.trace", bytes, len);
+	expect_seed("cut.trace", bytes, SEED_CUT);
+	free(bytes);
+	sample_write(path, s, sample_heartbeats(s, MAX_SAMPLES, 3));
+	bytes = read_file(path, &len);
+	expect_seed("heartbeats.trace", bytes, len);
+	free(bytes);
 	remove_dir(dir);
 }
 

@@ -49,6 +49,7 @@ static void sample_status(struct ipc_status *s)
 	s->child_pid = 4242;
 	s->state = IPC_STATE_RUNNING;
 	s->restarts = 1;
+	s->violations = 1;
 	s->parent_start_ns = SAMPLE_T0 - 5000000000ull;
 	s->child_start_ns = SAMPLE_T0 - 1000000000ull;
 	s->ipc_messages_in = 3;

@@ -152,6 +152,7 @@ function onStatus(s) {
   setText('child-pid', parent ? parent.child_pid : child.pid);
   setText('uptime', duration(child.uptime_ns / 1e6));
   setText('restarts', parent ? parent.restarts : '–');
+  setText('violations', parent ? parent.violations : '–');
   setText('parent-uptime', parent ? duration(nowMs - parent.parent_start_ns / 1e6) : '–');
   const k = child.counters;
   setText('connections', `${k.connections_open} / ${child.max_connections}`);
