@@ -93,6 +93,7 @@ Test(tshark, decodes_every_message_type_and_field)
 	        "Nonce: 1234605616436508552",
 	        "Requests: 77",
 	        "State: running (2)",
+	        "Violations: 1",
 	        "Detail: killed",
 	        "Level: warning (3)",
 	        "Text: child said \"hi\"",
@@ -107,6 +108,11 @@ Test(tshark, decodes_every_message_type_and_field)
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_expect(strstr(out, want[i]) != NULL, "no '%s' in the tshark output", want[i]);
+	/* Only the bad-magic sample is malformed: every other message passed
+	 * the dissector's header checks (magic, version, type, length). */
+	const char *first = strstr(out, "Malformed: ");
+	cr_expect(first != NULL && strstr(first + 1, "Malformed: ") == NULL,
+	          "not exactly one malformed message:\n%s", out);
 	free(out);
 	cleanup(dir, path);
 }
