@@ -321,6 +321,8 @@ static int remove_file(struct trace *tr, const char *path)
 		errno = e;
 		return -1;
 	}
+	if (tr->removed_fd >= 0) /* one removal per rotation: never, but no leak */
+		close(tr->removed_fd);
 	tr->removed_fd = fd;
 	return 0;
 }
@@ -501,6 +503,8 @@ void trace_get_stats(const struct trace *tr, struct trace_stats *out)
 static void free_trace(struct trace *tr)
 {
 	close_file(tr);
+	if (tr->removed_fd >= 0)
+		close(tr->removed_fd);
 	trace_writer_stop(&tr->writer);
 	trace_closer_wait(&tr->closer);
 	if (tr->pcap != NULL)
