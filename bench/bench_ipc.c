@@ -65,6 +65,7 @@ enum {
 };
 
 static const char TRACE_PATH[] = "/tmp/bench_ipc.pcap";
+static const char TRACE_PATH_1[] = "/tmp/bench_ipc.pcap.1"; /* the rotated file */
 
 static uint64_t now_ns(void)
 {
@@ -73,7 +74,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t rusage_ns(const struct rusage *ru);
+static uint64_t rusage_ns(const struct rusage *ru)
+{
+	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000u +
+	       ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+}
 
 /* CPU time of this process (RUSAGE_SELF: all its threads) or of the calling
  * thread (RUSAGE_THREAD), in ns. */
@@ -133,6 +138,19 @@ static struct trace *open_trace(void)
 	return tr;
 }
 
+static void remove_trace_files(void)
+{
+	unlink(TRACE_PATH);
+	unlink(TRACE_PATH_1);
+}
+
+/* Closes the trace (NULL is accepted) and removes its files. */
+static void close_trace(struct trace *tr)
+{
+	trace_close(tr);
+	remove_trace_files();
+}
+
 static void start(struct side *s, bool traced)
 {
 	int fds[2];
@@ -176,12 +194,6 @@ static void send_or_die(struct side *s, struct ipc_message *msg)
 	record(s, TRACE_TO_CHILD, s->out, (size_t)n);
 }
 
-static uint64_t rusage_ns(const struct rusage *ru)
-{
-	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000u +
-	       ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000u;
-}
-
 /* Ends the responder and returns the CPU time it used, in ns. */
 static uint64_t stop(struct side *s)
 {
@@ -192,9 +204,7 @@ static uint64_t stop(struct side *s)
 	if (wait4(s->pid, NULL, 0, &ru) < 0)
 		die("wait4");
 	close(s->ch.fd);
-	trace_close(s->trace);
-	unlink(TRACE_PATH);
-	unlink("/tmp/bench_ipc.pcap.1");
+	close_trace(s->trace);
 	return rusage_ns(&ru);
 }
 
@@ -377,14 +387,22 @@ static double unlink_written_file_us(void)
 	return elapsed_us(t0);
 }
 
+/* A side with a trace and no responder, `kind`'s sample encoded in s->out;
+ * returns its length. */
+static size_t start_recording_alone(struct side *s, enum kind kind)
+{
+	struct ipc_message m;
+	*s = (struct side){.pid = 1, .trace = open_trace()};
+	sample_message(kind, &m);
+	return ipc_encode(&m, s->out, sizeof(s->out));
+}
+
 /* The trace_record calls that rotate and remove the oldest file (64 MiB,
  * two files kept), recording status snapshots as fast as it can. */
 static void rotating_records_us(double *out, int count)
 {
-	struct side s = {.pid = 1, .trace = open_trace()};
-	struct ipc_message m;
-	sample_message(KIND_STATUS, &m);
-	size_t len = ipc_encode(&m, s.out, sizeof(s.out));
+	struct side s;
+	size_t len = start_recording_alone(&s, KIND_STATUS);
 	struct trace_stats st;
 	uint64_t rotations = 0;
 	for (int n = 0; n < count;) {
@@ -398,9 +416,7 @@ static void rotating_records_us(double *out, int count)
 		if (rotations >= 2) /* the first one finds no FILE.1 to remove */
 			out[n++] = us;
 	}
-	trace_close(s.trace);
-	unlink(TRACE_PATH);
-	unlink("/tmp/bench_ipc.pcap.1");
+	close_trace(s.trace);
 }
 
 static void measure_rotation(void)
@@ -412,7 +428,7 @@ static void measure_rotation(void)
 	printf("\nrotation: the recording call that removes a 64 MiB file, %d times (us)\n",
 	       REMOVALS);
 	printf("  %-32s %12s %12s\n", "", "median", "longest");
-	double a = median(before, REMOVALS), b = median(after, REMOVALS);
+	double a = median(before, REMOVALS), b = median(after, REMOVALS); /* sorts them */
 	printf("  %-32s %12.0f %12.0f\n", "unlink(2) in the caller", a, before[REMOVALS - 1]);
 	printf("  %-32s %12.0f %12.0f\n", "trace_record (closer thread)", b, after[REMOVALS - 1]);
 }
@@ -426,17 +442,14 @@ struct recording_cost {
 
 static struct recording_cost recording_alone(enum kind kind, long count)
 {
-	struct side s = {.pid = 1, .trace = open_trace()};
-	struct ipc_message m;
-	sample_message(kind, &m);
-	size_t len = ipc_encode(&m, s.out, sizeof(s.out));
+	struct side s;
+	size_t len = start_recording_alone(&s, kind);
 	uint64_t p0 = cpu_ns(RUSAGE_SELF), t0 = cpu_ns(RUSAGE_THREAD);
 	for (long i = 0; i < count; i++)
 		record(&s, TRACE_TO_CHILD, s.out, len);
 	trace_close(s.trace); /* its threads have ended: their time is in p1 */
 	uint64_t p1 = cpu_ns(RUSAGE_SELF), t1 = cpu_ns(RUSAGE_THREAD);
-	unlink(TRACE_PATH);
-	unlink("/tmp/bench_ipc.pcap.1");
+	remove_trace_files(); /* not counted: not part of recording */
 	return (struct recording_cost){
 	        .caller_ns = (double)(t1 - t0) / (double)count,
 	        .threads_ns = (double)((p1 - p0) - (t1 - t0)) / (double)count,
