@@ -1,6 +1,6 @@
 # child/child.cmake - the child program (warden-child), its test build with
 # the escape hooks (warden-child-test), and their tests. Included by the
-# root CMakeLists.txt after child/logger.cmake.
+# root CMakeLists.txt after logger/logger.cmake.
 
 set(WARDEN_CHILD_SOURCES
   child/main.c

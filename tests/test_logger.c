@@ -1,5 +1,5 @@
 /*
- * The child's logger (child/logger.h): the line format, escaping,
+ * The logger (logger/logger.h): the line format, escaping,
  * truncation, which descriptor gets what, write failures, the ring, parent
  * records, memory; and, in forked processes under a seccomp filter that
  * allows only write(2/4), fsync(4) and exit_group, that logging makes no

@@ -1,5 +1,5 @@
 /*
- * logger.h - the child's logger: one bounded, escaped line per record.
+ * logger.h - the logger of both processes: one bounded, escaped line per record.
  *
  * Every record becomes exactly one line,
  *
@@ -37,8 +37,8 @@
  * Not thread-safe and not async-signal-safe: the child is single-threaded,
  * and its SIGSYS handler writes its own report without the logger.
  */
-#ifndef WARDEN_CHILD_LOGGER_H
-#define WARDEN_CHILD_LOGGER_H
+#ifndef WARDEN_LOGGER_LOGGER_H
+#define WARDEN_LOGGER_LOGGER_H
 
 #include "ipc.h"
 
