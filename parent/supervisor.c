@@ -1,7 +1,7 @@
 /*
  * supervisor.c - see supervisor.h.
  *
- * Nothing a child sends is trusted: the endpoint (ipc/loop.c) has already
+ * Nothing a child sends is trusted: the endpoint (ipc/endpoint.c) has already
  * checked each message's shape, direction and sequence; here each message
  * must also make sense in the child's state (READY once, while booting,
  * with its own generation; PONG only for the ping outstanding). Any breach
@@ -12,7 +12,7 @@
 #include "backoff.h"
 #include "listener.h"
 #include "logfile.h"
-#include "loop.h"
+#include "endpoint.h"
 #include "notify.h"
 #include "proc.h"
 #include "trace.h"

@@ -4,7 +4,7 @@
  *
  * Each child is one "generation": spawned (proc.h), handed the log file and
  * the listening socket with its configuration over a fresh socketpair
- * (ipc/loop.h), then expected to report READY within the ready timeout and
+ * (ipc/endpoint.h), then expected to report READY within the ready timeout and
  * to answer every heartbeat within the heartbeat timeout. Anything else it
  * does wrong (a malformed or out-of-order message, a violation report, a
  * missed deadline) gets it SIGKILLed. Every end is classified and logged at

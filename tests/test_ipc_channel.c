@@ -9,7 +9,7 @@
 #include "child_policy.h"
 #include "ipc.h"
 #include "ipc_samples.h"
-#include "loop.h"
+#include "endpoint.h"
 #include "open_fds.h"
 #include "policy.h"
 

@@ -1,5 +1,5 @@
 /*
- * loop.h - the parent's end of the IPC channel on a libuv loop.
+ * endpoint.h - the parent's end of the IPC channel on a libuv loop.
  *
  * An endpoint watches its socket with a uv_poll_t. When the socket is
  * readable it receives the waiting messages and hands each to the user's
@@ -23,8 +23,8 @@
  * the user's. A callback may call ipc_endpoint_close, but the endpoint's
  * memory must stay valid until the close callback has run.
  */
-#ifndef WARDEN_IPC_LOOP_H
-#define WARDEN_IPC_LOOP_H
+#ifndef WARDEN_IPC_ENDPOINT_H
+#define WARDEN_IPC_ENDPOINT_H
 
 #include "ipc.h"
 

@@ -1,7 +1,7 @@
 /*
- * loop.c - see loop.h.
+ * endpoint.c - see endpoint.h.
  */
-#include "loop.h"
+#include "endpoint.h"
 
 #include <errno.h>
 #include <stdio.h>
