@@ -14,14 +14,14 @@
  * only catches that bug.
  *
  * Records go into the front buffer while the other one is written by the
- * writer thread (trace_writer.h): copying a record is all that the caller
+ * writer thread (trace_threads.h): copying a record is all that the caller
  * pays, and the kernel's copy into the page cache, which costs more than
  * the rest together, happens beside it. The writer's result is collected
  * before its next job and a failure is handled here, in the caller's
  * thread, which alone touches the file otherwise (rotation, truncation).
  */
 #include "trace.h"
-#include "trace_writer.h"
+#include "trace_threads.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -328,7 +328,7 @@ static int remove_file(struct trace *tr, const char *path)
 }
 
 /* The removed file's pages are freed by the closer's thread (see
- * trace_writer.h), once the fresh file is started: freeing them holds up
+ * trace_threads.h), once the fresh file is started: freeing them holds up
  * ext4's creation of a new file (5 ms measured) as much as it would this
  * thread. */
 static void free_removed(struct trace *tr)

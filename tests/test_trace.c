@@ -409,7 +409,7 @@ Test(trace, rotation_keeps_max_files_newest)
 }
 
 /* A rotation's removed file is freed by a thread of the trace's own through
- * a descriptor kept across the unlink (trace_writer.h): none is left when
+ * a descriptor kept across the unlink (trace_threads.h): none is left when
  * the trace is closed. */
 Test(trace, rotation_leaves_no_descriptor_open)
 {

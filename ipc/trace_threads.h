@@ -1,5 +1,5 @@
 /*
- * trace_writer.h - the trace's background work, so that recording a message
+ * trace_threads.h - the trace's background work, so that recording a message
  * never waits for the file system (internal to ipc/trace.c): one buffer at
  * a time is written to a file descriptor by a thread of its own, and the
  * file a rotation removes is freed by another.
@@ -10,8 +10,8 @@
  * write(2): what a failure means (dropping records, cutting the file back)
  * is decided by the caller once the result is back.
  */
-#ifndef WARDEN_IPC_TRACE_WRITER_H
-#define WARDEN_IPC_TRACE_WRITER_H
+#ifndef WARDEN_IPC_TRACE_THREADS_H
+#define WARDEN_IPC_TRACE_THREADS_H
 
 #include <pthread.h>
 #include <stdbool.h>

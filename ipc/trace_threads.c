@@ -1,7 +1,7 @@
 /*
- * trace_writer.c - the trace's write thread (see trace_writer.h).
+ * trace_threads.c - the trace's write thread (see trace_threads.h).
  */
-#include "trace_writer.h"
+#include "trace_threads.h"
 
 #include <errno.h>
 #include <signal.h>
