@@ -14,7 +14,7 @@
  *               message the parent sends often).
  *
  * "tracing on" records every message in both directions to a pcap file in
- * /tmp as the parent does (trace.h; flushed every 200 ms, the parent's
+ * /tmp as the parent does (trace_writer.h; flushed every 200 ms, the parent's
  * TRACE_FLUSH_MS; a full buffer is written by the trace's thread), rotating
  * at 64 MiB.
  *
@@ -43,7 +43,7 @@
  * usage: bench_ipc [round-trips] [one-way-messages] [rounds]
  */
 #include "ipc.h"
-#include "trace.h"
+#include "trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@ pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
 find_package(Threads REQUIRED)
 
 add_library(warden_trace STATIC
-  ipc/trace.c
+  ipc/trace_writer.c
   ipc/trace_threads.c
   ipc/trace_reader.c
   ipc/trace_print.c

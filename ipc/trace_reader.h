@@ -1,5 +1,5 @@
 /*
- * trace_reader.h - reading a trace file (see trace.h) back, record by record.
+ * trace_reader.h - reading a trace file (see trace_writer.h) back, record by record.
  *
  * libpcap reads the file; this checks every record (link type USER0,
  * captured length equal to the original length, a whole pseudo-header of a
@@ -12,7 +12,7 @@
 #define WARDEN_IPC_TRACE_READER_H
 
 #include "ipc.h"
-#include "trace.h"
+#include "trace_writer.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * trace_threads.h - the trace's background work, so that recording a message
- * never waits for the file system (internal to ipc/trace.c): one buffer at
+ * never waits for the file system (internal to ipc/trace_writer.c): one buffer at
  * a time is written to a file descriptor by a thread of its own, and the
  * file a rotation removes is freed by another.
  *

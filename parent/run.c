@@ -11,7 +11,7 @@
 #include "options.h"
 #include "proc.h"
 #include "supervisor.h"
-#include "trace.h"
+#include "trace_writer.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -15,7 +15,7 @@
 #include "endpoint.h"
 #include "notify.h"
 #include "proc.h"
-#include "trace.h"
+#include "trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

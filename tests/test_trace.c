@@ -3,7 +3,7 @@
  * reader (every field back, truncated and corrupt files with the right
  * offsets) and `warden trace show|stats|follow` run as the real binary.
  */
-#include "trace.h"
+#include "trace_writer.h"
 #include "trace_reader.h"
 #include "trace_samples.h"
 

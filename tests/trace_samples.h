@@ -6,7 +6,7 @@
 #define WARDEN_TESTS_TRACE_SAMPLES_H
 
 #include "ipc.h"
-#include "trace.h"
+#include "trace_writer.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * trace.c - the trace writer (see trace.h).
+ * trace_writer.c - the trace writer (see trace_writer.h).
  *
  * libpcap writes the file format (global header, record headers, the
  * nanosecond timestamps) into stdio streams whose buffers are our own: each
@@ -20,7 +20,7 @@
  * before its next job and a failure is handled here, in the caller's
  * thread, which alone touches the file otherwise (rotation, truncation).
  */
-#include "trace.h"
+#include "trace_writer.h"
 #include "trace_threads.h"
 
 #include <errno.h>

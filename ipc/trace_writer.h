@@ -1,5 +1,5 @@
 /*
- * trace.h - the parent's record of every IPC message, in a pcap file.
+ * trace_writer.h - the parent's record of every IPC message, in a pcap file.
  *
  * Written with libpcap as LINKTYPE_USER0 (DLT_USER0) with nanosecond
  * timestamps, so tshark and Wireshark open it (docs/warden-ipc.lua decodes
@@ -32,8 +32,8 @@
  * Tracing off costs nothing: the parent holds a NULL `struct trace *` and
  * calls none of this.
  */
-#ifndef WARDEN_IPC_TRACE_H
-#define WARDEN_IPC_TRACE_H
+#ifndef WARDEN_IPC_TRACE_WRITER_H
+#define WARDEN_IPC_TRACE_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
