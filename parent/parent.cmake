@@ -4,7 +4,7 @@ target_sources(warden PRIVATE
   parent/run.c
   parent/supervisor.c
   parent/backoff.c
-  parent/proc.c
+  parent/spawn.c
   parent/listener.c
   parent/logfile.c
   parent/notify.c)

@@ -9,7 +9,7 @@
 #include "listener.h"
 #include "logfile.h"
 #include "options.h"
-#include "proc.h"
+#include "spawn.h"
 #include "supervisor.h"
 #include "trace_writer.h"
 
@@ -38,7 +38,7 @@ static int child_program(const struct warden_config *cfg, char *out, size_t size
 	if (cfg->child_program[0] != '\0')
 		snprintf(out, size, "%s", cfg->child_program);
 	else
-		proc_sibling_path("warden-child", out, size);
+		spawn_sibling_path("warden-child", out, size);
 	if (out[0] == '\0' || access(out, X_OK) < 0) {
 		fprintf(stderr, "warden: cannot run the child program %s: %s\n",
 		        out[0] ? out : "warden-child (beside the warden binary)",

@@ -14,7 +14,7 @@
 #include "logfile.h"
 #include "endpoint.h"
 #include "notify.h"
-#include "proc.h"
+#include "spawn.h"
 #include "trace_writer.h"
 
 #include <errno.h>
@@ -308,7 +308,7 @@ static void log_end(struct supervisor *sup, const struct slot *s, const struct i
                     bool was_draining)
 {
 	char how[96];
-	proc_describe_status(s->wait_status, how, sizeof(how));
+	spawn_describe_status(s->wait_status, how, sizeof(how));
 	/* A drained child that exited 0 did what it was told. */
 	enum ipc_log_level level = r->reason == IPC_END_RELOAD ? IPC_LOG_NOTICE : IPC_LOG_WARNING;
 	if (r->reason == IPC_END_EXIT && r->code == 0 && was_draining)
@@ -588,8 +588,8 @@ static struct slot *spawn_slot(struct supervisor *sup, int *error)
 	s->generation = ++sup->generation;
 	s->spawned_ms = now_ms();
 	s->deadline_ms = s->spawned_ms + sup->cfg->ready_timeout_ms;
-	struct proc_spawn_result r = proc_spawn(sup->setup->child_program, pair[1], sup->devnull_fd,
-	                                        &sup->pid_namespace_failed);
+	struct spawn_result r = spawn_child(sup->setup->child_program, pair[1], sup->devnull_fd,
+	                                    &sup->pid_namespace_failed);
 	close(pair[1]);
 	if (r.error != 0 || ipc_endpoint_start(&sup->loop, &s->ep, pair[0], IPC_TO_PARENT,
 	                                       &endpoint_callbacks, s) < 0) {

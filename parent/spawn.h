@@ -1,5 +1,5 @@
 /*
- * proc.h - starting a child process and saying how it ended.
+ * spawn.h - starting a child process and saying how it ended.
  *
  * The child program is exec'd with an empty environment and exactly these
  * descriptors: 0 and 1 on /dev/null, 2 the parent's stderr, 3 its end of
@@ -8,16 +8,16 @@
  * the child starts in a new PID namespace, where it cannot see or signal
  * any other process.
  */
-#ifndef WARDEN_PARENT_PROC_H
-#define WARDEN_PARENT_PROC_H
+#ifndef WARDEN_PARENT_SPAWN_H
+#define WARDEN_PARENT_SPAWN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-enum { PROC_IPC_FD = 3 };
+enum { SPAWN_IPC_FD = 3 };
 
-struct proc_spawn_result {
+struct spawn_result {
 	pid_t pid;
 	bool pid_namespace; /* the child is pid 1 of a new PID namespace */
 	int error;          /* errno of a failed start, 0 on success */
@@ -27,14 +27,14 @@ struct proc_spawn_result {
  * Tries a new PID namespace first unless `*pid_namespace_failed` is set,
  * and sets it when the kernel refuses one (so later starts go straight to
  * fork). */
-struct proc_spawn_result proc_spawn(const char *program, int ipc_fd, int devnull_fd,
-                                    bool *pid_namespace_failed);
+struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
+                                bool *pid_namespace_failed);
 
 /* "exit status 1", "killed by signal 11 (SIGSEGV), core dumped", ... */
-void proc_describe_status(int wait_status, char *out, size_t size);
+void spawn_describe_status(int wait_status, char *out, size_t size);
 
 /* The path of `name` in the directory of the running executable
  * (/proc/self/exe), or "" if it cannot be found. */
-void proc_sibling_path(const char *name, char *out, size_t size);
+void spawn_sibling_path(const char *name, char *out, size_t size);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * proc.c - see proc.h.
+ * spawn.c - see spawn.h.
  */
-#include "proc.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,15 +25,15 @@ static void __attribute__((noreturn)) exec_child(const char *program, int ipc_fd
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	if (ipc_fd == PROC_IPC_FD) {
+	if (ipc_fd == SPAWN_IPC_FD) {
 		if (fcntl(ipc_fd, F_SETFD, 0) < 0)
 			goto fail;
-	} else if (dup2(ipc_fd, PROC_IPC_FD) < 0) {
+	} else if (dup2(ipc_fd, SPAWN_IPC_FD) < 0) {
 		goto fail;
 	}
 	if (dup2(devnull_fd, 0) < 0 || dup2(devnull_fd, 1) < 0)
 		goto fail;
-	if (close_range(PROC_IPC_FD + 1, ~0u, 0) < 0)
+	if (close_range(SPAWN_IPC_FD + 1, ~0u, 0) < 0)
 		goto fail;
 	char *const argv[] = {"warden-child", NULL};
 	char *const envp[] = {NULL};
@@ -58,10 +58,10 @@ static pid_t fork_process(bool new_pid_namespace)
 	return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
-struct proc_spawn_result proc_spawn(const char *program, int ipc_fd, int devnull_fd,
-                                    bool *pid_namespace_failed)
+struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
+                                bool *pid_namespace_failed)
 {
-	struct proc_spawn_result r = {0};
+	struct spawn_result r = {0};
 	bool try_ns = !*pid_namespace_failed;
 	pid_t pid = fork_process(try_ns);
 	if (pid < 0 && try_ns && (errno == EPERM || errno == EINVAL || errno == ENOSPC)) {
@@ -80,7 +80,7 @@ struct proc_spawn_result proc_spawn(const char *program, int ipc_fd, int devnull
 	return r;
 }
 
-void proc_describe_status(int wait_status, char *out, size_t size)
+void spawn_describe_status(int wait_status, char *out, size_t size)
 {
 	if (WIFEXITED(wait_status)) {
 		snprintf(out, size, "exit status %d", WEXITSTATUS(wait_status));
@@ -94,7 +94,7 @@ void proc_describe_status(int wait_status, char *out, size_t size)
 	}
 }
 
-void proc_sibling_path(const char *name, char *out, size_t size)
+void spawn_sibling_path(const char *name, char *out, size_t size)
 {
 	char self[PATH_MAX];
 	out[0] = '\0';
