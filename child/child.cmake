@@ -10,8 +10,8 @@ set(WARDEN_CHILD_SOURCES
   child/violation.c
   child/arena.c
   child/server.c
-  child/server_http.c
-  child/server_parse.c)
+  child/http_conn.c
+  child/http_parse.c)
 
 # The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
 include(child/gui.cmake)
@@ -47,7 +47,7 @@ add_dependencies(test_http warden-child)
 # Arbitrary bytes through a connection's request path, without sockets.
 warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 if(WARDEN_FUZZ)
-  target_sources(fuzz_http_request PRIVATE child/server_http.c child/server_parse.c
+  target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_parse.c
                  child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
 endif()

@@ -1,7 +1,7 @@
 /*
  * http.h - what a request handler sees of the HTTP server.
  *
- * The server (server.c: sockets and connections; server_http.c: parsing and
+ * The server (server.c: sockets and connections; http_conn.c: parsing and
  * responses) does everything protocol-shaped: it parses and validates the
  * request, answers errors (400, 405, 408, 411, 413, 414, 431, 503, 505) and
  * auth (401) itself, adds Date, Content-Length, Connection and the security

@@ -1,6 +1,6 @@
 /*
  * server.c - see server.h. Sockets, connections, timeouts, limits, streams
- * and the drain; server_http.c turns a connection's bytes in into bytes out.
+ * and the drain; http_conn.c turns a connection's bytes in into bytes out.
  *
  * System calls, all allowed by policy/child.policy as it stands:
  * accept4(listen, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read,
@@ -17,7 +17,7 @@
 #include "server.h"
 #include "arena.h"
 #include "logger.h"
-#include "server_http.h"
+#include "http_conn.h"
 
 #include <errno.h>
 #include <stddef.h>

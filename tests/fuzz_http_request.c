@@ -2,7 +2,7 @@
  * fuzz_http_request - arbitrary bytes through a connection's request path:
  * head finding, the raw checks, libhttp-parser, the server's decisions,
  * auth, a handler, response formatting and the access log; no sockets
- * (server_http.h is built to be driven from a buffer).
+ * (http_conn.h is built to be driven from a buffer).
  *
  * The first byte chooses the server (with or without a bearer token) and
  * how the rest is cut into reads. Checked after every read: the output is
@@ -11,7 +11,7 @@
  */
 #include "arena.h"
 #include "logger.h"
-#include "server_http.h"
+#include "http_conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
- * server_parse.c - see server_parse.h.
+ * http_parse.c - see http_parse.h.
  *
  * libhttp-parser 2.9.4 itself rejects (HPE_* errors, answered 400): a bad
  * request line, control characters in the target, a header line without
  * a colon, a bare CR, a duplicate or malformed Content-Length, and
  * Transfer-Encoding together with Content-Length. What it accepts that a
- * request must not contain is checked on the raw bytes by server_http.c.
+ * request must not contain is checked on the raw bytes by http_conn.c.
  */
-#include "server_parse.h"
+#include "http_parse.h"
 
 #include <http_parser.h>
 #include <string.h>

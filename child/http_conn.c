@@ -1,5 +1,5 @@
 /*
- * server_http.c - see server_http.h. Request heads in, responses out.
+ * http_conn.c - see http_conn.h. Request heads in, responses out.
  *
  * A request goes through these steps, each in its own section below:
  * find the end of its head in the connection's buffer; check the raw
@@ -13,10 +13,10 @@
  * Nothing here makes a system call but clock_gettime (vDSO) and, through
  * the logger, write: the caller owns the socket.
  */
-#include "server_http.h"
+#include "http_conn.h"
 #include "arena.h"
 #include "logger.h"
-#include "server_parse.h"
+#include "http_parse.h"
 
 #include <errno.h>
 #include <stdarg.h>

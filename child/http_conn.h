@@ -1,5 +1,5 @@
 /*
- * server_http.h - the protocol half of the HTTP server (server_http.c),
+ * http_conn.h - the protocol half of the HTTP server (http_conn.c),
  * shared with the socket half (server.c) and the fuzz target.
  *
  * A connection's bytes in become bytes out here without any socket: the
@@ -8,8 +8,8 @@
  * tests/fuzz_http_request.c drive the parser, the validation and the
  * response formatting from a buffer.
  */
-#ifndef WARDEN_CHILD_SERVER_HTTP_H
-#define WARDEN_CHILD_SERVER_HTTP_H
+#ifndef WARDEN_CHILD_HTTP_CONN_H
+#define WARDEN_CHILD_HTTP_CONN_H
 
 #include "http.h"
 #include "server.h"

@@ -1,11 +1,11 @@
 /*
- * server_parse.h - a request head parsed with libhttp-parser.
+ * http_parse.h - a request head parsed with libhttp-parser.
  *
  * Its own translation unit because http_parser.h and http.h both define
- * `enum http_method`: server_http.c sees only this neutral summary.
+ * `enum http_method`: http_conn.c sees only this neutral summary.
  */
-#ifndef WARDEN_CHILD_SERVER_PARSE_H
-#define WARDEN_CHILD_SERVER_PARSE_H
+#ifndef WARDEN_CHILD_HTTP_PARSE_H
+#define WARDEN_CHILD_HTTP_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
