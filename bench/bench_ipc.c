@@ -42,8 +42,8 @@
  *
  * usage: bench_ipc [round-trips] [one-way-messages] [rounds]
  */
-#include "ipc.h"
-#include "trace_writer.h"
+#include "ipc/ipc.h"
+#include "ipc/trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

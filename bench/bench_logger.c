@@ -18,7 +18,7 @@
  *
  * usage: bench_logger [lines-per-round] [rounds] [fsync-lines-per-round]
  */
-#include "logger.h"
+#include "logger/logger.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,8 +9,8 @@
  *
  * usage: bench_syscall [calls-per-round] [rounds]
  */
-#include "child_policy.h"
-#include "policy.h"
+#include "policy/child_policy.h"
+#include "policy/policy.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,9 +7,9 @@
 #define WARDEN_CHILD_API_INTERNAL_H
 
 #include "api.h"
-#include "ipc.h"
+#include "ipc/ipc.h"
 #include "json.h"
-#include "logger.h"
+#include "logger/logger.h"
 
 #include <stdbool.h>
 #include <stdint.h>

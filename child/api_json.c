@@ -5,7 +5,7 @@
  */
 #include "api_internal.h"
 #include "child.h"
-#include "child_policy.h"
+#include "policy/child_policy.h"
 #include "fd_layout.h"
 #include "server.h"
 

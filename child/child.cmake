@@ -18,19 +18,18 @@ include(child/gui.cmake)
 list(APPEND WARDEN_CHILD_SOURCES ${WARDEN_GUI_SOURCES})
 
 add_executable(warden-child ${WARDEN_CHILD_SOURCES})
-target_include_directories(warden-child PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
+target_include_directories(warden-child PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
 # Test-only behaviour is compiled only into this binary.
 add_executable(warden-child-test ${WARDEN_CHILD_SOURCES} child/escape.c child/test_hooks.c)
-target_include_directories(warden-child-test PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
+target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_compile_definitions(warden-child-test PRIVATE WARDEN_TEST_HOOKS)
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
 warden_test(test_child tests/child_harness.c child/escape.c)
-target_include_directories(test_child PRIVATE child)
 target_link_libraries(test_child PRIVATE warden_ipc)
 target_compile_definitions(test_child PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
@@ -49,5 +48,5 @@ warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV
 if(WARDEN_FUZZ)
   target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_parse.c
                  child/arena.c)
-  target_include_directories(fuzz_http_request PRIVATE child ${HTTP_PARSER_INCLUDE_DIR})
+  target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()

@@ -7,7 +7,7 @@
 #define WARDEN_CHILD_CHILD_H
 
 #include "arena.h"
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <stdbool.h>
 #include <stdint.h>

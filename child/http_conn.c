@@ -15,7 +15,7 @@
  */
 #include "http_conn.h"
 #include "arena.h"
-#include "logger.h"
+#include "logger/logger.h"
 #include "http_parse.h"
 
 #include <errno.h>

@@ -17,10 +17,10 @@
  */
 #include "api.h"
 #include "child.h"
-#include "child_policy.h"
+#include "policy/child_policy.h"
 #include "fd_layout.h"
-#include "logger.h"
-#include "policy.h"
+#include "logger/logger.h"
+#include "policy/policy.h"
 #include "sandbox.h"
 #include "server.h"
 #include "violation.h"

@@ -8,7 +8,7 @@
 #include "api.h"
 #include "child.h"
 #include "fd_layout.h"
-#include "logger.h"
+#include "logger/logger.h"
 #include "server.h"
 
 #include <errno.h>

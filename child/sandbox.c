@@ -2,7 +2,7 @@
  * sandbox.c - see sandbox.h.
  */
 #include "sandbox.h"
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,7 @@
  */
 #include "server.h"
 #include "arena.h"
-#include "logger.h"
+#include "logger/logger.h"
 #include "http_conn.h"
 
 #include <errno.h>

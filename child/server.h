@@ -12,7 +12,7 @@
 #define WARDEN_CHILD_SERVER_H
 
 #include "http.h"
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -12,7 +12,7 @@
 #ifndef WARDEN_CHILD_VIOLATION_H
 #define WARDEN_CHILD_VIOLATION_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 enum { VIOLATION_EXIT_STATUS = 128 + 31 }; /* as if killed by SIGSYS */
 

@@ -7,7 +7,6 @@ add_library(warden_ipc STATIC
   ipc/message.c
   ipc/channel.c
   ipc/endpoint.c)
-target_include_directories(warden_ipc PUBLIC ipc)
 target_link_libraries(warden_ipc PUBLIC PkgConfig::UV)
 
 # ---- tests -------------------------------------------------------------------

@@ -11,7 +11,6 @@ add_library(warden_trace STATIC
   ipc/trace_reader.c
   ipc/trace_print.c
   ipc/trace_command.c)
-target_include_directories(warden_trace PUBLIC ipc)
 target_link_libraries(warden_trace PUBLIC warden_ipc PkgConfig::PCAP Threads::Threads)
 
 target_link_libraries(warden PRIVATE warden_trace)

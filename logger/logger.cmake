@@ -6,7 +6,6 @@
 add_library(warden_logger STATIC logger/logger.c)
 # ipc/ipc.h is used for its types only (enum ipc_log_level, struct
 # ipc_log): the logger needs no IPC library.
-target_include_directories(warden_logger PUBLIC logger ipc)
 
 warden_test(test_logger)
 target_link_libraries(test_logger PRIVATE warden_logger)

@@ -40,7 +40,7 @@
 #ifndef WARDEN_LOGGER_LOGGER_H
 #define WARDEN_LOGGER_LOGGER_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -5,7 +5,6 @@
 add_library(warden_config STATIC
   parent/config.c
   parent/options.c)
-target_include_directories(warden_config PUBLIC parent)
 target_link_libraries(warden_config PUBLIC warden_ipc PkgConfig::INIH)
 
 # ---- tests -------------------------------------------------------------------

@@ -9,7 +9,7 @@
 #ifndef WARDEN_PARENT_CONFIG_H
 #define WARDEN_PARENT_CONFIG_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <limits.h>
 #include <stdbool.h>

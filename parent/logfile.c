@@ -2,7 +2,7 @@
  * logfile.c - see logfile.h.
  */
 #include "logfile.h"
-#include "logger.h"
+#include "logger/logger.h"
 
 #include <errno.h>
 #include <fcntl.h>

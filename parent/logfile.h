@@ -7,7 +7,7 @@
 #ifndef WARDEN_PARENT_LOGFILE_H
 #define WARDEN_PARENT_LOGFILE_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <limits.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 /*
  * main.c - the `warden` command: dispatches to the daemon and its tools.
  */
-#include "command.h"
+#include "policy/command.h"
 #include "run.h"
-#include "trace_command.h"
+#include "ipc/trace_command.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include "options.h"
 #include "spawn.h"
 #include "supervisor.h"
-#include "trace_writer.h"
+#include "ipc/trace_writer.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -12,10 +12,10 @@
 #include "backoff.h"
 #include "listener.h"
 #include "logfile.h"
-#include "endpoint.h"
+#include "ipc/endpoint.h"
 #include "notify.h"
 #include "spawn.h"
-#include "trace_writer.h"
+#include "ipc/trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -826,9 +826,10 @@ int supervisor_run(const struct supervisor_setup *setup)
 		fprintf(stderr, "warden: cannot set up the event loop\n");
 		goto out;
 	}
-	sup_log(sup, IPC_LOG_NOTICE, "warden %s: listening on %s%s, log %s, child %s", "0.1.0",
-	        setup->listener->address, setup->listener->from_systemd ? " (from systemd)" : "",
-	        setup->log->path, setup->child_program);
+	sup_log(sup, IPC_LOG_NOTICE, "warden %s: listening on %s%s, log %s, child %s",
+	        WARDEN_VERSION, setup->listener->address,
+	        setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
+	        setup->child_program);
 	start_generation(sup, false);
 	uv_run(&sup->loop, UV_RUN_DEFAULT);
 	status = sup->exit_status;

@@ -19,7 +19,7 @@
 #define WARDEN_PARENT_SUPERVISOR_H
 
 #include "config.h"
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 struct listener;
 struct logfile;

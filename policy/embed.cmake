@@ -8,7 +8,7 @@ string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x
        bytes "${bytes}")
 file(WRITE "${OUTPUT}.tmp"
   "/* Generated from policy/child.policy by policy/embed.cmake: do not edit. */\n"
-  "#include \"child_policy.h\"\n\n"
+  "#include \"policy/child_policy.h\"\n\n"
   "const char child_policy_text[] = {\n\t${bytes}0x00};\n"
   "const size_t child_policy_length = ${length};\n")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")

@@ -9,7 +9,7 @@
 #ifndef WARDEN_TESTS_CHILD_HARNESS_H
 #define WARDEN_TESTS_CHILD_HARNESS_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -9,9 +9,9 @@
  * whole responses that start with a status line, nothing is answered after
  * the connection must close, and a connection returns all its memory.
  */
-#include "arena.h"
-#include "logger.h"
-#include "http_conn.h"
+#include "child/arena.h"
+#include "logger/logger.h"
+#include "child/http_conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * gives the same message, field by field. Seeds: tests/seeds/fuzz_ipc_decode
  * (one valid message of every type, two variants each).
  */
-#include "ipc.h"
+#include "ipc/ipc.h"
 #include "ipc_samples.h"
 
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * they parse, through the compiler with every parameter bound. Any crash,
  * leak, sanitizer report or silent failure is a bug.
  */
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * fuzz_trace_read - arbitrary bytes as a trace file, through the reader and
  * both printers: nothing may crash, overrun or leak, whatever the file says.
  */
-#include "trace_print.h"
-#include "trace_reader.h"
+#include "ipc/trace_print.h"
+#include "ipc/trace_reader.h"
 
 #include <stdint.h>
 #include <stdio.h>

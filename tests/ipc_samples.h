@@ -7,7 +7,7 @@
 #ifndef WARDEN_TESTS_IPC_SAMPLES_H
 #define WARDEN_TESTS_IPC_SAMPLES_H
 
-#include "ipc.h"
+#include "ipc/ipc.h"
 
 #include <stdbool.h>
 

@@ -2,7 +2,7 @@
  * kernel_harness.c - see kernel_harness.h.
  */
 #include "kernel_harness.h"
-#include "child_policy.h"
+#include "policy/child_policy.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>

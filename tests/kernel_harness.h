@@ -11,7 +11,7 @@
 #ifndef WARDEN_TESTS_KERNEL_HARNESS_H
 #define WARDEN_TESTS_KERNEL_HARNESS_H
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <stdbool.h>
 

@@ -9,7 +9,7 @@
  * checked on its own.
  */
 #include "gui_client.h"
-#include "json.h"
+#include "child/json.h"
 
 #include <criterion/criterion.h>
 #include <regex.h>

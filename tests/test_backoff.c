@@ -2,7 +2,7 @@
  * The restart delay: exponential growth to the maximum, reset after a
  * stable run, and the burst limit over a sliding window.
  */
-#include "backoff.h"
+#include "parent/backoff.h"
 
 #include <criterion/criterion.h>
 

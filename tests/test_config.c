@@ -5,8 +5,8 @@
  * token file, and `warden run` itself.
  */
 #include "cli_run.h"
-#include "config.h"
-#include "options.h"
+#include "parent/config.h"
+#include "parent/options.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

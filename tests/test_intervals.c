@@ -2,7 +2,7 @@
  * Interval sets and their block decomposition, checked against brute force
  * on small domains and at the edges of the 32- and 64-bit ones.
  */
-#include "intervals.h"
+#include "policy/intervals.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

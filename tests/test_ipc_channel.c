@@ -6,12 +6,12 @@
  * channel under the child's seccomp policy; and the parent's libuv
  * endpoint.
  */
-#include "child_policy.h"
-#include "ipc.h"
+#include "policy/child_policy.h"
+#include "ipc/ipc.h"
 #include "ipc_samples.h"
-#include "endpoint.h"
+#include "ipc/endpoint.h"
 #include "open_fds.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>

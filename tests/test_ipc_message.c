@@ -2,7 +2,7 @@
  * test_ipc_message.c - the wire format: round trips, exact byte layout,
  * every decoder error with its message, and the encoder's refusals.
  */
-#include "ipc.h"
+#include "ipc/ipc.h"
 #include "ipc_samples.h"
 #include "seed_files.h"
 

@@ -5,8 +5,8 @@
  * allows only write(2/4), fsync(4) and exit_group, that logging makes no
  * other system call.
  */
-#include "logger.h"
-#include "policy.h"
+#include "logger/logger.h"
+#include "policy/policy.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * compiles with its parameters bound to distinct small descriptor numbers,
  * and the kernel accepts the resulting filters.
  */
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

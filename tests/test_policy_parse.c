@@ -1,7 +1,7 @@
 /*
  * Parser tests: what parses, and every kind of error with its place.
  */
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -17,9 +17,9 @@
  * The seed is fixed and printed; WARDEN_SEMANTICS_SEED=N overrides it to
  * explore, and reproduces a reported failure.
  */
-#include "ast.h"
+#include "policy/ast.h"
 #include "bpf_interpreter.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

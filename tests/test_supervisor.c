@@ -6,7 +6,7 @@
  * while children are killed; restarts leak nothing.
  */
 #include "daemon_harness.h"
-#include "sandbox.h"
+#include "child/sandbox.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

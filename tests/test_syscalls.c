@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syscalls.h"
+#include "policy/syscalls.h"
 
 /* The newest syscall number in the kernel table the widths come from. */
 #define NEWEST_TABLE_NR 462

@@ -3,8 +3,8 @@
  * reader (every field back, truncated and corrupt files with the right
  * offsets) and `warden trace show|stats|follow` run as the real binary.
  */
-#include "trace_writer.h"
-#include "trace_reader.h"
+#include "ipc/trace_writer.h"
+#include "ipc/trace_reader.h"
 #include "trace_samples.h"
 
 #include "cli_run.h"

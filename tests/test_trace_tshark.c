@@ -3,7 +3,7 @@
  * message type by name with its fields. tshark is installed by
  * scripts/setup; its absence is a setup error, not a skip.
  */
-#include "trace_writer.h"
+#include "ipc/trace_writer.h"
 #include "trace_samples.h"
 
 #include <criterion/criterion.h>

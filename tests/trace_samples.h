@@ -5,8 +5,8 @@
 #ifndef WARDEN_TESTS_TRACE_SAMPLES_H
 #define WARDEN_TESTS_TRACE_SAMPLES_H
 
-#include "ipc.h"
-#include "trace_writer.h"
+#include "ipc/ipc.h"
+#include "ipc/trace_writer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
