@@ -99,18 +99,6 @@ bool api_parse_u64(const struct http_text *t, uint64_t *out)
 	return true;
 }
 
-bool api_level_parse(const char *s, size_t n, enum ipc_log_level *out)
-{
-	for (int level = IPC_LOG_DEBUG; level <= IPC_LOG_MAX; level++) {
-		const char *name = logger_level_name((enum ipc_log_level)level);
-		if (n == strlen(name) && strncasecmp(s, name, n) == 0) {
-			*out = (enum ipc_log_level)level;
-			return true;
-		}
-	}
-	return false;
-}
-
 void api_bad_request(struct http_response *res, const char *why)
 {
 	http_response_status(res, 400);
@@ -177,7 +165,7 @@ static const char *parse_logs_query(const struct http_text *query, struct logs_q
 			if (!api_parse_u64(&value, &out->since))
 				return "since must be a log line id (a decimal number)";
 		} else if (api_text_is(&key, "level")) {
-			if (!api_level_parse(value.data, value.length, &out->level))
+			if (!ipc_log_level_parse(value.data, value.length, &out->level))
 				return "level must be debug, info, notice, warning, error or crit";
 		} else if (api_text_is(&key, "limit")) {
 			if (!api_parse_u64(&value, &out->limit) || out->limit == 0 ||

@@ -48,12 +48,6 @@ void api_status_json(struct api *api, struct json *j, uint64_t now_ns);
 void api_log_record_json(struct json *j, const struct logger_record *r);
 void api_policy_json(struct api *api, struct json *j);
 
-/* Names for the GUI and the metrics. */
-const char *api_state_name(uint32_t state);
-const char *api_end_reason_name(uint32_t reason);
-/* Parses a level name ("debug" .. "crit", any case); false if unknown. */
-bool api_level_parse(const char *s, size_t n, enum ipc_log_level *out);
-
 /* A query string's parameters, one at a time: returns false at the end.
  * `key` and `value` point into `query`. */
 struct api_query {

@@ -12,38 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- Names ------------------------------------------------------------------- */
-
-const char *api_state_name(uint32_t state)
+/* A name of ipc.h's, or "unknown" for a value the parent's decoder would
+ * have refused (the GUI shows a word, never null). */
+static const char *name_or_unknown(const char *name)
 {
-	static const char *const names[] = {"unknown", "starting", "running", "restarting",
-	                                    "draining"};
-	return state <= IPC_STATE_MAX ? names[state] : "unknown";
+	return name != NULL ? name : "unknown";
 }
-
-const char *api_end_reason_name(uint32_t reason)
-{
-	static const char *const names[] = {"none",      "exit",      "signal",        "violation",
-	                                    "heartbeat", "malformed", "ready_timeout", "reload"};
-	return reason <= IPC_END_MAX ? names[reason] : "unknown";
-}
-
-static const struct {
-	uint32_t flag;
-	const char *name;
-} sandbox_flags[] = {
-        {IPC_SANDBOX_SECCOMP, "seccomp"},
-        {IPC_SANDBOX_NO_NEW_PRIVS, "no_new_privs"},
-        {IPC_SANDBOX_CAPS_DROPPED, "caps_dropped"},
-        {IPC_SANDBOX_RLIMITS, "rlimits"},
-        {IPC_SANDBOX_USER_NS, "user_ns"},
-        {IPC_SANDBOX_MOUNT_NS, "mount_ns"},
-        {IPC_SANDBOX_NET_NS, "net_ns"},
-        {IPC_SANDBOX_IPC_NS, "ipc_ns"},
-        {IPC_SANDBOX_UTS_NS, "uts_ns"},
-        {IPC_SANDBOX_CGROUP_NS, "cgroup_ns"},
-        {IPC_SANDBOX_PID_NS, "pid_ns"},
-};
 
 /* ---- /api/status -------------------------------------------------------------- */
 
@@ -52,7 +26,7 @@ static void restart_json(struct json *j, const struct ipc_restart *r)
 	json_object_begin(j);
 	json_field_u64(j, "time_ns", r->time_ns);
 	json_field_u64(j, "generation", r->generation);
-	json_field_cstring(j, "reason", api_end_reason_name(r->reason));
+	json_field_cstring(j, "reason", name_or_unknown(ipc_end_reason_name(r->reason)));
 	json_field_i64(j, "code", r->code);
 	json_field_string(j, "detail", r->detail, strnlen(r->detail, sizeof(r->detail)));
 	json_object_end(j);
@@ -70,7 +44,7 @@ static void parent_json(struct json *j, const struct child *c)
 	json_object_begin(j);
 	json_field_u64(j, "generation", s->generation);
 	json_field_u64(j, "child_pid", s->child_pid);
-	json_field_cstring(j, "state", api_state_name(s->state));
+	json_field_cstring(j, "state", name_or_unknown(ipc_state_name(s->state)));
 	json_field_u64(j, "restarts", s->restarts);
 	json_field_u64(j, "violations", s->violations);
 	json_field_u64(j, "parent_start_ns", s->parent_start_ns);
@@ -90,23 +64,25 @@ static void parent_json(struct json *j, const struct child *c)
 	json_object_end(j);
 }
 
+/* The names of the flags that are set in `flags` (or, with `set` false,
+ * clear). */
+static void sandbox_flags_json(struct json *j, const char *key, uint32_t flags, bool set)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (unsigned bit = 0; ipc_sandbox_flag_name(bit) != NULL; bit++)
+		if (((flags >> bit) & 1u) == set)
+			json_cstring(j, ipc_sandbox_flag_name(bit));
+	json_array_end(j);
+}
+
 static void sandbox_json(struct json *j, uint32_t flags)
 {
 	json_key(j, "sandbox");
 	json_object_begin(j);
 	json_field_u64(j, "flags", flags);
-	json_key(j, "in_force");
-	json_array_begin(j);
-	for (size_t i = 0; i < sizeof(sandbox_flags) / sizeof(sandbox_flags[0]); i++)
-		if (flags & sandbox_flags[i].flag)
-			json_cstring(j, sandbox_flags[i].name);
-	json_array_end(j);
-	json_key(j, "missing");
-	json_array_begin(j);
-	for (size_t i = 0; i < sizeof(sandbox_flags) / sizeof(sandbox_flags[0]); i++)
-		if (!(flags & sandbox_flags[i].flag))
-			json_cstring(j, sandbox_flags[i].name);
-	json_array_end(j);
+	sandbox_flags_json(j, "in_force", flags, true);
+	sandbox_flags_json(j, "missing", flags, false);
 	json_object_end(j);
 }
 
@@ -150,7 +126,7 @@ static void logger_json(struct json *j, const struct logger *lg)
 	json_key(j, "by_level");
 	json_object_begin(j);
 	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++)
-		json_field_u64(j, logger_level_name((enum ipc_log_level)l), st.lines_by_level[l]);
+		json_field_u64(j, ipc_log_level_name((unsigned)l), st.lines_by_level[l]);
 	json_object_end(j);
 	json_field_u64(j, "written", st.lines_written);
 	json_field_u64(j, "bytes", st.bytes);
@@ -160,7 +136,7 @@ static void logger_json(struct json *j, const struct logger *lg)
 	json_field_i64(j, "last_errno", st.last_errno);
 	json_field_u64(j, "ring_oldest", logger_ring_oldest(lg));
 	json_field_u64(j, "ring_newest", logger_ring_newest(lg));
-	json_field_cstring(j, "min_level", logger_level_name(logger_min_level(lg)));
+	json_field_cstring(j, "min_level", ipc_log_level_name(logger_min_level(lg)));
 	json_object_end(j);
 }
 
@@ -230,7 +206,7 @@ void api_log_record_json(struct json *j, const struct logger_record *r)
 	/* The line's own RFC 3339 stamp, so that the page shows what the file
 	 * says. */
 	json_field_string(j, "time", r->line, stamp);
-	json_field_cstring(j, "level", logger_level_name(r->level));
+	json_field_cstring(j, "level", ipc_log_level_name(r->level));
 	json_field_cstring(j, "origin", origin);
 	json_field_string(j, "text", r->message, r->message_length);
 	json_field_bool(j, "truncated", r->truncated);

@@ -91,8 +91,7 @@ static void log_metrics(struct http_response *res, const struct logger *lg)
 	logger_get_stats(lg, &st);
 	family(res, "warden_log_lines_total", "counter", "Log records, by level.");
 	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++) {
-		snprintf(labels, sizeof(labels), "{level=\"%s\"}",
-		         logger_level_name((enum ipc_log_level)l));
+		snprintf(labels, sizeof(labels), "{level=\"%s\"}", ipc_log_level_name((unsigned)l));
 		sample(res, "warden_log_lines_total", labels, st.lines_by_level[l]);
 	}
 	family(res, "warden_log_write_errors_total", "counter",

@@ -5,6 +5,7 @@
 
 add_library(warden_ipc STATIC
   ipc/message.c
+  ipc/names.c
   ipc/channel.c
   ipc/endpoint.c)
 target_link_libraries(warden_ipc PUBLIC PkgConfig::UV)

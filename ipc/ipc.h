@@ -262,6 +262,27 @@ struct ipc_message {
 	} u;
 };
 
+/* ---- Names (names.c) ------------------------------------------------------ */
+
+/* One spelling per value, lower case with words joined by '_', used by the
+ * configuration file, `warden trace`, the GUI's JSON, /metrics and the log.
+ * Each function returns NULL for a value that has no name. */
+const char *ipc_log_level_name(unsigned level);        /* "debug" .. "crit" */
+const char *ipc_namespaces_name(unsigned mode);        /* "off", "auto", "required" */
+const char *ipc_state_name(unsigned state);            /* "starting" .. "draining" */
+const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeout", "reload" */
+const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" */
+const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */
+
+/* A level's name in any case, `length` bytes (not terminated); false if
+ * it names none. */
+bool ipc_log_level_parse(const char *text, size_t length, enum ipc_log_level *out);
+
+/* The same tables indexed by value and ending in NULL, for parsers that
+ * walk them (the configuration file). */
+extern const char *const ipc_log_level_names[IPC_LOG_MAX + 2];
+extern const char *const ipc_namespaces_names[IPC_NAMESPACES_REQUIRED + 2];
+
 /* ---- Encoding and decoding ---------------------------------------------- */
 
 enum ipc_decode_status {

@@ -245,22 +245,12 @@ static void close_nested(struct emit *e, char bracket)
 
 /* ---- enumerations ------------------------------------------------------- */
 
-static const char *pick(const char *const *names, size_t count, uint64_t v)
+/* The names are ipc.h's (names.c); a value beyond them prints as its
+ * number (emit_word with a NULL name). */
+static const char *bounded(const char *(*name_of)(unsigned), uint64_t v)
 {
-	return v < count ? names[v] : NULL;
+	return v <= UINT32_MAX ? name_of((unsigned)v) : NULL;
 }
-#define PICK(names, v) pick(names, sizeof(names) / sizeof(names[0]), v)
-
-static const char *const LEVELS[] = {"debug", "info", "notice", "warning", "error", "crit"};
-static const char *const NAMESPACES[] = {"off", "auto", "required"};
-static const char *const STATES[] = {NULL, "starting", "running", "restarting", "draining"};
-static const char *const END_REASONS[] = {"none",      "exit",      "signal",        "violation",
-                                          "heartbeat", "malformed", "ready-timeout", "reload"};
-static const char *const SHUTDOWN_REASONS[] = {NULL, "terminate", "reload"};
-static const char *const SANDBOX_FLAGS[] = {
-        "seccomp", "no_new_privs", "caps_dropped", "user_ns", "mount_ns", "net_ns",
-        "ipc_ns",  "uts_ns",       "cgroup_ns",    "pid_ns",  "rlimits",
-};
 
 /* ---- payloads ----------------------------------------------------------- */
 
@@ -283,8 +273,10 @@ static void fields_config(struct emit *e, const struct ipc_config *m)
 	emit_u64(e, "heartbeat_interval_ms", m->heartbeat_interval_ms, MAIN);
 	emit_u64(e, "memory_reserve_kib", m->memory_reserve_kib, DETAIL);
 	emit_u64(e, "log_ring_lines", m->log_ring_lines, DETAIL);
-	emit_word(e, "log_min_level", PICK(LEVELS, m->log_min_level), m->log_min_level, MAIN);
-	emit_word(e, "namespaces", PICK(NAMESPACES, m->namespaces), m->namespaces, MAIN);
+	emit_word(e, "log_min_level", bounded(ipc_log_level_name, m->log_min_level),
+	          m->log_min_level, MAIN);
+	emit_word(e, "namespaces", bounded(ipc_namespaces_name, m->namespaces), m->namespaces,
+	          MAIN);
 	emit_u64(e, "report_violations", m->report_violations, MAIN);
 	emit_u64(e, "token_length", m->token_length, MAIN);
 	emit_string(e, "user", m->user, sizeof(m->user), MAIN);
@@ -297,9 +289,9 @@ static void fields_ready(struct emit *e, const struct ipc_ready *m)
 	emit_u64(e, "generation", m->generation, MAIN);
 	emit_hex(e, "sandbox", m->sandbox, MAIN);
 	open_nested(e, "sandbox_flags", '[');
-	for (size_t i = 0; i < sizeof(SANDBOX_FLAGS) / sizeof(SANDBOX_FLAGS[0]); i++)
-		if (m->sandbox & (1u << i))
-			emit_word(e, NULL, SANDBOX_FLAGS[i], 0, DETAIL);
+	for (unsigned bit = 0; ipc_sandbox_flag_name(bit) != NULL; bit++)
+		if (m->sandbox & (1u << bit))
+			emit_word(e, NULL, ipc_sandbox_flag_name(bit), 0, DETAIL);
 	close_nested(e, ']');
 	emit_u64(e, "uid", m->uid, MAIN);
 	emit_u64(e, "gid", m->gid, MAIN);
@@ -349,7 +341,7 @@ static void fields_restart(struct emit *e, const struct ipc_restart *r)
 {
 	emit_u64(e, "time_ns", r->time_ns, DETAIL);
 	emit_u64(e, "generation", r->generation, DETAIL);
-	emit_word(e, "reason", PICK(END_REASONS, r->reason), r->reason, DETAIL);
+	emit_word(e, "reason", bounded(ipc_end_reason_name, r->reason), r->reason, DETAIL);
 	emit_i64(e, "code", r->code, DETAIL);
 	emit_string(e, "detail", r->detail, sizeof(r->detail), DETAIL);
 }
@@ -358,7 +350,7 @@ static void fields_status(struct emit *e, const struct ipc_status *m)
 {
 	emit_u64(e, "generation", m->generation, MAIN);
 	emit_u64(e, "child_pid", m->child_pid, MAIN);
-	emit_word(e, "state", PICK(STATES, m->state), m->state, MAIN);
+	emit_word(e, "state", bounded(ipc_state_name, m->state), m->state, MAIN);
 	emit_u64(e, "restarts", m->restarts, MAIN);
 	emit_u64(e, "violations", m->violations, MAIN);
 	emit_u64(e, "parent_start_ns", m->parent_start_ns, DETAIL);
@@ -381,7 +373,7 @@ static void fields_log(struct emit *e, const struct ipc_log *m)
 {
 	size_t n = m->text_length <= IPC_TEXT_MAX ? m->text_length : IPC_TEXT_MAX;
 	emit_u64(e, "time_ns", m->time_ns, DETAIL);
-	emit_word(e, "level", PICK(LEVELS, m->level), m->level, MAIN);
+	emit_word(e, "level", bounded(ipc_log_level_name, m->level), m->level, MAIN);
 	emit_u64(e, "text_length", m->text_length, DETAIL);
 	emit_bytes(e, "text", m->text, n, MAIN);
 }
@@ -401,7 +393,7 @@ static void fields_violation(struct emit *e, const struct ipc_violation *m)
 static void fields_shutdown(struct emit *e, const struct ipc_shutdown *m)
 {
 	emit_u64(e, "grace_ms", m->grace_ms, MAIN);
-	emit_word(e, "reason", PICK(SHUTDOWN_REASONS, m->reason), m->reason, MAIN);
+	emit_word(e, "reason", bounded(ipc_shutdown_reason_name, m->reason), m->reason, MAIN);
 }
 
 static void fields_error(struct emit *e, const struct ipc_error *m)

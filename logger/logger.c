@@ -110,20 +110,21 @@ struct record {
 
 /* ---- Levels ------------------------------------------------------------ */
 
-static const char *const level_names[IPC_LOG_MAX + 1] = {
-        [IPC_LOG_DEBUG] = "DEBUG",     [IPC_LOG_INFO] = "INFO",   [IPC_LOG_NOTICE] = "NOTICE",
-        [IPC_LOG_WARNING] = "WARNING", [IPC_LOG_ERROR] = "ERROR", [IPC_LOG_CRIT] = "CRIT",
-};
-
 static enum ipc_log_level level_clamp(enum ipc_log_level level)
 {
 	/* Compared as unsigned: the enum's type may be signed. */
 	return (unsigned)level > IPC_LOG_MAX ? IPC_LOG_CRIT : level;
 }
 
-const char *logger_level_name(enum ipc_log_level level)
+/* The line spells a level in capitals ("WARNING"), as syslog and most log
+ * readers do; the name itself is the IPC one (ipc_log_level_name). */
+static size_t put_level(char *dst, enum ipc_log_level level)
 {
-	return level_names[level_clamp(level)];
+	const char *name = ipc_log_level_name(level_clamp(level));
+	size_t n = 0;
+	for (; name[n] != '\0'; n++)
+		dst[n] = (char)(name[n] - 'a' + 'A');
+	return n;
 }
 
 /* ---- Time -------------------------------------------------------------- */
@@ -331,7 +332,7 @@ static size_t format_prefix(char *dst, const struct record *r)
 {
 	size_t len = format_timestamp(dst, r->time_ns);
 	dst[len++] = ' ';
-	len += put_str(dst + len, level_names[r->level]);
+	len += put_level(dst + len, r->level);
 	dst[len++] = ' ';
 	if (r->from_parent) {
 		len += put_str(dst + len, "parent");

@@ -4,8 +4,8 @@
 # defines warden_test().
 
 add_library(warden_logger STATIC logger/logger.c)
-# ipc/ipc.h is used for its types only (enum ipc_log_level, struct
-# ipc_log): the logger needs no IPC library.
+# From ipc/: the levels, their names and struct ipc_log (a parent's record).
+target_link_libraries(warden_logger PUBLIC warden_ipc)
 
 warden_test(test_logger)
 target_link_libraries(test_logger PRIVATE warden_logger)

@@ -71,10 +71,8 @@ enum {
 /* Levels are enum ipc_log_level (ipc/ipc.h), IPC_LOG_DEBUG to IPC_LOG_CRIT,
  * so a record from the parent needs no mapping. A value above IPC_LOG_MAX
  * is logged as IPC_LOG_CRIT: a bad level is a bug, and hiding the record
- * would be worse than showing it loudly. */
-
-/* "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRIT"; "CRIT" above. */
-const char *logger_level_name(enum ipc_log_level level);
+ * would be worse than showing it loudly. The line spells the level's name
+ * (ipc_log_level_name) in capitals: "WARNING". */
 
 /* ---- Creating and destroying ------------------------------------------- */
 

@@ -52,15 +52,10 @@ struct key {
 #define SIZE_MAX_BYTES (1ull << 40) /* 1T: a trace file beyond that is a mistake */
 #define DAY_MS         86400000u
 
-static const char *const level_names[] = {"debug", "info", "notice", "warning",
-                                          "error", "crit", NULL};
-static const char *const namespaces_names[] = {"off", "auto", "required", NULL};
+/* Levels and namespace modes are spelt as ipc.h names them. */
 static const char *const burst_names[] = {"exit", "throttle", NULL};
 
-/* The enum values are the indexes of those names: keep them in step. */
-static_assert(IPC_LOG_DEBUG == 0 && IPC_LOG_CRIT == 5, "level_names");
-static_assert(IPC_NAMESPACES_OFF == 0 && IPC_NAMESPACES_AUTO == 1 && IPC_NAMESPACES_REQUIRED == 2,
-              "namespaces_names");
+/* The enum value is the index of its name: keep them in step. */
 static_assert(CONFIG_BURST_EXIT == 0 && CONFIG_BURST_THROTTLE == 1, "burst_names");
 static_assert(sizeof(enum config_burst_action) == sizeof(int), "burst_action width");
 
@@ -83,9 +78,9 @@ static const struct key keys[] = {
         {U32("server", "idle_timeout_ms", idle_timeout_ms, 1, 3600000)},
         {U32("server", "send_timeout_ms", send_timeout_ms, 1, 600000)},
         {"log", "file", KEY_STRING, FIELD(log_file), 0, 0, NULL, KEY_NONEMPTY, "--log"},
-        {ENUM("log", "level", log_level, level_names)},
+        {ENUM("log", "level", log_level, ipc_log_level_names)},
         {U32("log", "ring_lines", log_ring_lines, 16, 65536)},
-        {ENUM("sandbox", "namespaces", namespaces, namespaces_names)},
+        {ENUM("sandbox", "namespaces", namespaces, ipc_namespaces_names)},
         {STR("sandbox", "user", user, KEY_NONEMPTY | KEY_NAME)},
         {STR("sandbox", "group", group, KEY_NONEMPTY | KEY_NAME)},
         {U32("sandbox", "memory_reserve_kib", memory_reserve_kib, 1024, 4194304)},

@@ -175,10 +175,8 @@ static void fill_status(const struct supervisor *sup, struct ipc_status *st)
 static void summary_line(const struct supervisor *sup, char *out, size_t size)
 {
 	const struct slot *s = sup->current;
-	static const char *const names[] = {"?", "starting", "running", "restarting", "draining"};
-	uint32_t state = service_state(sup);
 	snprintf(out, size, "%s: generation %u, pid %d, %u restart%s",
-	         names[state <= IPC_STATE_MAX ? state : 0], s ? s->generation : sup->generation,
+	         ipc_state_name(service_state(sup)), s ? s->generation : sup->generation,
 	         s ? (int)s->pid : 0, sup->restarts, sup->restarts == 1 ? "" : "s");
 }
 
@@ -257,19 +255,6 @@ static void classify_end(const struct slot *s, struct ipc_restart *r)
 	r->detail[sizeof(r->detail) - 1] = '\0';
 }
 
-static const char *end_reason_name(uint32_t reason)
-{
-	static const char *const names[] = {"none",
-	                                    "exit",
-	                                    "signal",
-	                                    "sandbox violation",
-	                                    "heartbeat timeout",
-	                                    "malformed IPC",
-	                                    "ready timeout",
-	                                    "reload"};
-	return reason <= IPC_END_MAX ? names[reason] : "?";
-}
-
 static void remember_restart(struct supervisor *sup, const struct ipc_restart *r)
 {
 	memmove(&sup->recent[1], &sup->recent[0], sizeof(sup->recent) - sizeof(sup->recent[0]));
@@ -315,16 +300,16 @@ static void log_end(struct supervisor *sup, const struct slot *s, const struct i
 		level = IPC_LOG_NOTICE;
 	if (r->reason == IPC_END_VIOLATION && s->have_violation)
 		sup_log(sup, level,
-		        "child generation %u (pid %d) ended: sandbox violation: %s (syscall %u, "
+		        "child generation %u (pid %d) ended (violation): %s (syscall %u, "
 		        "args 0x%llx 0x%llx 0x%llx); %s",
 		        s->generation, (int)s->pid, r->detail, s->violation.nr,
 		        (unsigned long long)s->violation.args[0],
 		        (unsigned long long)s->violation.args[1],
 		        (unsigned long long)s->violation.args[2], how);
 	else
-		sup_log(sup, level, "child generation %u (pid %d) ended: %s%s%s; %s", s->generation,
-		        (int)s->pid, end_reason_name(r->reason), r->detail[0] ? ": " : "",
-		        r->detail, how);
+		sup_log(sup, level, "child generation %u (pid %d) ended (%s)%s%s; %s",
+		        s->generation, (int)s->pid, ipc_end_reason_name(r->reason),
+		        r->detail[0] ? ": " : "", r->detail, how);
 }
 
 static void free_slot_if_done(struct slot *s);

@@ -223,9 +223,9 @@ if [ -n "$bad" ]; then
 	echo "$bad"
 	status=1
 fi
-if grep -Eq 'sandbox violation|SIGSYS' "$tmp/warden.log" "$tmp/warden.out" "$tmp/trace"; then
+if grep -Eq 'sandbox violation|ended \(violation\)|SIGSYS' "$tmp/warden.log" "$tmp/warden.out" "$tmp/trace"; then
 	echo "strace_check: FAIL: the child hit its filter:"
-	grep -E 'sandbox violation|SIGSYS' "$tmp/warden.log" "$tmp/warden.out" "$tmp/trace" | head -5
+	grep -E 'sandbox violation|ended \(violation\)|SIGSYS' "$tmp/warden.log" "$tmp/warden.out" "$tmp/trace" | head -5
 	status=1
 fi
 if grep -q 'generation 2' "$tmp/warden.log"; then

@@ -289,7 +289,7 @@ Test(api, logs_are_escaped_filtered_and_validated)
 	expect_json(&r);
 	cr_expect_eq(r.body[0], '[');
 	/* The logger escaped the line; JSON escapes the logger's escapes. */
-	expect_body_has(&r, "\"level\":\"WARNING\",\"origin\":\"parent\",\"text\":\"nasty "
+	expect_body_has(&r, "\"level\":\"warning\",\"origin\":\"parent\",\"text\":\"nasty "
 	                    "\\\"quoted\\\" back\\\\\\\\slash\\\\nnew line \\\\x01 \\\\xff end\"");
 	expect_body_has(&r, "\"origin\":\"child[1]\"");
 	cr_expect_eq(gui_request(&p, "GET", "/api/logs?level=warning", NULL, &r), 200);

@@ -4,7 +4,7 @@
 // textContent: log lines may contain anything.
 'use strict';
 
-const LEVELS = ['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRIT'];
+const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'crit'];
 const WINDOW_MS = 120 * 1000; // the charts' rolling window
 const LOG_MAX_LINES = 1000;
 const RECONNECT_MS = 3000; // when the browser gives up on the stream
