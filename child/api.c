@@ -35,20 +35,6 @@ int api_create(struct api **out, struct child *c)
 
 /* ---- Helpers shared by the endpoints --------------------------------------- */
 
-uint64_t api_realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t api_monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void api_json_start(struct api *api, struct json *j)
 {
 	json_init(j, api->scratch, API_SCRATCH_BYTES);

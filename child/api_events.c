@@ -22,6 +22,7 @@
  */
 #include "api_internal.h"
 #include "child.h"
+#include "common/clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ static void build_status_event(struct api *api, struct json *j)
 {
 	api_json_start(api, j);
 	json_raw(j, "event: status\ndata: ", 20);
-	api_status_json(api, j, api_realtime_ns());
+	api_status_json(api, j, clock_realtime_ns());
 	json_raw(j, "\n\n", 2);
 }
 

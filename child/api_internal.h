@@ -70,8 +70,4 @@ int api_events_init(struct api *api);
 void api_events(struct api *api, const struct http_request *req, struct http_response *res);
 void api_events_broadcast_status(struct api *api);
 
-/* CLOCK_REALTIME in ns (through the vDSO: allowed after lockdown). */
-uint64_t api_realtime_ns(void);
-uint64_t api_monotonic_ns(void);
-
 #endif

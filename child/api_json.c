@@ -8,6 +8,7 @@
 #include "policy/child_policy.h"
 #include "fd_layout.h"
 #include "server.h"
+#include "common/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -167,7 +168,7 @@ static void child_json(struct json *j, const struct child *c)
 	json_field_cstring(j, "user", c->config.user);
 	json_field_cstring(j, "group", c->config.group);
 	json_field_u64(j, "boot_ns", c->boot_ns);
-	json_field_u64(j, "uptime_ns", api_monotonic_ns() - c->start_ns);
+	json_field_u64(j, "uptime_ns", clock_monotonic_ns() - c->start_ns);
 	json_field_u64(j, "policy_instructions", c->policy_instructions);
 	json_field_bool(j, "draining", c->draining);
 	json_field_bool(j, "auth", c->config.token_length > 0);

@@ -6,6 +6,7 @@
 #include "api_internal.h"
 #include "child.h"
 #include "server.h"
+#include "common/clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ static void supervisor_metrics(struct http_response *res, const struct child *c)
 	single(res, "warden_child_generation", "gauge", "Generation of the child serving.",
 	       c->generation);
 	single(res, "warden_child_uptime_seconds", "gauge", "Seconds since the child started.",
-	       (api_monotonic_ns() - c->start_ns) / 1000000000u);
+	       (clock_monotonic_ns() - c->start_ns) / 1000000000u);
 	if (!c->have_status)
 		return; /* no snapshot from the parent yet: nothing to say */
 	single(res, "warden_restarts_total", "counter", "Child restarts by the supervisor.",

@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "logger/logger.h"
 #include "http_parse.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -88,29 +89,6 @@ static void buffer_free(struct http_core *core, struct http_buffer *b)
 
 /* ---- Time ------------------------------------------------------------------ */
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). No
- * gmtime_r: its first call reads the time zone files, which the sandbox
- * forbids. */
-static void civil_from_days(int64_t days, int *year, unsigned *month, unsigned *day)
-{
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*day = doy - (153 * mp + 2) / 5 + 1;
-	*month = mp < 10 ? mp + 3 : mp - 9;
-	*year = (int)(yoe + era * 400 + (*month <= 2));
-}
-
 /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110, IMF-fixdate),
  * formatted again only when the second changes. */
 static void refresh_date(struct http_core *core, uint64_t now_ns)
@@ -121,12 +99,11 @@ static void refresh_date(struct http_core *core, uint64_t now_ns)
 	int64_t sec = (int64_t)(now_ns / 1000000000u);
 	if (sec == core->date_second)
 		return;
-	int year;
-	unsigned month, day, s = (unsigned)(sec % 86400);
-	civil_from_days(sec / 86400, &year, &month, &day);
+	unsigned s = (unsigned)(sec % 86400);
+	struct clock_date d = clock_date_from_days((uint64_t)sec / 86400);
 	int n = snprintf(core->date, sizeof(core->date),
-	                 "Date: %s, %02u %s %04d %02u:%02u:%02u GMT\r\n", wdays[(sec / 86400) % 7],
-	                 day, months[month - 1], year, s / 3600, s / 60 % 60, s % 60);
+	                 "Date: %s, %02u %s %04u %02u:%02u:%02u GMT\r\n", wdays[(sec / 86400) % 7],
+	                 d.day, months[d.month - 1], d.year, s / 3600, s / 60 % 60, s % 60);
 	core->date_length = n > 0 && (size_t)n < sizeof(core->date) ? (size_t)n : 0;
 	core->date_second = sec;
 }
@@ -313,7 +290,7 @@ static void access_log(struct http_core *core, const struct http_conn *conn,
 {
 	if (core->cfg.logger == NULL)
 		return;
-	uint64_t us = (clock_ns(CLOCK_MONOTONIC) - e->started_ns) / 1000;
+	uint64_t us = (clock_monotonic_ns() - e->started_ns) / 1000;
 	int line_length = (int)(e->line_length < LOG_LINE_MAX ? e->line_length : LOG_LINE_MAX);
 	logger_logf(core->cfg.logger, IPC_LOG_INFO,
 	            "http #%llu \"%.*s%s\" %u %zu bytes %llu.%02llu ms%s%s",
@@ -376,8 +353,8 @@ static void reject(struct http_core *core, struct http_conn *conn, unsigned code
 
 void http_conn_error(struct http_core *core, struct http_conn *conn, unsigned code, const char *why)
 {
-	refresh_date(core, clock_ns(CLOCK_REALTIME));
-	struct log_entry e = {.started_ns = clock_ns(CLOCK_MONOTONIC), .why = why};
+	refresh_date(core, clock_realtime_ns());
+	struct log_entry e = {.started_ns = clock_monotonic_ns(), .why = why};
 	reject(core, conn, code, &e);
 	conn->linger = false; /* a timeout: nothing more is waited for */
 }
@@ -386,7 +363,7 @@ size_t http_format_refusal(struct http_core *core, char *buf, size_t cap, uint64
                            const char *why)
 {
 	char body[64];
-	refresh_date(core, clock_ns(CLOCK_REALTIME));
+	refresh_date(core, clock_realtime_ns());
 	struct reply r = error_reply(503, body, sizeof(body), false);
 	if (head_size(core, &r) + r.body_length > cap)
 		return 0;
@@ -396,7 +373,7 @@ size_t http_format_refusal(struct http_core *core, char *buf, size_t cap, uint64
 	struct http_conn conn = {.id = id};
 	struct log_entry e = {.status = 503,
 	                      .bytes = n + r.body_length,
-	                      .started_ns = clock_ns(CLOCK_MONOTONIC),
+	                      .started_ns = clock_monotonic_ns(),
 	                      .why = why};
 	access_log(core, &conn, &e);
 	return n + r.body_length;
@@ -792,7 +769,7 @@ static void call_handler(struct http_core *core, struct http_conn *conn,
 	        .accepts_gzip = accepts_gzip(p->fields[HEAD_ACCEPT_ENCODING]),
 	        .if_none_match = text_of(p->fields[HEAD_IF_NONE_MATCH]),
 	        .last_event_id = text_of(p->fields[HEAD_LAST_EVENT_ID]),
-	        .now_ns = clock_ns(CLOCK_REALTIME),
+	        .now_ns = clock_realtime_ns(),
 	};
 	refresh_date(core, req.now_ns);
 	struct http_response res = {.core = core, .conn = conn, .head = p->head};
@@ -827,7 +804,7 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 {
 	struct log_entry e = {.line = head,
 	                      .line_length = request_line_length(head, n),
-	                      .started_ns = clock_ns(CLOCK_MONOTONIC)};
+	                      .started_ns = clock_monotonic_ns()};
 	const char *target;
 	struct parsed_head p;
 	struct http_text path, query;
@@ -835,7 +812,7 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	conn->heads++;
 	if (core->cfg.counters != NULL)
 		core->cfg.counters->requests++;
-	refresh_date(core, clock_ns(CLOCK_REALTIME));
+	refresh_date(core, clock_realtime_ns());
 	if (target_length(head, e.line_length, &target) > core->cfg.uri_max_bytes)
 		return e.why = "request target too long", reject(core, conn, 414, &e);
 	if ((e.why = raw_head_problem(head, n)) != NULL)
@@ -857,7 +834,7 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 	const char *target;
 	struct log_entry e = {.line = p,
 	                      .line_length = request_line_length(p, n),
-	                      .started_ns = clock_ns(CLOCK_MONOTONIC)};
+	                      .started_ns = clock_monotonic_ns()};
 	unsigned code = 0;
 	if (target_length(p, e.line_length, &target) > core->cfg.uri_max_bytes)
 		code = 414, e.why = "request target too long";
@@ -865,7 +842,7 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 		code = 431, e.why = "request head too large";
 	if (code == 0)
 		return false;
-	refresh_date(core, clock_ns(CLOCK_REALTIME));
+	refresh_date(core, clock_realtime_ns());
 	core->requests++;
 	if (core->cfg.counters != NULL)
 		core->cfg.counters->requests++;
@@ -967,7 +944,7 @@ int http_core_init(struct http_core *core, const struct server_config *cfg)
 		http_core_free(core);
 		return -ENOMEM;
 	}
-	refresh_date(core, clock_ns(CLOCK_REALTIME));
+	refresh_date(core, clock_realtime_ns());
 	return 0;
 }
 

@@ -17,6 +17,7 @@
  */
 #include "api.h"
 #include "child.h"
+#include "common/clock.h"
 #include "policy/child_policy.h"
 #include "fd_layout.h"
 #include "logger/logger.h"
@@ -57,13 +58,6 @@ void child_exit(int status)
 	syscall(SYS_exit_group, status);
 	for (;;) /* exit_group does not return */
 		;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Fails the boot: stderr, then the parent, then exit. */
@@ -331,7 +325,7 @@ int main(int argc, char **argv)
 	struct child child;
 	struct child *c = &child;
 	memset(c, 0, sizeof(*c));
-	c->start_ns = monotonic_ns();
+	c->start_ns = clock_monotonic_ns();
 	const void *escape = test_escape(argc, argv);
 	int fds[IPC_HANDOVER_FDS];
 	struct sandbox_identity id;
@@ -351,7 +345,7 @@ int main(int argc, char **argv)
 	c->gid = (uint32_t)getegid();
 	load_policy(c, &bpf);
 	/* Locked down: from here only what policy/child.policy allows. */
-	c->boot_ns = monotonic_ns() - c->start_ns;
+	c->boot_ns = clock_monotonic_ns() - c->start_ns;
 	if (parent_link_send_ready(c) < 0)
 		child_exit(EXIT_BOOT_FAILED);
 	logger_logf(c->logger, IPC_LOG_INFO,

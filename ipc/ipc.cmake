@@ -8,7 +8,7 @@ add_library(warden_ipc STATIC
   ipc/names.c
   ipc/channel.c
   ipc/endpoint.c)
-target_link_libraries(warden_ipc PUBLIC PkgConfig::UV)
+target_link_libraries(warden_ipc PUBLIC warden_common PkgConfig::UV)
 
 # ---- tests -------------------------------------------------------------------
 warden_test(test_ipc_message tests/ipc_samples.c tests/seed_files.c)

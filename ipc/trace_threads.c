@@ -2,27 +2,12 @@
  * trace_threads.c - the trace's write thread (see trace_threads.h).
  */
 #include "trace_threads.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
-
-static int write_all(int fd, const uint8_t *data, size_t len, size_t *written)
-{
-	*written = 0;
-	while (*written < len) {
-		ssize_t n = write(fd, data + *written, len - *written);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		*written += (size_t)n;
-	}
-	return 0;
-}
 
 static void *writer_main(void *arg)
 {
@@ -37,7 +22,7 @@ static void *writer_main(void *arg)
 		const uint8_t *data = w->data;
 		size_t len = w->len, written;
 		pthread_mutex_unlock(&w->lock);
-		int error = write_all(fd, data, len, &written);
+		int error = io_write_all(fd, data, len, &written);
 		pthread_mutex_lock(&w->lock);
 		w->result = (struct trace_write_result){
 		        .done = true, .error = error, .written = written};

@@ -22,6 +22,7 @@
  */
 #include "trace_writer.h"
 #include "trace_threads.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -405,13 +406,6 @@ static int rotate(struct trace *tr)
 	return started != 0 ? started : rc;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Rotation and buffer room for a record of `size` file bytes. */
 static int make_room(struct trace *tr, size_t size)
 {
@@ -488,7 +482,8 @@ int trace_record(struct trace *tr, enum trace_direction direction, uint32_t gene
 {
 	if (tr == NULL)
 		return 0;
-	return trace_record_at(tr, now_ns(), direction, generation, pid, fd_count, raw, len);
+	return trace_record_at(tr, clock_realtime_ns(), direction, generation, pid, fd_count, raw,
+	                       len);
 }
 
 void trace_get_stats(const struct trace *tr, struct trace_stats *out)

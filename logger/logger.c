@@ -12,6 +12,8 @@
  * kills it for anything else.
  */
 #include "logger.h"
+#include "common/clock.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <stdalign.h>
@@ -129,32 +131,6 @@ static size_t put_level(char *dst, enum ipc_log_level level)
 
 /* ---- Time -------------------------------------------------------------- */
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	if (clock_gettime(id, &ts) != 0 || ts.tv_sec < 0)
-		return 0;
-	if ((uint64_t)ts.tv_sec >= UINT64_MAX / NS_PER_SEC)
-		return UINT64_MAX; /* past the year 2554: saturate, do not wrap */
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/* Howard Hinnant's days_from_civil inverse, for days since 1970-01-01
- * (never negative here: time_ns is unsigned). No gmtime_r: it may read
- * time zone files or take a lock, and this runs after lockdown. */
-static void civil_from_days(uint64_t days, unsigned *year, unsigned *month, unsigned *day)
-{
-	uint64_t z = days + 719468;      /* days since 0000-03-01 */
-	uint64_t era = z / 146097;       /* 400-year eras */
-	uint64_t doe = z - era * 146097; /* [0, 146096] */
-	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-	uint64_t mp = (5 * doy + 2) / 153; /* [0, 11], March first */
-	*day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*year = (unsigned)(yoe + era * 400 + (*month <= 2));
-}
-
 /* Writes `value` as exactly `width` decimal digits, zero-padded. */
 static void put_digits(char *dst, uint64_t value, unsigned width)
 {
@@ -168,13 +144,12 @@ static void put_digits(char *dst, uint64_t value, unsigned width)
  * nanoseconds end in 2554, so the year always has four digits. */
 static size_t format_timestamp(char *dst, uint64_t time_ns)
 {
-	unsigned year, month, day;
 	uint64_t sec_of_day = (time_ns % NS_PER_DAY) / NS_PER_SEC;
-	civil_from_days(time_ns / NS_PER_DAY, &year, &month, &day);
+	struct clock_date date = clock_date_from_days(time_ns / NS_PER_DAY);
 	memcpy(dst, "0000-00-00T00:00:00.000000Z", TIMESTAMP_LEN);
-	put_digits(dst, year, 4);
-	put_digits(dst + 5, month, 2);
-	put_digits(dst + 8, day, 2);
+	put_digits(dst, date.year, 4);
+	put_digits(dst + 5, date.month, 2);
+	put_digits(dst + 8, date.day, 2);
 	put_digits(dst + 11, sec_of_day / 3600, 2);
 	put_digits(dst + 14, sec_of_day / 60 % 60, 2);
 	put_digits(dst + 17, sec_of_day % 60, 2);
@@ -468,30 +443,12 @@ uint64_t logger_ring_newest(const struct logger *lg)
 
 /* ---- Writing ------------------------------------------------------------- */
 
-/* Writes all of p[0..n), going on after short writes and EINTR. Returns 0,
- * or the errno that stopped it; `*done` says how many bytes went. */
-static int write_fully(int fd, const char *p, size_t n, size_t *done)
-{
-	*done = 0;
-	while (*done < n) {
-		ssize_t w = write(fd, p + *done, n - *done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno;
-		if (w == 0)
-			return EIO; /* no progress and no error: do not spin */
-		*done += (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes the line (`len` bytes from buf[1], newline included) to `s`.
  * Returns 0 or an errno; `*bytes` grows by what was written. */
 static int sink_write(struct sink *s, const char *buf, size_t len, uint64_t *bytes)
 {
 	size_t start = s->broken ? 0 : 1, done;
-	int err = write_fully(s->fd, buf + start, len + 1 - start, &done);
+	int err = -io_write_all(s->fd, buf + start, len + 1 - start, &done);
 	*bytes += done;
 	if (done > 0) /* the only newlines are the repair byte and the end */
 		s->broken = buf[start + done - 1] != '\n';
@@ -657,7 +614,7 @@ static struct record own_record(const struct logger *lg, enum ipc_log_level leve
 {
 	return (struct record){
 	        .level = level,
-	        .time_ns = clock_ns(CLOCK_REALTIME),
+	        .time_ns = clock_realtime_ns(),
 	        .generation = lg->generation,
 	};
 }
@@ -782,7 +739,7 @@ static const char *errno_text(int err)
  * the log file is what fails. */
 static void note_failures(struct logger *lg)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = clock_monotonic_ns();
 	if (lg->noted && now - lg->last_note_ns < NOTE_PERIOD)
 		return;
 	lg->noted = true;

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "spawn.h"
 #include "ipc/trace_writer.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,16 +97,9 @@ struct supervisor {
 	uint64_t messages_in, messages_out, bytes_in, bytes_out;
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t now_ms(void)
 {
-	return clock_ns(CLOCK_MONOTONIC) / 1000000u;
+	return clock_monotonic_ns() / 1000000u;
 }
 
 /* ---- The parent's log ------------------------------------------------------ */
@@ -126,7 +120,7 @@ sup_log(struct supervisor *sup, enum ipc_log_level level, const char *fmt, ...)
 	rec->text_length =
 	        (uint16_t)((size_t)n < sizeof(rec->text) ? (size_t)n : sizeof(rec->text) - 1);
 	rec->level = (uint8_t)level;
-	rec->time_ns = clock_ns(CLOCK_REALTIME);
+	rec->time_ns = clock_realtime_ns();
 	struct slot *s = sup->current;
 	if (s != NULL && s->state == SLOT_READY && !s->ep_closed &&
 	    ipc_endpoint_send(&s->ep, &msg) > 0)
@@ -223,7 +217,7 @@ static void classify_end(const struct slot *s, struct ipc_restart *r)
 {
 	int st = s->wait_status;
 	memset(r, 0, sizeof(*r));
-	r->time_ns = clock_ns(CLOCK_REALTIME);
+	r->time_ns = clock_realtime_ns();
 	r->generation = s->generation;
 	if (s->have_violation) {
 		r->reason = IPC_END_VIOLATION;
@@ -435,7 +429,7 @@ static void child_became_ready(struct supervisor *sup, struct slot *s, const str
 	s->state = SLOT_READY;
 	s->ready_ms = now_ms();
 	s->last_ping_ms = s->ready_ms;
-	s->started_ns = clock_ns(CLOCK_REALTIME);
+	s->started_ns = clock_realtime_ns();
 	if (sup->incoming == s) {
 		struct slot *old = sup->current;
 		sup->incoming = NULL;
@@ -629,7 +623,7 @@ static void send_ping(struct slot *s, uint64_t now)
 	struct ipc_message msg = {.type = IPC_PING};
 	s->ping_nonce = ((uint64_t)s->generation << 32) | (uint32_t)(s->ping_nonce + 1);
 	msg.u.ping.nonce = s->ping_nonce;
-	msg.u.ping.sent_ns = clock_ns(CLOCK_MONOTONIC);
+	msg.u.ping.sent_ns = clock_monotonic_ns();
 	s->ping_outstanding = true;
 	s->ping_sent_ms = now;
 	s->last_ping_ms = now;
@@ -803,7 +797,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 		return 1;
 	sup->setup = setup;
 	sup->cfg = setup->config;
-	sup->parent_start_ns = clock_ns(CLOCK_REALTIME);
+	sup->parent_start_ns = clock_realtime_ns();
 	sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	notify_init(&sup->notify);
 	struct backoff_config bc = backoff_config_of(sup->cfg);

@@ -10,6 +10,7 @@
  */
 #include "command.h"
 #include "policy.h"
+#include "common/io.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -108,21 +109,6 @@ static int report(const struct policy_error *err)
 	return POLICY_EXIT_POLICY_ERROR;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int show(const struct invocation *inv, const struct policy_filter *filter,
                 const struct policy_bpf *bpf)
 {
@@ -146,10 +132,12 @@ static int export(const struct policy_bpf *bpf)
 	for (size_t i = 0; i < bpf->count; i++) {
 		uint32_t n = bpf->programs[i].len;
 		unsigned char count[4] = {n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >> 24};
-		if (write_all(STDOUT_FILENO, count, sizeof(count)) < 0 ||
-		    write_all(STDOUT_FILENO, bpf->programs[i].filter,
-		              n * sizeof(struct sock_filter)) < 0) {
-			fprintf(stderr, "warden policy: cannot write: %s\n", strerror(errno));
+		int rc = io_write_all(STDOUT_FILENO, count, sizeof(count), NULL);
+		if (rc == 0)
+			rc = io_write_all(STDOUT_FILENO, bpf->programs[i].filter,
+			                  n * sizeof(struct sock_filter), NULL);
+		if (rc < 0) {
+			fprintf(stderr, "warden policy: cannot write: %s\n", strerror(-rc));
 			return POLICY_EXIT_POLICY_ERROR;
 		}
 	}
