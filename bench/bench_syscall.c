@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	};
 	compile("child.policy", child_policy_text, child_policy_length, child, 6, &setups[1].bpf);
 	size_t seed_len;
-	char *seed = read_file(WARDEN_SHARED_DIR "/seed/fd_gui_tile.seccomppolicy", &seed_len);
+	char *seed = read_file(WARDEN_SOURCE_DIR "/tests/data/seed_shape.seccomppolicy", &seed_len);
 	size_t nsetups = 2;
 	if (seed != NULL) {
 		const struct policy_binding b[] = {{"logfile_fd", FD_LOG}, {"gui_socket_fd", 5}};

@@ -64,7 +64,7 @@ void harness_child_policy(struct policy_bpf *out)
 void harness_seed_policy(struct policy_bpf *out)
 {
 	const struct policy_binding b[] = {{"logfile_fd", FD_LOG}, {"gui_socket_fd", FD_GUI}};
-	harness_compile_file(WARDEN_SHARED_DIR "/seed/fd_gui_tile.seccomppolicy", b, 2, out);
+	harness_compile_file(WARDEN_SOURCE_DIR "/tests/data/seed_shape.seccomppolicy", b, 2, out);
 }
 
 /* Every object is created at a high number, then moved into place in the

@@ -19,6 +19,7 @@
  */
 #include "policy/ast.h"
 #include "bpf_interpreter.h"
+#include "corpus.h"
 #include "policy/policy.h"
 
 #include <criterion/criterion.h>
@@ -575,10 +576,7 @@ static int compare_names(const void *a, const void *b)
 static void check_directory(const char *dir, struct rng *r, struct tally *t)
 {
 	DIR *d = opendir(dir);
-	cr_assert_not_null(d,
-	                   "cannot open %s: %s (the shared/ directory must sit beside the "
-	                   "checkout, or set -DWARDEN_SHARED_DIR)",
-	                   dir, strerror(errno));
+	cr_assert_not_null(d, "cannot open %s: %s", dir, strerror(errno));
 	char *names[512];
 	size_t count = 0;
 	struct dirent *e;
@@ -615,7 +613,7 @@ Test(semantics, the_firedancer_corpus, .timeout = 120)
 	uint64_t seed = base_seed();
 	struct rng r = {seed};
 	struct tally t = {0};
-	check_directory(WARDEN_SHARED_DIR "/corpus/firedancer-policies", &r, &t);
+	check_directory(corpus_path("corpus/firedancer-policies"), &r, &t);
 	print_tally("corpus", seed, &t);
 	cr_expect_geq(t.policies, 50, "expected the whole corpus, found %zu policies", t.policies);
 	cr_expect_eq(t.mismatches, 0);
@@ -628,7 +626,7 @@ Test(semantics, the_seed_and_the_child_policy, .timeout = 120)
 	struct tally t = {0};
 	size_t n = sizeof(child_bindings) / sizeof(child_bindings[0]);
 	const char *path = WARDEN_SOURCE_DIR "/policy/child.policy";
-	check_directory(WARDEN_SHARED_DIR "/seed", &r, &t);
+	check_directory(WARDEN_SOURCE_DIR "/tests/data", &r, &t);
 	struct policy *p = parse_file(path);
 	check_policy(path, p, child_bindings, n, POLICY_DENY_KILL, &r, &t);
 	/* Report mode: the same verdicts, with SIGSYS delivered instead. */
@@ -636,6 +634,16 @@ Test(semantics, the_seed_and_the_child_policy, .timeout = 120)
 	policy_free(p);
 	print_tally("seed and child", seed, &t);
 	cr_expect_eq(t.never_allowed, 0, "a rule of the child policy was never exercised");
+	cr_expect_eq(t.mismatches, 0);
+}
+
+Test(semantics, the_original_seed, .timeout = 120)
+{
+	uint64_t seed = base_seed() ^ 2;
+	struct rng r = {seed};
+	struct tally t = {0};
+	check_directory(corpus_path("seed"), &r, &t);
+	print_tally("original seed", seed, &t);
 	cr_expect_eq(t.mismatches, 0);
 }
 
