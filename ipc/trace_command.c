@@ -254,8 +254,19 @@ static int value_option(struct invocation *inv, const char *option, const char *
 	return set_time(option, v, &inv->has_until, &inv->until);
 }
 
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* Returns 0, -1 after printing the help (the command then exits 0), or
+ * TRACE_EXIT_USAGE. */
 static int flag_option(struct invocation *inv, const char *arg)
 {
+	if (is_help(arg)) {
+		usage(stdout);
+		return -1;
+	}
 	if (strcmp(arg, "--json") == 0 && strcmp(inv->verb, "stats") != 0)
 		inv->json = true;
 	else if (strcmp(arg, "--from-start") == 0 && strcmp(inv->verb, "follow") == 0)
@@ -288,6 +299,8 @@ static int parse_arguments(int argc, char **argv, struct invocation *inv)
 {
 	if (argc < 2)
 		return usage_error("missing command", NULL);
+	if (is_help(argv[1]))
+		return flag_option(inv, argv[1]);
 	inv->verb = argv[1];
 	if (strcmp(inv->verb, "show") != 0 && strcmp(inv->verb, "stats") != 0 &&
 	    strcmp(inv->verb, "follow") != 0)
@@ -718,7 +731,7 @@ int trace_command(int argc, char **argv)
 	struct invocation inv = {0};
 	int rc = parse_arguments(argc, argv, &inv);
 	if (rc != 0)
-		return rc;
+		return rc < 0 ? TRACE_EXIT_OK : rc;
 	if (strcmp(inv.verb, "show") == 0)
 		return show(&inv);
 	if (strcmp(inv.verb, "stats") == 0)

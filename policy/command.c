@@ -12,6 +12,7 @@
 #include "policy.h"
 #include "common/io.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -47,27 +48,53 @@ static int usage_error(const char *fmt, const char *what)
 	return POLICY_EXIT_USAGE;
 }
 
-/* "name=value" with value a decimal or 0x-hex number of at most 32 bits. */
+/* A decimal or 0x-hex number of at most 32 bits. No octal: "010" is ten,
+ * as the policy language reads it. */
+static bool parse_value(const char *text, uint64_t *out)
+{
+	int base = 10;
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		base = 16;
+		text += 2;
+	}
+	if (!(base == 10 ? text[0] >= '0' && text[0] <= '9' : isxdigit((unsigned char)text[0])))
+		return false; /* no sign, no space, no empty number */
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, base);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "name=value"; `text` is cut at the '=' only once it is valid, so that an
+ * error can quote it whole. */
 static int parse_binding(char *text, struct policy_binding *b)
 {
 	char *eq = strchr(text, '=');
-	if (eq == NULL || eq == text || eq[1] == '\0')
+	uint64_t value;
+	if (eq == NULL || eq == text || !parse_value(eq + 1, &value))
 		return -1;
 	*eq = '\0';
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(eq + 1, &end, 0);
-	if (errno != 0 || *end != '\0' || eq[1] == '-' || eq[1] == '+' || v > UINT32_MAX)
-		return -1;
 	b->name = text;
-	b->value = v;
+	b->value = value;
 	return 0;
+}
+
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
 static int parse_arguments(int argc, char **argv, struct invocation *inv)
 {
 	if (argc < 2)
 		return usage_error("%s", "missing command");
+	if (is_help(argv[1])) {
+		usage(stdout);
+		return -1;
+	}
 	inv->verb = argv[1];
 	for (int i = 2; i < argc; i++) {
 		char *value = NULL;
@@ -77,7 +104,7 @@ static int parse_arguments(int argc, char **argv, struct invocation *inv)
 			value = argv[++i];
 		} else if (strncmp(argv[i], "--bind=", 7) == 0) {
 			value = argv[i] + 7;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		} else if (is_help(argv[i])) {
 			usage(stdout);
 			return -1;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {

@@ -81,6 +81,47 @@ Test(cli, usage_errors_exit_2)
 	}
 }
 
+Test(cli, help_goes_to_stdout_and_exits_0)
+{
+	const char *cases[] = {"policy --help", "policy -h", "policy check --help",
+	                       "policy show " CHILD_POLICY " -h"};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cli_result r = cli_run(cases[i]);
+		cr_expect_eq(r.status, 0, "'%s' exited %d: %s", cases[i], r.status, r.err);
+		cr_expect(strstr(r.out, "usage: warden policy check") != NULL, "'%s': %s", cases[i],
+		          r.out);
+		free(r.out);
+	}
+}
+
+/* A binding is decimal or 0x hex, as the policy language reads numbers:
+ * a leading 0 is not octal. A refused one is quoted whole. */
+Test(cli, bindings_are_decimal_or_hex)
+{
+	char path[] = "/tmp/warden-bind-XXXXXX";
+	int fd = mkstemp(path);
+	const char *text = "uint fd\nclose: (eq (arg 0) fd)\n";
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	const struct {
+		const char *value, *compared;
+	} ok[] = {{"010", "== 10)"}, {"08", "== 8)"}, {"0x1F", "== 31)"}};
+	char args[256];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(args, sizeof(args), "policy show %s --bind fd=%s", path, ok[i].value);
+		struct cli_result r = cli_run(args);
+		cr_expect_eq(r.status, 0, "%s: %s", args, r.err);
+		cr_expect(strstr(r.out, ok[i].compared) != NULL, "%s: %s", args, r.out);
+		free(r.out);
+	}
+	snprintf(args, sizeof(args), "policy check %s --bind fd=0x", path);
+	struct cli_result r = cli_run(args);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "not 'fd=0x'") != NULL, "%s", r.err);
+	free(r.out);
+	unlink(path);
+}
+
 Test(cli, show_prints_pseudo_code_and_instruction_counts)
 {
 	struct cli_result r = cli_run("policy show " CHILD_POLICY CHILD_BINDS);
