@@ -1,7 +1,8 @@
 /*
- * api.c - see api.h. Routing and the request/response endpoints; the JSON
- * documents are built in api_json.c, /metrics in api_metrics.c and the
- * event streams in api_events.c.
+ * api.c - see api.h. Creating the API, routing, and the request/response
+ * endpoints; /metrics is api_metrics.c's and the event streams are
+ * api_events.c's. The JSON documents are built in api_json.c, answered
+ * through api_reply.c; query strings are read by api_query.c.
  */
 #include "api.h"
 #include "api_internal.h"
@@ -9,12 +10,6 @@
 #include "child.h"
 
 #include <errno.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-
-#define JSON_TYPE "application/json; charset=utf-8"
-#define TEXT_TYPE "text/plain; charset=utf-8"
 
 int api_create(struct api **out, struct child *c)
 {
@@ -33,78 +28,6 @@ int api_create(struct api **out, struct child *c)
 	return 0;
 }
 
-/* ---- Helpers shared by the endpoints --------------------------------------- */
-
-void api_json_start(struct api *api, struct json *j)
-{
-	json_init(j, api->scratch, API_SCRATCH_BYTES);
-}
-
-bool api_text_is(const struct http_text *t, const char *s)
-{
-	size_t n = strlen(s);
-	return t->length == n && memcmp(t->data, s, n) == 0;
-}
-
-struct api_query api_query_start(const struct http_text *query)
-{
-	/* An absent query is a NULL view: no arithmetic on it. */
-	if (query->data == NULL)
-		return (struct api_query){NULL, NULL};
-	return (struct api_query){query->data, query->data + query->length};
-}
-
-bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value)
-{
-	while (q->p < q->end && *q->p == '&')
-		q->p++;
-	if (q->p >= q->end)
-		return false;
-	const char *amp = memchr(q->p, '&', (size_t)(q->end - q->p));
-	const char *stop = amp ? amp : q->end;
-	const char *eq = memchr(q->p, '=', (size_t)(stop - q->p));
-	*key = (struct http_text){q->p, (size_t)((eq ? eq : stop) - q->p)};
-	*value = eq ? (struct http_text){eq + 1, (size_t)(stop - eq - 1)}
-	            : (struct http_text){stop, 0};
-	q->p = stop;
-	return true;
-}
-
-bool api_parse_u64(const struct http_text *t, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (t->length == 0 || t->length > 20)
-		return false;
-	for (size_t i = 0; i < t->length; i++) {
-		unsigned d = (unsigned)(t->data[i] - '0');
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-void api_bad_request(struct http_response *res, const char *why)
-{
-	http_response_status(res, 400);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
-	http_response_body_printf(res, "bad request: %s\n", why);
-}
-
-static void send_json(struct http_response *res, const struct json *j)
-{
-	if (!json_ok(j)) {
-		/* Only a bug can make a document outgrow the scratch buffer. */
-		http_response_status(res, 500);
-		return;
-	}
-	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", JSON_TYPE);
-	http_response_header(res, "Cache-Control", "no-store");
-	http_response_body_append(res, j->data, j->length);
-}
-
 /* ---- The endpoints --------------------------------------------------------------- */
 
 static void healthz(struct api *api, const struct http_request *req, struct http_response *res)
@@ -112,7 +35,7 @@ static void healthz(struct api *api, const struct http_request *req, struct http
 	(void)api;
 	(void)req;
 	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_header(res, "Content-Type", API_TEXT_TYPE);
 	http_response_header(res, "Cache-Control", "no-store");
 	http_response_body_static(res, "ok\n", 3);
 }
@@ -122,7 +45,7 @@ static void status(struct api *api, const struct http_request *req, struct http_
 	struct json j;
 	api_json_start(api, &j);
 	api_status_json(api, &j, req->now_ns);
-	send_json(res, &j);
+	api_send_json(res, &j);
 }
 
 static void policy(struct api *api, const struct http_request *req, struct http_response *res)
@@ -131,7 +54,7 @@ static void policy(struct api *api, const struct http_request *req, struct http_
 	(void)req;
 	api_json_start(api, &j);
 	api_policy_json(api, &j);
-	send_json(res, &j);
+	api_send_json(res, &j);
 }
 
 struct logs_query {
@@ -175,7 +98,7 @@ static void logs(struct api *api, const struct http_request *req, struct http_re
 		return;
 	}
 	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", JSON_TYPE);
+	http_response_header(res, "Content-Type", API_JSON_TYPE);
 	http_response_header(res, "Cache-Control", "no-store");
 	http_response_body_append(res, "[", 1);
 	struct logger_record r;
@@ -218,7 +141,7 @@ static const struct route {
 static void not_found(struct http_response *res)
 {
 	http_response_status(res, 404);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_header(res, "Content-Type", API_TEXT_TYPE);
 	http_response_body_static(res, "not found\n", 10);
 }
 
