@@ -1,9 +1,10 @@
 /*
  * api_internal.h - what the parts of the GUI's endpoints share. api.c
  * creates the API and routes each request to an endpoint: its own simple
- * ones, api_metrics.c (/metrics) or api_events.c (the event streams).
- * The endpoints build on api_json.c (the JSON documents), api_reply.c (JSON
- * answers) and api_query.c (query strings); none calls back into api.c.
+ * ones, api_logs.c (/api/logs), api_metrics.c (/metrics) or api_events.c
+ * (the event streams). The endpoints build on api_json.c (the JSON
+ * documents), api_reply.c (JSON answers) and api_query.c (query strings);
+ * none calls back into api.c.
  */
 #ifndef WARDEN_CHILD_API_INTERNAL_H
 #define WARDEN_CHILD_API_INTERNAL_H
@@ -32,8 +33,6 @@ enum {
 	API_PING_TICKS = 75,              /* a heartbeat comment every 15 s */
 	API_STREAM_BACKLOG = 200,         /* lines a new stream without Last-Event-ID gets */
 	API_STREAM_TICK_BYTES = 32 << 10, /* per stream per tick: below the slow-reader limit */
-	API_LOGS_DEFAULT_LIMIT = 500,     /* /api/logs lines per response */
-	API_LOGS_MAX_LIMIT = 5000,
 };
 
 struct api {
@@ -75,6 +74,9 @@ bool api_parse_u64(const struct http_text *t, uint64_t *out);
 void api_bad_request(struct http_response *res, const char *why);
 
 /* ---- The endpoints beside api.c's own -------------------------------------- */
+
+/* /api/logs (api_logs.c). */
+void api_logs(struct api *api, const struct http_request *req, struct http_response *res);
 
 /* /metrics (api_metrics.c). */
 void api_metrics(struct api *api, const struct http_request *req, struct http_response *res);
