@@ -4,6 +4,7 @@
 
 set(WARDEN_CHILD_SOURCES
   child/main.c
+  child/exit.c
   child/parent_link.c
   child/fd_layout.c
   child/sandbox.c

@@ -1,7 +1,8 @@
 /*
  * child.h - the state of one child process, shared by its parts: the boot
  * sequence (main.c), the link to the parent (parent_link.c) and, later, the
- * HTTP server. There is one per process; it lives in main's frame.
+ * HTTP server; and the way out (exit.c). There is one per process; it lives
+ * in main's frame.
  */
 #ifndef WARDEN_CHILD_CHILD_H
 #define WARDEN_CHILD_CHILD_H
@@ -55,10 +56,16 @@ int parent_link_send_ready(struct child *c);
 void parent_link_send_error(struct child *c, enum ipc_decode_status code, uint32_t sequence,
                             const char *message);
 
+/* ---- The way out (exit.c) ----------------------------------------------- */
+
 /* Ends the child: the only way out after lockdown (exit_group, no atexit
  * handlers, which might make syscalls the filter denies). Not declared
  * noreturn on purpose: ASan runs sigaltstack before every call to a
  * noreturn function, which the filter would deny. */
 void child_exit(int status);
+
+/* The logger whose batched lines child_exit writes before it ends the
+ * process; none until the boot creates it. */
+void child_exit_flushes(struct logger *logger);
 
 #endif

@@ -35,12 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-/* For child_exit, which has no struct child. */
-static struct logger *child_logger;
 
 enum {
 	EXIT_BOOT_FAILED = 70, /* EX_SOFTWARE: the sandbox could not be set up */
@@ -49,16 +45,6 @@ enum {
 	 * loop turn instead of one per request; WARNING and above at once. */
 	LOG_BATCH_BYTES = 64 << 10,
 };
-
-void child_exit(int status)
-{
-	/* Batched log lines go out first: the only write left to do. */
-	if (child_logger != NULL)
-		logger_flush(child_logger);
-	syscall(SYS_exit_group, status);
-	for (;;) /* exit_group does not return */
-		;
-}
 
 /* Fails the boot: stderr, then the parent, then exit. */
 static void __attribute__((noreturn, format(printf, 3, 4)))
@@ -174,7 +160,7 @@ static void start_logger(struct child *c, const struct logger_allocator *allocat
 	int rc = logger_create(&c->logger, &cfg);
 	if (rc < 0)
 		boot_failed(c, "logger", "%s", strerror(-rc));
-	child_logger = c->logger;
+	child_exit_flushes(c->logger);
 }
 
 /* Runs before the loop waits: batched log lines never wait with it. */
