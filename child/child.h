@@ -1,13 +1,14 @@
 /*
  * child.h - the state of one child process, shared by its parts: the boot
- * sequence (main.c), the link to the parent (parent_link.c) and, later, the
+ * sequence (boot.c), the link to the parent (parent_link.c) and, later, the
  * HTTP server; and the way out (exit.c). There is one per process; it lives
- * in main's frame.
+ * in child_main's frame.
  */
 #ifndef WARDEN_CHILD_CHILD_H
 #define WARDEN_CHILD_CHILD_H
 
 #include "arena.h"
+#include "http.h"
 #include "ipc/ipc.h"
 
 #include <stdbool.h>
@@ -43,6 +44,25 @@ struct child {
 	uint64_t boot_ns;  /* main() to lockdown complete, reported in READY */
 	bool draining;
 };
+
+/* ---- The boot sequence (boot.c) ------------------------------------------ */
+
+/* What a build of the child adds to the boot sequence. The real child
+ * (main.c) adds nothing; the test build (tests/child/main.c) misbehaves on
+ * request and attempts forbidden operations after ready. */
+struct child_hooks {
+	/* The server's handler instead of api_handle (ctx: the struct api);
+	 * it passes on to api_handle what it does not answer itself. */
+	http_handler_fn handler;
+	/* Runs once, locked down, after READY and before the loop. */
+	void (*after_ready)(struct child *c, void *ctx);
+	void *ctx;
+};
+
+/* Boots (each step failing closed: stderr, IPC_ERROR, exit status 70),
+ * then serves until the parent asks it to stop or goes away. Does not
+ * return: the child ends through child_exit. `hooks` may be NULL. */
+void child_main(const struct child_hooks *hooks);
 
 /* ---- The link to the parent (parent_link.c) ------------------------------ */
 
