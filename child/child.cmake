@@ -27,13 +27,13 @@ target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_polic
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
 # Test-only behaviour is compiled only into this binary.
-add_executable(warden-child-test tests/child/main.c child/escape.c child/test_hooks.c
-               ${WARDEN_CHILD_SOURCES})
+add_executable(warden-child-test tests/child/main.c tests/child/escape.c
+               tests/child/misbehave.c ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
-warden_test(test_child tests/child_harness.c child/escape.c)
+warden_test(test_child tests/child_harness.c tests/child/escape.c)
 target_link_libraries(test_child PRIVATE warden_ipc)
 target_compile_definitions(test_child PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"

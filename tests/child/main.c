@@ -1,13 +1,13 @@
 /*
  * main.c - the test build of the child (warden-child-test): the real boot
  * sequence (child/boot.c) with hooks. Every request goes through
- * test_hooks_handle first, which misbehaves on /test/... (for the parent's
+ * misbehave_handle first, which misbehaves on /test/... (for the parent's
  * supervision tests); with `--escape NAME`, the child attempts that
  * forbidden operation once it is ready (tests/test_child.c).
  */
 #include "child/child.h"
-#include "child/escape.h"
-#include "child/test_hooks.h"
+#include "escape.h"
+#include "misbehave.h"
 
 #include <string.h>
 
@@ -19,7 +19,7 @@ static void attempt_escape(struct child *c, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct child_hooks hooks = {.handler = test_hooks_handle};
+	struct child_hooks hooks = {.handler = misbehave_handle};
 	const struct escape *e = NULL;
 	if (argc == 3 && strcmp(argv[1], "--escape") == 0)
 		e = escape_find(argv[2]);
