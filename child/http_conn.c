@@ -452,18 +452,6 @@ static size_t request_line_length(const char *p, size_t n)
 
 /* ---- Deciding ------------------------------------------------------------------------ */
 
-static bool name_is(const char *at, size_t n, const char *name)
-{
-	return strlen(name) == n && strncasecmp(at, name, n) == 0;
-}
-
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 static struct http_text text_of(struct head_text t)
 {
 	return (struct http_text){t.data, t.length};
@@ -550,8 +538,8 @@ static bool accepts_gzip(struct head_text ae)
 			for (q++; zero && q < elem_end && *q != ' ' && *q != ';'; q++)
 				zero = *q == '.' || *q == '0';
 		}
-		if (!zero && (name_is(name, len, "gzip") || name_is(name, len, "x-gzip") ||
-		              name_is(name, len, "*")))
+		if (!zero && (http_token_is(name, len, "gzip") ||
+		              http_token_is(name, len, "x-gzip") || http_token_is(name, len, "*")))
 			return true;
 		p = next;
 	}
@@ -596,7 +584,7 @@ static bool header_name_ok(const char *name)
 	if (*name == '\0')
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!is_tchar((unsigned char)*p))
+		if (!http_is_tchar((unsigned char)*p))
 			return false;
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
