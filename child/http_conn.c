@@ -716,7 +716,7 @@ static int add_stream_headers(struct http_response *res)
 	return buffer_append(core, &core->headers, EVENT_STREAM, sizeof(EVENT_STREAM) - 1);
 }
 
-static void end_stream_now(struct http_conn *conn)
+void http_conn_end_stream(struct http_conn *conn)
 {
 	if (!conn->stream.open)
 		return;
@@ -737,7 +737,7 @@ static void respond(struct http_core *core, struct http_conn *conn, struct http_
 	if (r.status == 503 || e->bytes == 0)
 		e->why = "out of memory";
 	if (res->stream && (res->head || r.status != res->status || e->bytes == 0))
-		end_stream_now(conn);
+		http_conn_end_stream(conn);
 	if (res->stream && conn->stream.open)
 		conn->streaming = true; /* its body ends when the connection does */
 	else if (e->bytes == 0 || !r.keep_alive)

@@ -108,6 +108,10 @@ void http_conn_error(struct http_core *core, struct http_conn *conn, unsigned co
 int http_conn_stream_write(struct http_core *core, struct http_conn *conn, const void *data,
                            size_t length);
 
+/* Ends the connection's event stream if it is open: its owner's `closed`
+ * runs, once. */
+void http_conn_end_stream(struct http_conn *conn);
+
 /* Formats a complete 503 response into buf (for a connection the server
  * could not afford); returns its length, 0 if it does not fit. Logs it. */
 size_t http_format_refusal(struct http_core *core, char *buf, size_t cap, uint64_t id,

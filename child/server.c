@@ -143,14 +143,6 @@ static void on_conn_closed(uv_handle_t *handle)
 	maybe_drained(srv);
 }
 
-static void end_stream(struct conn *c)
-{
-	if (!c->h.stream.open)
-		return;
-	c->h.stream.open = false;
-	c->h.stream.closed(&c->h.stream, c->h.stream.owner);
-}
-
 /* uv_close stops the poll handle, which in libuv 1.44 removes the fd from
  * epoll at once (uv__platform_invalidate_fd): the fd can be closed now,
  * and the handle's memory goes back in the close callback. */
@@ -161,7 +153,7 @@ static void conn_close(struct conn *c, const char *why)
 	struct server *srv = c->srv;
 	c->closing = true;
 	note_close(c, why);
-	end_stream(c);
+	http_conn_end_stream(&c->h);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -551,7 +543,7 @@ void http_stream_close(struct http_stream *stream)
 	struct conn *c = stream_conn(stream);
 	if (!stream->open)
 		return;
-	end_stream(c);
+	http_conn_end_stream(&c->h);
 	if (c->h.in_handler || c->closing)
 		return; /* the response being built ends with its body */
 	c->h.streaming = false;
