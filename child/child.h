@@ -40,8 +40,8 @@ struct child {
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
-	uint64_t start_ns; /* CLOCK_MONOTONIC at main() */
-	uint64_t boot_ns;  /* main() to lockdown complete, reported in READY */
+	uint64_t start_ns; /* CLOCK_MONOTONIC at child_main() */
+	uint64_t boot_ns;  /* child_main() to lockdown complete, reported in READY */
 	bool draining;
 };
 
