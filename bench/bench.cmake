@@ -8,9 +8,9 @@ add_executable(bench_conns bench/bench_conns.c)
 
 # The child without its seccomp filter, for the filter on/off figures only.
 # Never built by default (EXCLUDE_FROM_ALL): only for the bench_http target.
-# child/main.c skips loading the filter under WARDEN_BENCH_NO_FILTER and says
+# child/boot.c skips loading the filter under WARDEN_BENCH_NO_FILTER and says
 # so at WARNING (stderr and the log); there is no runtime switch.
-add_executable(warden-child-nofilter EXCLUDE_FROM_ALL ${WARDEN_CHILD_SOURCES})
+add_executable(warden-child-nofilter EXCLUDE_FROM_ALL child/main.c ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child-nofilter PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_compile_definitions(warden-child-nofilter PRIVATE WARDEN_BENCH_NO_FILTER)
 target_link_libraries(warden-child-nofilter PRIVATE warden_ipc warden_logger warden_policy

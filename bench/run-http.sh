@@ -211,7 +211,7 @@ if [ "$(seccomp_mode "$child_warden")" != 2 ]; then
 	exit 1
 fi
 if [ "$(seccomp_mode "$child_nofilter")" != 0 ]; then
-	echo "run-http: warden-child-nofilter runs with a seccomp filter: child/main.c lacks" \
+	echo "run-http: warden-child-nofilter runs with a seccomp filter: child/boot.c lacks" \
 		"the WARDEN_BENCH_NO_FILTER switch (docs/benchmarks.md)" >&2
 	exit 1
 fi

@@ -1,7 +1,8 @@
 /*
- * api.c - see api.h. Routing and the request/response endpoints; the JSON
- * documents are built in api_json.c, /metrics in api_metrics.c and the
- * event streams in api_events.c.
+ * api.c - see api.h. Creating the API, routing, and the endpoints that
+ * answer one document as it is; /api/logs is api_logs.c's, /metrics
+ * api_metrics.c's and the event streams api_events.c's. The JSON documents
+ * are built in api_json.c and answered through api_reply.c.
  */
 #include "api.h"
 #include "api_internal.h"
@@ -9,12 +10,6 @@
 #include "child.h"
 
 #include <errno.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-
-#define JSON_TYPE "application/json; charset=utf-8"
-#define TEXT_TYPE "text/plain; charset=utf-8"
 
 int api_create(struct api **out, struct child *c)
 {
@@ -33,78 +28,6 @@ int api_create(struct api **out, struct child *c)
 	return 0;
 }
 
-/* ---- Helpers shared by the endpoints --------------------------------------- */
-
-void api_json_start(struct api *api, struct json *j)
-{
-	json_init(j, api->scratch, API_SCRATCH_BYTES);
-}
-
-bool api_text_is(const struct http_text *t, const char *s)
-{
-	size_t n = strlen(s);
-	return t->length == n && memcmp(t->data, s, n) == 0;
-}
-
-struct api_query api_query_start(const struct http_text *query)
-{
-	/* An absent query is a NULL view: no arithmetic on it. */
-	if (query->data == NULL)
-		return (struct api_query){NULL, NULL};
-	return (struct api_query){query->data, query->data + query->length};
-}
-
-bool api_query_next(struct api_query *q, struct http_text *key, struct http_text *value)
-{
-	while (q->p < q->end && *q->p == '&')
-		q->p++;
-	if (q->p >= q->end)
-		return false;
-	const char *amp = memchr(q->p, '&', (size_t)(q->end - q->p));
-	const char *stop = amp ? amp : q->end;
-	const char *eq = memchr(q->p, '=', (size_t)(stop - q->p));
-	*key = (struct http_text){q->p, (size_t)((eq ? eq : stop) - q->p)};
-	*value = eq ? (struct http_text){eq + 1, (size_t)(stop - eq - 1)}
-	            : (struct http_text){stop, 0};
-	q->p = stop;
-	return true;
-}
-
-bool api_parse_u64(const struct http_text *t, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (t->length == 0 || t->length > 20)
-		return false;
-	for (size_t i = 0; i < t->length; i++) {
-		unsigned d = (unsigned)(t->data[i] - '0');
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-void api_bad_request(struct http_response *res, const char *why)
-{
-	http_response_status(res, 400);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
-	http_response_body_printf(res, "bad request: %s\n", why);
-}
-
-static void send_json(struct http_response *res, const struct json *j)
-{
-	if (!json_ok(j)) {
-		/* Only a bug can make a document outgrow the scratch buffer. */
-		http_response_status(res, 500);
-		return;
-	}
-	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", JSON_TYPE);
-	http_response_header(res, "Cache-Control", "no-store");
-	http_response_body_append(res, j->data, j->length);
-}
-
 /* ---- The endpoints --------------------------------------------------------------- */
 
 static void healthz(struct api *api, const struct http_request *req, struct http_response *res)
@@ -112,7 +35,7 @@ static void healthz(struct api *api, const struct http_request *req, struct http
 	(void)api;
 	(void)req;
 	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_header(res, "Content-Type", API_TEXT_TYPE);
 	http_response_header(res, "Cache-Control", "no-store");
 	http_response_body_static(res, "ok\n", 3);
 }
@@ -122,7 +45,7 @@ static void status(struct api *api, const struct http_request *req, struct http_
 	struct json j;
 	api_json_start(api, &j);
 	api_status_json(api, &j, req->now_ns);
-	send_json(res, &j);
+	api_send_json(res, &j);
 }
 
 static void policy(struct api *api, const struct http_request *req, struct http_response *res)
@@ -131,77 +54,7 @@ static void policy(struct api *api, const struct http_request *req, struct http_
 	(void)req;
 	api_json_start(api, &j);
 	api_policy_json(api, &j);
-	send_json(res, &j);
-}
-
-struct logs_query {
-	uint64_t since;
-	enum ipc_log_level level;
-	uint64_t limit;
-};
-
-/* since=ID (lines after it), level=NAME (at least), limit=N; nothing else. */
-static const char *parse_logs_query(const struct http_text *query, struct logs_query *out)
-{
-	struct api_query q = api_query_start(query);
-	struct http_text key, value;
-	*out = (struct logs_query){.level = IPC_LOG_DEBUG, .limit = API_LOGS_DEFAULT_LIMIT};
-	while (api_query_next(&q, &key, &value)) {
-		if (api_text_is(&key, "since")) {
-			if (!api_parse_u64(&value, &out->since))
-				return "since must be a log line id (a decimal number)";
-		} else if (api_text_is(&key, "level")) {
-			if (!ipc_log_level_parse(value.data, value.length, &out->level))
-				return "level must be debug, info, notice, warning, error or crit";
-		} else if (api_text_is(&key, "limit")) {
-			if (!api_parse_u64(&value, &out->limit) || out->limit == 0 ||
-			    out->limit > API_LOGS_MAX_LIMIT)
-				return "limit must be from 1 to 5000";
-		} else {
-			return "unknown parameter (since, level and limit are known)";
-		}
-	}
-	return NULL;
-}
-
-/* One record at a time through the scratch buffer: the response grows in
- * the server's buffer, not here. */
-static void logs(struct api *api, const struct http_request *req, struct http_response *res)
-{
-	struct logs_query lq;
-	const char *why = parse_logs_query(&req->query, &lq);
-	if (why != NULL) {
-		api_bad_request(res, why);
-		return;
-	}
-	http_response_status(res, 200);
-	http_response_header(res, "Content-Type", JSON_TYPE);
-	http_response_header(res, "Cache-Control", "no-store");
-	http_response_body_append(res, "[", 1);
-	struct logger_record r;
-	uint64_t after = lq.since;
-	for (uint64_t n = 0;
-	     n < lq.limit && logger_ring_next(api->child->logger, after, lq.level, &r);
-	     n++, after = r.seq) {
-		struct json j;
-		api_json_start(api, &j);
-		if (n > 0)
-			json_raw(&j, ",", 1);
-		api_log_record_json(&j, &r);
-		if (json_ok(&j) && http_response_body_append(res, j.data, j.length) < 0)
-			return;
-	}
-	http_response_body_append(res, "]", 1);
-}
-
-static void events(struct api *api, const struct http_request *req, struct http_response *res)
-{
-	api_events(api, req, res);
-}
-
-static void metrics(struct api *api, const struct http_request *req, struct http_response *res)
-{
-	api_metrics(api, req, res);
+	api_send_json(res, &j);
 }
 
 typedef void (*endpoint_fn)(struct api *api, const struct http_request *req,
@@ -211,14 +64,14 @@ static const struct route {
 	const char *path;
 	endpoint_fn fn;
 } routes[] = {
-        {"/healthz", healthz},   {"/api/status", status}, {"/api/logs", logs},
-        {"/api/events", events}, {"/api/policy", policy}, {"/metrics", metrics},
+        {"/healthz", healthz},       {"/api/status", status}, {"/api/logs", api_logs},
+        {"/api/events", api_events}, {"/api/policy", policy}, {"/metrics", api_metrics},
 };
 
 static void not_found(struct http_response *res)
 {
 	http_response_status(res, 404);
-	http_response_header(res, "Content-Type", TEXT_TYPE);
+	http_response_header(res, "Content-Type", API_TEXT_TYPE);
 	http_response_body_static(res, "not found\n", 10);
 }
 

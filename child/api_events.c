@@ -195,7 +195,7 @@ static const char *parse_events_query(const struct http_text *query, enum ipc_lo
 static void refuse(struct http_response *res)
 {
 	http_response_status(res, 503);
-	http_response_header(res, "Content-Type", "text/plain; charset=utf-8");
+	http_response_header(res, "Content-Type", API_TEXT_TYPE);
 	http_response_header(res, "Retry-After", "5");
 	http_response_body_static(res, "no memory for another event stream\n", 35);
 }

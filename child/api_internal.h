@@ -1,7 +1,10 @@
 /*
- * api_internal.h - what the parts of the GUI's endpoints share: api.c
- * (routing, the simple endpoints), api_json.c (the JSON documents),
- * api_metrics.c (/metrics) and api_events.c (the event streams).
+ * api_internal.h - what the parts of the GUI's endpoints share. api.c
+ * creates the API and routes each request to an endpoint: its own simple
+ * ones, api_logs.c (/api/logs), api_metrics.c (/metrics) or api_events.c
+ * (the event streams). The endpoints build on api_json.c (the JSON
+ * documents), api_reply.c (JSON answers) and api_query.c (query strings);
+ * none calls back into api.c.
  */
 #ifndef WARDEN_CHILD_API_INTERNAL_H
 #define WARDEN_CHILD_API_INTERNAL_H
@@ -17,6 +20,9 @@
 
 struct api_stream;
 
+#define API_JSON_TYPE "application/json; charset=utf-8"
+#define API_TEXT_TYPE "text/plain; charset=utf-8"
+
 enum {
 	/* One JSON document or event at a time is built here: the largest is
 	 * the policy (its text escaped) or a log line of LOGGER_LINE_MAX bytes
@@ -27,8 +33,6 @@ enum {
 	API_PING_TICKS = 75,              /* a heartbeat comment every 15 s */
 	API_STREAM_BACKLOG = 200,         /* lines a new stream without Last-Event-ID gets */
 	API_STREAM_TICK_BYTES = 32 << 10, /* per stream per tick: below the slow-reader limit */
-	API_LOGS_DEFAULT_LIMIT = 500,     /* /api/logs lines per response */
-	API_LOGS_MAX_LIMIT = 5000,
 };
 
 struct api {
@@ -40,13 +44,20 @@ struct api {
 	char *scratch;
 };
 
-/* A JSON builder over the API's scratch buffer. */
-void api_json_start(struct api *api, struct json *j);
-
 /* The documents (api_json.c); each is one complete JSON value. */
 void api_status_json(struct api *api, struct json *j, uint64_t now_ns);
 void api_log_record_json(struct json *j, const struct logger_record *r);
 void api_policy_json(struct api *api, struct json *j);
+
+/* ---- JSON answers (api_reply.c) ------------------------------------------- */
+
+/* A JSON builder over the API's scratch buffer. */
+void api_json_start(struct api *api, struct json *j);
+
+/* Answers 200 with the document, or 500 if it outgrew the scratch. */
+void api_send_json(struct http_response *res, const struct json *j);
+
+/* ---- A request's parameters (api_query.c) ---------------------------------- */
 
 /* A query string's parameters, one at a time: returns false at the end.
  * `key` and `value` point into `query`. */
@@ -61,6 +72,11 @@ bool api_parse_u64(const struct http_text *t, uint64_t *out);
 
 /* Answers 400 with a short plain-text reason. */
 void api_bad_request(struct http_response *res, const char *why);
+
+/* ---- The endpoints beside api.c's own -------------------------------------- */
+
+/* /api/logs (api_logs.c). */
+void api_logs(struct api *api, const struct http_request *req, struct http_response *res);
 
 /* /metrics (api_metrics.c). */
 void api_metrics(struct api *api, const struct http_request *req, struct http_response *res);

@@ -1,9 +1,13 @@
-# child/child.cmake - the child program (warden-child), its test build with
-# the escape hooks (warden-child-test), and their tests. Included by the
-# root CMakeLists.txt after logger/logger.cmake.
+# child/child.cmake - the child program (warden-child), its test build
+# (warden-child-test: the same boot sequence with the hooks of tests/child/),
+# and their tests. Included by the root CMakeLists.txt after
+# logger/logger.cmake.
 
+# Everything but main(): warden-child adds child/main.c, warden-child-test
+# tests/child/main.c, warden-child-nofilter (bench/bench.cmake) child/main.c.
 set(WARDEN_CHILD_SOURCES
-  child/main.c
+  child/boot.c
+  child/exit.c
   child/parent_link.c
   child/fd_layout.c
   child/sandbox.c
@@ -17,19 +21,19 @@ set(WARDEN_CHILD_SOURCES
 include(child/gui.cmake)
 list(APPEND WARDEN_CHILD_SOURCES ${WARDEN_GUI_SOURCES})
 
-add_executable(warden-child ${WARDEN_CHILD_SOURCES})
+add_executable(warden-child child/main.c ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
 # Test-only behaviour is compiled only into this binary.
-add_executable(warden-child-test ${WARDEN_CHILD_SOURCES} child/escape.c child/test_hooks.c)
+add_executable(warden-child-test tests/child/main.c tests/child/escape.c
+               tests/child/misbehave.c ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
-target_compile_definitions(warden-child-test PRIVATE WARDEN_TEST_HOOKS)
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
-warden_test(test_child tests/child_harness.c child/escape.c)
+warden_test(test_child tests/child_harness.c tests/child/escape.c)
 target_link_libraries(test_child PRIVATE warden_ipc)
 target_compile_definitions(test_child PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"

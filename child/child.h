@@ -1,12 +1,14 @@
 /*
  * child.h - the state of one child process, shared by its parts: the boot
- * sequence (main.c), the link to the parent (parent_link.c) and, later, the
- * HTTP server. There is one per process; it lives in main's frame.
+ * sequence (boot.c), the link to the parent (parent_link.c) and, later, the
+ * HTTP server; and the way out (exit.c). There is one per process; it lives
+ * in child_main's frame.
  */
 #ifndef WARDEN_CHILD_CHILD_H
 #define WARDEN_CHILD_CHILD_H
 
 #include "arena.h"
+#include "http.h"
 #include "ipc/ipc.h"
 
 #include <stdbool.h>
@@ -38,10 +40,29 @@ struct child {
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
-	uint64_t start_ns; /* CLOCK_MONOTONIC at main() */
-	uint64_t boot_ns;  /* main() to lockdown complete, reported in READY */
+	uint64_t start_ns; /* CLOCK_MONOTONIC at child_main() */
+	uint64_t boot_ns;  /* child_main() to lockdown complete, reported in READY */
 	bool draining;
 };
+
+/* ---- The boot sequence (boot.c) ------------------------------------------ */
+
+/* What a build of the child adds to the boot sequence. The real child
+ * (main.c) adds nothing; the test build (tests/child/main.c) misbehaves on
+ * request and attempts forbidden operations after ready. */
+struct child_hooks {
+	/* The server's handler instead of api_handle (ctx: the struct api);
+	 * it passes on to api_handle what it does not answer itself. */
+	http_handler_fn handler;
+	/* Runs once, locked down, after READY and before the loop. */
+	void (*after_ready)(struct child *c, void *ctx);
+	void *ctx;
+};
+
+/* Boots (each step failing closed: stderr, IPC_ERROR, exit status 70),
+ * then serves until the parent asks it to stop or goes away. Does not
+ * return: the child ends through child_exit. `hooks` may be NULL. */
+void child_main(const struct child_hooks *hooks);
 
 /* ---- The link to the parent (parent_link.c) ------------------------------ */
 
@@ -55,10 +76,16 @@ int parent_link_send_ready(struct child *c);
 void parent_link_send_error(struct child *c, enum ipc_decode_status code, uint32_t sequence,
                             const char *message);
 
+/* ---- The way out (exit.c) ----------------------------------------------- */
+
 /* Ends the child: the only way out after lockdown (exit_group, no atexit
  * handlers, which might make syscalls the filter denies). Not declared
  * noreturn on purpose: ASan runs sigaltstack before every call to a
  * noreturn function, which the filter would deny. */
 void child_exit(int status);
+
+/* The logger whose batched lines child_exit writes before it ends the
+ * process; none until the boot creates it. */
+void child_exit_flushes(struct logger *logger);
 
 #endif

@@ -46,8 +46,11 @@ add_custom_command(
 set(WARDEN_GUI_SOURCES
   child/api.c
   child/api_json.c
+  child/api_logs.c
   child/api_metrics.c
   child/api_events.c
+  child/api_reply.c
+  child/api_query.c
   child/assets.c
   child/json.c
   "${WARDEN_ASSETS_C}")

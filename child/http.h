@@ -1,13 +1,14 @@
 /*
  * http.h - what a request handler sees of the HTTP server.
  *
- * The server (server.c: sockets and connections; http_conn.c: parsing and
- * responses) does everything protocol-shaped: it parses and validates the
- * request, answers errors (400, 405, 408, 411, 413, 414, 431, 503, 505) and
- * auth (401) itself, adds Date, Content-Length, Connection and the security
- * headers, drops the body of a HEAD response, keeps pipelined responses in
- * order and writes the access log. A handler (api.c, assets.c) only says what
- * a GET for a path returns.
+ * The server (server.c: sockets and connections; http_conn.c: parsing,
+ * responses and event streams, everything declared here) does everything
+ * protocol-shaped: it parses and validates the request, answers errors
+ * (400, 405, 408, 411, 413, 414, 431, 503, 505) and auth (401) itself, adds
+ * Date, Content-Length, Connection and the security headers, drops the body
+ * of a HEAD response, keeps pipelined responses in order and writes the
+ * access log. A handler (api.c, assets.c) only says what a GET for a path
+ * returns.
  *
  * Everything here lives in the child's reserved memory; nothing blocks.
  */

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -452,18 +453,6 @@ static size_t request_line_length(const char *p, size_t n)
 
 /* ---- Deciding ------------------------------------------------------------------------ */
 
-static bool name_is(const char *at, size_t n, const char *name)
-{
-	return strlen(name) == n && strncasecmp(at, name, n) == 0;
-}
-
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 static struct http_text text_of(struct head_text t)
 {
 	return (struct http_text){t.data, t.length};
@@ -550,8 +539,8 @@ static bool accepts_gzip(struct head_text ae)
 			for (q++; zero && q < elem_end && *q != ' ' && *q != ';'; q++)
 				zero = *q == '.' || *q == '0';
 		}
-		if (!zero && (name_is(name, len, "gzip") || name_is(name, len, "x-gzip") ||
-		              name_is(name, len, "*")))
+		if (!zero && (http_token_is(name, len, "gzip") ||
+		              http_token_is(name, len, "x-gzip") || http_token_is(name, len, "*")))
 			return true;
 		p = next;
 	}
@@ -596,7 +585,7 @@ static bool header_name_ok(const char *name)
 	if (*name == '\0')
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!is_tchar((unsigned char)*p))
+		if (!http_is_tchar((unsigned char)*p))
 			return false;
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
@@ -677,20 +666,6 @@ int http_response_body_printf(struct http_response *res, const char *fmt, ...)
 	return 0;
 }
 
-struct http_stream *http_response_stream(struct http_response *res, http_stream_closed_fn closed,
-                                         void *owner)
-{
-	if (res->core->draining || res->conn->stream.open || closed == NULL) {
-		res->no_memory = true; /* no new streams while draining: 503 */
-		return NULL;
-	}
-	res->conn->stream = (struct http_stream){.closed = closed, .owner = owner, .open = true};
-	res->stream = true;
-	if (res->status == 0)
-		res->status = 200;
-	return &res->conn->stream;
-}
-
 /* ---- Answering one request -------------------------------------------------------------- */
 
 /* The reply for what the handler built, or a 500/503 for what went wrong. */
@@ -728,14 +703,6 @@ static int add_stream_headers(struct http_response *res)
 	return buffer_append(core, &core->headers, EVENT_STREAM, sizeof(EVENT_STREAM) - 1);
 }
 
-static void end_stream_now(struct http_conn *conn)
-{
-	if (!conn->stream.open)
-		return;
-	conn->stream.open = false;
-	conn->stream.closed(&conn->stream, conn->stream.owner);
-}
-
 static void respond(struct http_core *core, struct http_conn *conn, struct http_response *res,
                     bool keep_alive, bool http10, struct log_entry *e)
 {
@@ -749,7 +716,7 @@ static void respond(struct http_core *core, struct http_conn *conn, struct http_
 	if (r.status == 503 || e->bytes == 0)
 		e->why = "out of memory";
 	if (res->stream && (res->head || r.status != res->status || e->bytes == 0))
-		end_stream_now(conn);
+		http_conn_end_stream(conn);
 	if (res->stream && conn->stream.open)
 		conn->streaming = true; /* its body ends when the connection does */
 	else if (e->bytes == 0 || !r.keep_alive)
@@ -922,14 +889,75 @@ void http_conn_sent(struct http_core *core, struct http_conn *conn, size_t n)
 		buffer_free(core, &conn->out); /* a big response's buffer is not kept */
 }
 
-int http_conn_stream_write(struct http_core *core, struct http_conn *conn, const void *data,
-                           size_t length)
+/* ---- Event streams ------------------------------------------------------------------------ */
+
+struct http_stream *http_response_stream(struct http_response *res, http_stream_closed_fn closed,
+                                         void *owner)
+{
+	if (res->core->draining || res->conn->stream.open || closed == NULL) {
+		res->no_memory = true; /* no new streams while draining: 503 */
+		return NULL;
+	}
+	res->conn->stream = (struct http_stream){
+	        .closed = closed, .owner = owner, .core = res->core, .open = true};
+	res->stream = true;
+	if (res->status == 0)
+		res->status = 200;
+	return &res->conn->stream;
+}
+
+void http_conn_end_stream(struct http_conn *conn)
+{
+	if (!conn->stream.open)
+		return;
+	conn->stream.open = false;
+	conn->stream.closed(&conn->stream, conn->stream.owner);
+}
+
+/* Queues bytes of an event stream: behind the response head, or, while
+ * the handler still runs, as the start of the response's body. Returns 0,
+ * or -1 when memory or HTTP_STREAM_OUT_MAX would be exceeded. */
+static int queue_stream_bytes(struct http_core *core, struct http_conn *conn, const void *data,
+                              size_t length)
 {
 	if (http_conn_pending(conn) + length > HTTP_STREAM_OUT_MAX)
 		return -1;
 	if (conn->in_handler)
 		return buffer_append(core, &core->body, data, length);
 	return buffer_append(core, &conn->out, data, length);
+}
+
+static struct http_conn *stream_conn(struct http_stream *stream)
+{
+	return (struct http_conn *)((char *)stream - offsetof(struct http_conn, stream));
+}
+
+int http_stream_write(struct http_stream *stream, const void *data, size_t length)
+{
+	struct http_conn *conn = stream_conn(stream);
+	struct http_core *core = stream->core;
+	if (!stream->open)
+		return -1; /* also on a connection closing: closing ends the stream first */
+	if (queue_stream_bytes(core, conn, data, length) < 0) {
+		core->socket.close(conn, "event stream reader too slow (output limit)");
+		return -1;
+	}
+	if (conn->in_handler)
+		return 0; /* sent with the response head */
+	return core->socket.update(conn);
+}
+
+void http_stream_close(struct http_stream *stream)
+{
+	struct http_conn *conn = stream_conn(stream);
+	if (!stream->open)
+		return;
+	http_conn_end_stream(conn);
+	if (conn->in_handler)
+		return; /* the response being built ends with its body */
+	conn->streaming = false;
+	conn->close_after = true; /* the body ends when the connection does */
+	stream->core->socket.update(conn);
 }
 
 /* ---- Set-up ------------------------------------------------------------------------------ */

@@ -40,9 +40,12 @@ struct http_buffer {
 	size_t length, capacity;
 };
 
+struct http_core;
+
 struct http_stream {
 	http_stream_closed_fn closed;
 	void *owner;
+	struct http_core *core; /* for writes and closes after the request */
 	bool open;
 };
 
@@ -64,9 +67,20 @@ struct http_conn {
 	bool peer_closed;  /* read returned 0: answer what is complete, then close */
 };
 
+/* What an event stream written or closed after its request needs of the
+ * socket half (server.c), which sets these after http_core_init. */
+struct http_socket {
+	/* Does what a socket event would: answers what it can, sends, and
+	 * closes the connection if it is done. Returns -1 when it is closed. */
+	int (*update)(struct http_conn *conn);
+	/* Closes the connection now; `why` goes to the log. */
+	void (*close)(struct http_conn *conn, const char *why);
+};
+
 /* The server-wide protocol state. */
 struct http_core {
 	struct server_config cfg;
+	struct http_socket socket;
 	struct http_buffer headers, body; /* the handler's scratch, reused per request */
 	int64_t date_second;
 	char date[64]; /* "Date: ...\r\n" */
@@ -102,11 +116,9 @@ void http_conn_sent(struct http_core *core, struct http_conn *conn, size_t n);
 void http_conn_error(struct http_core *core, struct http_conn *conn, unsigned code,
                      const char *why);
 
-/* Queues bytes of an event stream: behind the response head, or, while
- * the handler still runs, as the start of the response's body. Returns 0,
- * or -1 when memory or HTTP_STREAM_OUT_MAX would be exceeded. */
-int http_conn_stream_write(struct http_core *core, struct http_conn *conn, const void *data,
-                           size_t length);
+/* Ends the connection's event stream if it is open: its owner's `closed`
+ * runs, once. */
+void http_conn_end_stream(struct http_conn *conn);
 
 /* Formats a complete 503 response into buf (for a connection the server
  * could not afford); returns its length, 0 if it does not fit. Logs it. */

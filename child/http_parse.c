@@ -18,22 +18,28 @@ struct parse_state {
 	struct parsed_head *out;
 };
 
-static bool name_is(const char *at, size_t n, const char *name)
+bool http_is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+bool http_token_is(const char *at, size_t n, const char *name)
 {
 	return strlen(name) == n && strncasecmp(at, name, n) == 0;
 }
 
 static enum head_field classify(const char *at, size_t n)
 {
-	if (name_is(at, n, "host"))
+	if (http_token_is(at, n, "host"))
 		return HEAD_HOST;
-	if (name_is(at, n, "authorization"))
+	if (http_token_is(at, n, "authorization"))
 		return HEAD_AUTHORIZATION;
-	if (name_is(at, n, "accept-encoding"))
+	if (http_token_is(at, n, "accept-encoding"))
 		return HEAD_ACCEPT_ENCODING;
-	if (name_is(at, n, "if-none-match"))
+	if (http_token_is(at, n, "if-none-match"))
 		return HEAD_IF_NONE_MATCH;
-	if (name_is(at, n, "last-event-id"))
+	if (http_token_is(at, n, "last-event-id"))
 		return HEAD_LAST_EVENT_ID;
 	return HEAD_OTHER;
 }
@@ -83,19 +89,12 @@ static const http_parser_settings settings = {
         .on_headers_complete = on_headers_complete,
 };
 
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 /* A method libhttp-parser does not know but that is a well-formed token
  * followed by a space: a method we do not allow (405), not garbage (400). */
 static bool method_token(const char *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && is_tchar((unsigned char)p[i]))
+	while (i < n && http_is_tchar((unsigned char)p[i]))
 		i++;
 	return i > 0 && i < n && p[i] == ' ';
 }

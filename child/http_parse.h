@@ -1,5 +1,6 @@
 /*
- * http_parse.h - a request head parsed with libhttp-parser.
+ * http_parse.h - a request head parsed with libhttp-parser, and the token
+ * grammar that the head and the response's header names share.
  *
  * Its own translation unit because http_parser.h and http.h both define
  * `enum http_method`: http_conn.c sees only this neutral summary.
@@ -43,5 +44,13 @@ struct parsed_head {
  * status code to refuse it with (400, 405, 411, 413, 505), `*why` saying
  * why. docs/http.md gives the order of the checks. */
 unsigned head_parse(struct parsed_head *out, const char *head, size_t n, const char **why);
+
+/* ---- Tokens (RFC 9110 5.6.2): methods, field names, codings ---------------- */
+
+/* A tchar: what a token is made of. */
+bool http_is_tchar(unsigned char c);
+
+/* The token at[0..n) is `name`, ignoring case. */
+bool http_token_is(const char *at, size_t n, const char *name);
 
 #endif

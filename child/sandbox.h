@@ -2,7 +2,7 @@
  * sandbox.h - the child's lockdown, one step per function, in boot order.
  *
  * Each step either succeeds or says why it failed; the boot sequence
- * (child/main.c) stops at the first failure, so a child that cannot be
+ * (child/boot.c) stops at the first failure, so a child that cannot be
  * sandboxed as configured never serves. The last step, loading the seccomp
  * filter, is policy_bpf_load (policy/policy.h).
  */

@@ -1,6 +1,8 @@
 /*
- * server.c - see server.h. Sockets, connections, timeouts, limits, streams
- * and the drain; http_conn.c turns a connection's bytes in into bytes out.
+ * server.c - see server.h. Sockets, connections, timeouts, limits and the
+ * drain; http_conn.c turns a connection's bytes in into bytes out, and
+ * implements the event streams, which reach the socket through
+ * socket_update and socket_close.
  *
  * System calls, all allowed by policy/child.policy as it stands:
  * accept4(listen, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read,
@@ -143,14 +145,6 @@ static void on_conn_closed(uv_handle_t *handle)
 	maybe_drained(srv);
 }
 
-static void end_stream(struct conn *c)
-{
-	if (!c->h.stream.open)
-		return;
-	c->h.stream.open = false;
-	c->h.stream.closed(&c->h.stream, c->h.stream.owner);
-}
-
 /* uv_close stops the poll handle, which in libuv 1.44 removes the fd from
  * epoll at once (uv__platform_invalidate_fd): the fd can be closed now,
  * and the handle's memory goes back in the close callback. */
@@ -161,7 +155,7 @@ static void conn_close(struct conn *c, const char *why)
 	struct server *srv = c->srv;
 	c->closing = true;
 	note_close(c, why);
-	end_stream(c);
+	http_conn_end_stream(&c->h);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -351,6 +345,25 @@ static void conn_update(struct conn *c)
 	arm(c);
 }
 
+/* ---- What http_conn.c asks of the socket (struct http_socket) ------------------------- */
+
+static struct conn *conn_of(struct http_conn *h)
+{
+	return (struct conn *)((char *)h - offsetof(struct conn, h));
+}
+
+static int socket_update(struct http_conn *h)
+{
+	struct conn *c = conn_of(h);
+	conn_update(c);
+	return c->closing ? -1 : 0;
+}
+
+static void socket_close(struct http_conn *h, const char *why)
+{
+	conn_close(conn_of(h), why);
+}
+
 static void on_conn_event(uv_poll_t *poll, int status, int events)
 {
 	struct conn *c = poll->data;
@@ -524,41 +537,6 @@ static void on_listen(uv_poll_t *poll, int status, int events)
 	}
 }
 
-/* ---- Event streams ------------------------------------------------------------------ */
-
-static struct conn *stream_conn(struct http_stream *stream)
-{
-	return (struct conn *)((char *)stream - offsetof(struct conn, h.stream));
-}
-
-int http_stream_write(struct http_stream *stream, const void *data, size_t length)
-{
-	struct conn *c = stream_conn(stream);
-	if (!stream->open || c->closing)
-		return -1;
-	if (http_conn_stream_write(&c->srv->core, &c->h, data, length) < 0) {
-		conn_close(c, "event stream reader too slow (output limit)");
-		return -1;
-	}
-	if (c->h.in_handler)
-		return 0; /* sent with the response head */
-	conn_update(c);
-	return c->closing ? -1 : 0;
-}
-
-void http_stream_close(struct http_stream *stream)
-{
-	struct conn *c = stream_conn(stream);
-	if (!stream->open)
-		return;
-	end_stream(c);
-	if (c->h.in_handler || c->closing)
-		return; /* the response being built ends with its body */
-	c->h.streaming = false;
-	c->h.close_after = true; /* the body ends when the connection does */
-	conn_update(c);
-}
-
 /* ---- Draining -------------------------------------------------------------------------- */
 
 static void drain_conn(struct conn *c)
@@ -616,6 +594,7 @@ int server_start(struct server **out, uv_loop_t *loop, const struct server_confi
 	int rc = http_core_init(&srv->core, cfg);
 	if (rc < 0)
 		goto fail;
+	srv->core.socket = (struct http_socket){.update = socket_update, .close = socket_close};
 	if ((rc = uv_timer_init(loop, &srv->sweep)) < 0 ||
 	    (rc = uv_poll_init(loop, &srv->listen_poll, cfg->listen_fd)) < 0)
 		goto fail;

@@ -4,7 +4,7 @@
  * operation ends the child with a violation report naming the syscall.
  */
 #include "child_harness.h"
-#include "child/escape.h"
+#include "tests/child/escape.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>

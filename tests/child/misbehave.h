@@ -1,7 +1,8 @@
 /*
- * test_hooks.h - misbehaviour on request, for the parent's supervision
+ * misbehave.h - misbehaviour on request, for the parent's supervision
  * tests. Compiled only into the test build of the child (warden-child-test,
- * WARDEN_TEST_HOOKS); the real child has none of it.
+ * whose main passes misbehave_handle as the server's handler); the real
+ * child has none of it.
  *
  *   GET /test/segv       a write through a null pointer (SIGSEGV)
  *   GET /test/abort      abort()
@@ -10,14 +11,14 @@
  *   GET /test/hang       an endless loop: heartbeats stop
  *   GET /test/garbage    bytes on the IPC socket that are no message
  *
- * Anything else goes to the real handler (api.h).
+ * Anything else goes to the real handler (child/api.h).
  */
-#ifndef WARDEN_CHILD_TEST_HOOKS_H
-#define WARDEN_CHILD_TEST_HOOKS_H
+#ifndef WARDEN_TESTS_CHILD_MISBEHAVE_H
+#define WARDEN_TESTS_CHILD_MISBEHAVE_H
 
-#include "http.h"
+#include "child/http.h"
 
 /* The server's handler in the test build; ctx is the struct api. */
-void test_hooks_handle(void *ctx, const struct http_request *req, struct http_response *res);
+void misbehave_handle(void *ctx, const struct http_request *req, struct http_response *res);
 
 #endif

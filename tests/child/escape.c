@@ -3,8 +3,8 @@
  * syscall that policy/child.policy denies; none may ever return.
  */
 #include "escape.h"
-#include "child.h"
-#include "fd_layout.h"
+#include "child/child.h"
+#include "child/fd_layout.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>

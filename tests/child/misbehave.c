@@ -1,10 +1,10 @@
 /*
- * test_hooks.c - see test_hooks.h.
+ * misbehave.c - see misbehave.h.
  */
-#include "test_hooks.h"
-#include "api.h"
-#include "child.h"
-#include "fd_layout.h"
+#include "misbehave.h"
+#include "child/api.h"
+#include "child/child.h"
+#include "child/fd_layout.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ static void send_garbage(void)
 	sendto(FD_IPC, junk, sizeof(junk), MSG_NOSIGNAL, NULL, 0);
 }
 
-void test_hooks_handle(void *ctx, const struct http_request *req, struct http_response *res)
+void misbehave_handle(void *ctx, const struct http_request *req, struct http_response *res)
 {
 	if (is(req, "/test/segv")) {
 		volatile int *volatile nowhere = NULL;

@@ -1,0 +1,32 @@
+/*
+ * main.c - the test build of the child (warden-child-test): the real boot
+ * sequence (child/boot.c) with hooks. Every request goes through
+ * misbehave_handle first, which misbehaves on /test/... (for the parent's
+ * supervision tests); with `--escape NAME`, the child attempts that
+ * forbidden operation once it is ready (tests/test_child.c).
+ */
+#include "child/child.h"
+#include "escape.h"
+#include "misbehave.h"
+
+#include <string.h>
+
+static void attempt_escape(struct child *c, void *ctx)
+{
+	const struct escape *e = ctx;
+	e->attempt(c);
+}
+
+int main(int argc, char **argv)
+{
+	struct child_hooks hooks = {.handler = misbehave_handle};
+	const struct escape *e = NULL;
+	if (argc == 3 && strcmp(argv[1], "--escape") == 0)
+		e = escape_find(argv[2]);
+	if (e != NULL) {
+		hooks.after_ready = attempt_escape;
+		hooks.ctx = (void *)e;
+	}
+	child_main(&hooks);
+	return 0;
+}
