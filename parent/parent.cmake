@@ -14,7 +14,7 @@ target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warde
 # ---- tests ---------------------------------------------------------------------
 warden_test(test_backoff parent/backoff.c)
 
-# The real parent with the test build of the child (child/test_hooks.c).
+# The real parent with the test build of the child (tests/child/misbehave.c).
 warden_test(test_supervisor tests/daemon_harness.c)
 target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
