@@ -1,16 +1,27 @@
 #!/bin/sh
-# verify_units.sh WARDEN_BINARY - checks docs/warden.service and
-# docs/warden.socket with `systemd-analyze verify`. The unit's ExecStart
-# names the installed path; here it is pointed at the built binary, which
-# is the only change.
+# verify_units.sh BUILD_DIR - installs the build into a throwaway prefix
+# (`cmake --install`, as a user or a package would) and checks the
+# *installed* warden.service and warden.socket with `systemd-analyze
+# verify`: their ExecStartPre=/ExecStart= must name the installed binary
+# and configuration, and every directive must be one systemd knows.
 set -eu
-binary=$1
-src=$(cd "$(dirname "$0")/.." && pwd)/docs
+build=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-sed "s|/usr/local/bin/warden|$binary|" "$src/warden.service" >"$dir/warden.service"
-cp "$src/warden.socket" "$dir/warden.socket"
-cd "$dir"
+cmake --install "$build" --prefix "$dir/usr" >/dev/null
+units="$dir/usr/lib/systemd/system"
+for want in "ExecStartPre=$dir/usr/bin/warden run --check-config $dir/usr/etc/warden/warden.ini" \
+	"ExecStart=$dir/usr/bin/warden run --config $dir/usr/etc/warden/warden.ini"; do
+	grep -qxF "$want" "$units/warden.service" || {
+		echo "installed warden.service lacks: $want"
+		exit 1
+	}
+done
+[ -x "$dir/usr/bin/warden" ] && [ -f "$dir/usr/etc/warden/warden.ini" ] || {
+	echo "the install lacks bin/warden or etc/warden/warden.ini"
+	exit 1
+}
+cd "$units"
 out=$(systemd-analyze verify ./warden.service ./warden.socket 2>&1) || {
 	echo "$out"
 	exit 1
@@ -20,4 +31,4 @@ if echo "$out" | grep -q "warden\.\(service\|socket\)"; then
 	echo "$out"
 	exit 1
 fi
-echo "systemd-analyze verify: warden.service and warden.socket are clean"
+echo "systemd-analyze verify: the installed warden.service and warden.socket are clean"
