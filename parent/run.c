@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,15 +34,35 @@ static int report_options(int errors, enum run_action action)
 	return EXIT_USAGE;
 }
 
+/* Where an installed warden's child lies, relative to warden's directory
+ * (install.cmake computes it); a build tree has the child beside warden. */
+#ifndef WARDEN_CHILD_FROM_BINDIR
+#define WARDEN_CHILD_FROM_BINDIR "../libexec/warden/warden-child"
+#endif
+
+/* The configured child program; else warden-child beside this binary (a
+ * build tree), else the installed one. */
+static void find_child_program(const struct warden_config *cfg, char *out, size_t size)
+{
+	if (cfg->child_program[0] != '\0') {
+		snprintf(out, size, "%s", cfg->child_program);
+		return;
+	}
+	spawn_sibling_path("warden-child", out, size);
+	if (out[0] == '\0' || access(out, X_OK) == 0)
+		return;
+	spawn_sibling_path(WARDEN_CHILD_FROM_BINDIR, out, size);
+	char resolved[PATH_MAX]; /* without "bin/../", for the log */
+	if (realpath(out, resolved) != NULL)
+		snprintf(out, size, "%s", resolved);
+}
+
 static int child_program(const struct warden_config *cfg, char *out, size_t size)
 {
-	if (cfg->child_program[0] != '\0')
-		snprintf(out, size, "%s", cfg->child_program);
-	else
-		spawn_sibling_path("warden-child", out, size);
+	find_child_program(cfg, out, size);
 	if (out[0] == '\0' || access(out, X_OK) < 0) {
 		fprintf(stderr, "warden: cannot run the child program %s: %s\n",
-		        out[0] ? out : "warden-child (beside the warden binary)",
+		        out[0] ? out : "warden-child (beside warden, or in ../libexec/warden/)",
 		        out[0] ? strerror(errno) : "not found");
 		return -1;
 	}
