@@ -55,7 +55,7 @@ set(WARDEN_GUI_LIBS)
 
 # ---- tests --------------------------------------------------------------------------
 # The endpoints in the real child, over loopback sockets.
-warden_test(test_api tests/child_harness.c tests/gui_client.c child/json.c)
+warden_test(test_api tests/child_harness.c tests/http_client.c tests/gui_client.c child/json.c)
 target_include_directories(test_api PRIVATE child)
 target_link_libraries(test_api PRIVATE warden_ipc)
 target_compile_definitions(test_api PRIVATE
@@ -63,7 +63,8 @@ target_compile_definitions(test_api PRIVATE
 add_dependencies(test_api warden-child)
 
 # The page in headless Chromium, live data over Server-Sent Events.
-warden_test(test_gui_browser tests/child_harness.c tests/gui_client.c tests/cdp_pipe.c)
+warden_test(test_gui_browser tests/child_harness.c tests/http_client.c tests/gui_client.c
+  tests/cdp_pipe.c)
 target_include_directories(test_gui_browser PRIVATE child)
 target_link_libraries(test_gui_browser PRIVATE warden_ipc)
 target_compile_definitions(test_gui_browser PRIVATE

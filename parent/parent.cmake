@@ -19,7 +19,7 @@ target_include_directories(test_backoff PRIVATE parent)
 # The real parent with the test build of the child (child/test_hooks.c),
 # once the child serves HTTP.
 if(EXISTS "${CMAKE_SOURCE_DIR}/child/server.c")
-  warden_test(test_supervisor tests/daemon_harness.c)
+  warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c)
   # sandbox.h: UNDER_ASAN, the one place the ASan build is detected.
   target_include_directories(test_supervisor PRIVATE child)
   target_compile_definitions(test_supervisor PRIVATE
