@@ -33,7 +33,7 @@ target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
-warden_test(test_child tests/child_harness.c tests/child/escape.c)
+warden_test(test_child tests/child_harness.c tests/http_client.c tests/child/escape.c)
 target_link_libraries(test_child PRIVATE warden_ipc)
 target_compile_definitions(test_child PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
@@ -41,7 +41,7 @@ target_compile_definitions(test_child PRIVATE
 add_dependencies(test_child warden-child warden-child-test)
 
 # The HTTP server in the real child, over loopback sockets.
-warden_test(test_http tests/child_harness.c)
+warden_test(test_http tests/child_harness.c tests/http_client.c)
 target_link_libraries(test_http PRIVATE warden_ipc)
 target_compile_definitions(test_http PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>")

@@ -58,14 +58,15 @@ set(WARDEN_GUI_LIBS)
 
 # ---- tests --------------------------------------------------------------------------
 # The endpoints in the real child, over loopback sockets.
-warden_test(test_api tests/child_harness.c tests/gui_client.c child/json.c)
+warden_test(test_api tests/child_harness.c tests/http_client.c tests/gui_client.c child/json.c)
 target_link_libraries(test_api PRIVATE warden_ipc)
 target_compile_definitions(test_api PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>")
 add_dependencies(test_api warden-child)
 
 # The page in headless Chromium, live data over Server-Sent Events.
-warden_test(test_gui_browser tests/child_harness.c tests/gui_client.c tests/cdp_pipe.c)
+warden_test(test_gui_browser tests/child_harness.c tests/http_client.c tests/gui_client.c
+  tests/cdp_pipe.c)
 target_link_libraries(test_gui_browser PRIVATE warden_ipc)
 target_compile_definitions(test_gui_browser PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"

@@ -2,9 +2,9 @@
  * child_harness.c - see child_harness.h.
  */
 #include "child_harness.h"
+#include "http_client.h"
 
 #include <criterion/criterion.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -228,14 +228,7 @@ void child_cleanup(struct child_proc *p)
 
 int child_connect(const struct child_proc *p)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)p->port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0, "connect: %s",
-	             strerror(errno));
-	struct timeval tv = {5, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int fd = http_connect(p->port, CHILD_CLIENT_TIMEOUT_MS);
+	cr_assert_geq(fd, 0, "connect: %s", strerror(-fd));
 	return fd;
 }

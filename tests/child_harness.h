@@ -60,8 +60,12 @@ const char *child_log(struct child_proc *p);
 
 void child_cleanup(struct child_proc *p);
 
-/* A client connection to the child's GUI socket, blocking, with a 5 s
- * receive timeout (the test fails if it cannot connect). */
+/* How long a client of the child waits to connect, and then for each
+ * receive: far beyond any answer, short enough to fail rather than hang. */
+enum { CHILD_CLIENT_TIMEOUT_MS = 5000 };
+
+/* A client connection to the child's GUI socket (http_connect), blocking,
+ * with CHILD_CLIENT_TIMEOUT_MS (the test fails if it cannot connect). */
 int child_connect(const struct child_proc *p);
 
 #endif

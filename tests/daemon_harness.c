@@ -4,10 +4,8 @@
 #include "daemon_harness.h"
 
 #include <criterion/criterion.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,91 +233,4 @@ void daemon_cleanup(struct daemon *d)
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 	(void)!system(cmd);
-}
-
-/* ---- HTTP ------------------------------------------------------------------- */
-
-static int wait_fd(int fd, short events, uint64_t end)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	uint64_t now = now_ms();
-	if (now >= end)
-		return -ETIMEDOUT;
-	int n = poll(&p, 1, (int)(end - now));
-	return n > 0 ? 0 : -ETIMEDOUT;
-}
-
-static int connect_loopback(int port, uint64_t end)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 && errno != EINPROGRESS) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	int rc = wait_fd(fd, POLLOUT, end), soerr = 0;
-	socklen_t len = sizeof(soerr);
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-	if (rc < 0 || soerr != 0) {
-		close(fd);
-		return rc < 0 ? rc : -soerr;
-	}
-	return fd;
-}
-
-static int read_all(int fd, char *buf, size_t size, uint64_t end)
-{
-	size_t used = 0;
-	for (;;) {
-		int rc = wait_fd(fd, POLLIN, end);
-		if (rc < 0)
-			return rc;
-		ssize_t n = read(fd, buf + used, size - 1 - used);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		used += (size_t)n;
-		if (used == size - 1)
-			break;
-	}
-	buf[used] = '\0';
-	return (int)used;
-}
-
-int http_get(int port, const char *path, char *body, size_t body_size, int timeout_ms)
-{
-	static char response[1 << 16];
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
-	int fd = connect_loopback(port, end);
-	if (fd < 0)
-		return fd;
-	char request[512];
-	int n = snprintf(request, sizeof(request),
-	                 "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
-	if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	int got = read_all(fd, response, sizeof(response), end);
-	close(fd);
-	if (got < 0)
-		return got;
-	int status = 0;
-	if (sscanf(response, "HTTP/1.%*d %d", &status) != 1)
-		return got == 0 ? -ECONNRESET : -EPROTO;
-	if (body != NULL && body_size > 0) {
-		const char *b = strstr(response, "\r\n\r\n");
-		snprintf(body, body_size, "%s", b ? b + 4 : "");
-	}
-	return status;
 }

@@ -3,13 +3,12 @@
  * for the supervision tests and benchmarks: a private directory with a
  * config file and the log, a loopback listening socket handed over by
  * socket activation (so the test knows the port before the daemon starts),
- * and helpers to wait for log lines and make HTTP requests.
+ * and helpers to wait for log lines. Requests go through http_client.h.
  */
 #ifndef WARDEN_TESTS_DAEMON_HARNESS_H
 #define WARDEN_TESTS_DAEMON_HARNESS_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <sys/types.h>
 
 struct daemon {
@@ -56,10 +55,5 @@ int daemon_wait(struct daemon *d, int timeout_ms);
 
 /* SIGTERM, wait, remove the directory. */
 void daemon_cleanup(struct daemon *d);
-
-/* One GET over a new connection with `Connection: close`. Returns the
- * status code, or -errno (-ECONNREFUSED, -ETIMEDOUT, -ECONNRESET, -EPROTO
- * for a response that is not HTTP). The body goes to `body` if not NULL. */
-int http_get(int port, const char *path, char *body, size_t body_size, int timeout_ms);
 
 #endif

@@ -4,20 +4,9 @@
 #include "gui_client.h"
 
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-void gui_msleep(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
 
 static uint64_t realtime_ns(void)
 {
@@ -99,73 +88,11 @@ void gui_finish(struct child_proc *p)
 	child_cleanup(p);
 }
 
-void gui_send_all(int fd, const char *text)
-{
-	size_t n = strlen(text), done = 0;
-	while (done < n) {
-		ssize_t w = send(fd, text + done, n - done, MSG_NOSIGNAL);
-		cr_assert_gt(w, 0, "send: %s", strerror(errno));
-		done += (size_t)w;
-	}
-}
-
-size_t gui_read_until(int fd, char *buf, size_t cap, size_t have, size_t from, const char *pattern)
-{
-	for (;;) {
-		buf[have] = '\0';
-		if (pattern != NULL && from <= have && strstr(buf + from, pattern) != NULL)
-			return have;
-		if (have >= cap - 1)
-			return have;
-		ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
-		if (n <= 0)
-			return have;
-		have += (size_t)n;
-	}
-}
-
 unsigned gui_request(const struct child_proc *p, const char *method, const char *path,
-                     const char *extra, struct gui_reply *r)
+                     const char *extra, struct http_response *r)
 {
-	static char buf[GUI_BODY_MAX + 8192];
-	char request[4096];
-	snprintf(request, sizeof(request),
-	         "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", method, path,
-	         extra ? extra : "");
-	int fd = child_connect(p);
-	gui_send_all(fd, request);
-	size_t have = gui_read_until(fd, buf, sizeof(buf), 0, 0, NULL);
-	close(fd);
-	memset(r->head, 0, sizeof(r->head));
-	r->status = 0;
-	r->body = buf;
-	r->body_length = 0;
-	char *end = strstr(buf, "\r\n\r\n");
-	cr_assert_not_null(end, "no response head for %s %s: %.200s", method, path, buf);
-	size_t head = (size_t)(end + 4 - buf);
-	cr_assert_lt(head, sizeof(r->head));
-	memcpy(r->head, buf, head);
-	sscanf(buf, "HTTP/1.1 %u", &r->status);
-	r->body = buf + head;
-	r->body_length = have - head;
-	return r->status;
-}
-
-bool gui_header(const struct gui_reply *r, const char *name, char *out, size_t cap)
-{
-	char pattern[128];
-	snprintf(pattern, sizeof(pattern), "\r\n%s:", name);
-	const char *h = strcasestr(r->head, pattern);
-	if (h == NULL)
-		return false;
-	h += strlen(pattern);
-	while (*h == ' ')
-		h++;
-	const char *eol = strstr(h, "\r\n");
-	size_t n = eol ? (size_t)(eol - h) : strlen(h);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, h, n);
-	out[n] = '\0';
-	return true;
+	int status = http_request(p->port, method, path, extra, CHILD_CLIENT_TIMEOUT_MS, r);
+	cr_assert_gt(status, 0, "no response to %s %s: %s; received: %.200s", method, path,
+	             strerror(-status), r->body);
+	return (unsigned)status;
 }

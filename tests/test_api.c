@@ -163,16 +163,16 @@ static bool json_valid(const char *text, size_t n)
 
 /* ---- Helpers ------------------------------------------------------------------ */
 
-static void expect_json(const struct gui_reply *r)
+static void expect_json(const struct http_response *r)
 {
 	char type[128] = "";
-	cr_expect(gui_header(r, "Content-Type", type, sizeof(type)));
+	cr_expect(http_header(r, "Content-Type", type, sizeof(type)));
 	cr_expect_str_eq(type, "application/json; charset=utf-8");
 	cr_expect(json_valid(r->body, r->body_length), "not valid JSON: %.*s", (int)r->body_length,
 	          r->body);
 }
 
-static void expect_body_has(const struct gui_reply *r, const char *needle)
+static void expect_body_has(const struct http_response *r, const char *needle)
 {
 	cr_expect(strstr(r->body, needle) != NULL, "%s missing from: %.3000s", needle, r->body);
 }
@@ -180,14 +180,14 @@ static void expect_body_has(const struct gui_reply *r, const char *needle)
 /* Waits until the child has applied the status snapshot. */
 static void start_with_status(struct child_proc *p)
 {
-	struct gui_reply r;
+	struct http_response r;
 	gui_start(p);
 	gui_send_status(p, 2);
 	for (int i = 0; i < 100; i++) {
 		gui_request(p, "GET", "/api/status", NULL, &r);
 		if (strstr(r.body, "\"parent\":{") != NULL)
 			return;
-		gui_msleep(20);
+		http_msleep(20);
 	}
 	cr_assert_fail("the status snapshot never showed: %s", r.body);
 }
@@ -195,12 +195,12 @@ static void start_with_status(struct child_proc *p)
 /* Waits until /api/logs shows `needle`. */
 static void wait_for_log(struct child_proc *p, const char *needle)
 {
-	struct gui_reply r;
+	struct http_response r;
 	for (int i = 0; i < 100; i++) {
 		gui_request(p, "GET", "/api/logs", NULL, &r);
 		if (strstr(r.body, needle) != NULL)
 			return;
-		gui_msleep(20);
+		http_msleep(20);
 	}
 	cr_assert_fail("%s never reached the log ring: %.2000s", needle, r.body);
 }
@@ -246,7 +246,7 @@ Test(json, overflow_is_reported_not_written_past)
 Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	start_with_status(&p);
 	cr_expect_eq(gui_request(&p, "GET", "/api/status", NULL, &r), 200);
 	expect_json(&r);
@@ -261,7 +261,7 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_body_has(&r, "\"connections_open\":1");
 	cr_expect(strstr(r.body, "\"policy_instructions\":0") == NULL, "%s", r.body);
 	char cache[64];
-	cr_expect(gui_header(&r, "Cache-Control", cache, sizeof(cache)));
+	cr_expect(http_header(&r, "Cache-Control", cache, sizeof(cache)));
 	cr_expect_str_eq(cache, "no-store");
 	gui_finish(&p);
 }
@@ -269,7 +269,7 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 Test(api, status_before_any_snapshot_says_null)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	gui_start(&p);
 	cr_expect_eq(gui_request(&p, "GET", "/api/status", NULL, &r), 200);
 	expect_json(&r);
@@ -280,7 +280,7 @@ Test(api, status_before_any_snapshot_says_null)
 Test(api, logs_are_escaped_filtered_and_validated)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	static const char text[] = "nasty \"quoted\" back\\slash\nnew line \x01 \xff end";
 	gui_start(&p);
 	gui_send_log(&p, IPC_LOG_WARNING, text, sizeof(text) - 1);
@@ -318,7 +318,7 @@ Test(api, logs_are_escaped_filtered_and_validated)
 Test(api, policy_names_its_text_and_parameters)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	gui_start(&p);
 	cr_expect_eq(gui_request(&p, "GET", "/api/policy", NULL, &r), 200);
 	expect_json(&r);
@@ -335,7 +335,7 @@ Test(api, policy_names_its_text_and_parameters)
 Test(api, healthz_and_not_found)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	gui_start(&p);
 	cr_expect_eq(gui_request(&p, "GET", "/healthz", NULL, &r), 200);
 	cr_expect_str_eq(r.body, "ok\n");
@@ -346,25 +346,26 @@ Test(api, healthz_and_not_found)
 
 static void expect_asset(const struct child_proc *p, const char *path, const char *type)
 {
-	struct gui_reply r;
+	struct http_response r;
 	char value[256], etag[128], etag_gz[128], extra[256];
 	cr_assert_eq(gui_request(p, "GET", path, NULL, &r), 200, "%s", path);
-	cr_expect(gui_header(&r, "Content-Type", value, sizeof(value)));
+	cr_expect(http_header(&r, "Content-Type", value, sizeof(value)));
 	cr_expect_str_eq(value, type);
-	cr_expect(gui_header(&r, "Cache-Control", value, sizeof(value)));
+	cr_expect(http_header(&r, "Cache-Control", value, sizeof(value)));
 	cr_expect_str_eq(value, "no-cache");
-	cr_expect(!gui_header(&r, "Content-Encoding", value, sizeof(value)));
-	cr_assert(gui_header(&r, "ETag", etag, sizeof(etag)), "%s: no ETag", path);
+	cr_expect(!http_header(&r, "Content-Encoding", value, sizeof(value)));
+	cr_assert(http_header(&r, "ETag", etag, sizeof(etag)), "%s: no ETag", path);
 	cr_expect(etag[0] == '"' && etag[strlen(etag) - 1] == '"', "not a strong tag: %s", etag);
 	size_t plain = r.body_length;
 	/* The gzip copy: its own tag, smaller, and a gzip stream. */
 	cr_assert_eq(gui_request(p, "GET", path, "Accept-Encoding: gzip, deflate, br\r\n", &r),
 	             200);
-	cr_expect(gui_header(&r, "Content-Encoding", value, sizeof(value)), "%s not gzipped", path);
+	cr_expect(http_header(&r, "Content-Encoding", value, sizeof(value)), "%s not gzipped",
+	          path);
 	cr_expect_str_eq(value, "gzip");
-	cr_expect(gui_header(&r, "Vary", value, sizeof(value)));
+	cr_expect(http_header(&r, "Vary", value, sizeof(value)));
 	cr_expect_str_eq(value, "Accept-Encoding");
-	cr_expect(gui_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
+	cr_expect(http_header(&r, "ETag", etag_gz, sizeof(etag_gz)));
 	cr_expect_str_neq(etag_gz, etag);
 	cr_expect_lt(r.body_length, plain);
 	cr_expect(r.body_length > 2 && (unsigned char)r.body[0] == 0x1f &&
@@ -373,9 +374,9 @@ static void expect_asset(const struct child_proc *p, const char *path, const cha
 	snprintf(extra, sizeof(extra), "If-None-Match: W/\"nope\", %s\r\n", etag);
 	cr_expect_eq(gui_request(p, "GET", path, extra, &r), 304, "%s with %s", path, etag);
 	cr_expect_eq(r.body_length, 0);
-	cr_expect(!gui_header(&r, "Content-Length", value, sizeof(value)),
+	cr_expect(!http_header(&r, "Content-Length", value, sizeof(value)),
 	          "a 304 carries no Content-Length (RFC 9110 8.6)");
-	cr_expect(gui_header(&r, "ETag", value, sizeof(value)));
+	cr_expect(http_header(&r, "ETag", value, sizeof(value)));
 	cr_expect_str_eq(value, etag);
 	snprintf(extra, sizeof(extra), "If-None-Match: %s\r\nAccept-Encoding: gzip\r\n", etag_gz);
 	cr_expect_eq(gui_request(p, "GET", path, extra, &r), 304);
@@ -383,7 +384,7 @@ static void expect_asset(const struct child_proc *p, const char *path, const cha
 	/* HEAD: the headers of the GET, no body. */
 	cr_expect_eq(gui_request(p, "HEAD", path, NULL, &r), 200);
 	cr_expect_eq(r.body_length, 0);
-	cr_expect(gui_header(&r, "Content-Length", value, sizeof(value)));
+	cr_expect(http_header(&r, "Content-Length", value, sizeof(value)));
 	cr_expect_eq(strtoul(value, NULL, 10), plain);
 }
 
@@ -394,7 +395,7 @@ Test(api, assets_gzip_etag_and_304)
 	expect_asset(&p, "/", "text/html; charset=utf-8");
 	expect_asset(&p, "/assets/app.js", "text/javascript; charset=utf-8");
 	expect_asset(&p, "/assets/style.css", "text/css; charset=utf-8");
-	struct gui_reply r;
+	struct http_response r;
 	cr_expect_eq(gui_request(&p, "GET", "/", NULL, &r), 200);
 	expect_body_has(&r, "<script src=\"/assets/app.js\"");
 	cr_expect(strstr(r.body, "<script>") == NULL, "inline script: CSP forbids it");
@@ -407,7 +408,7 @@ Test(api, assets_gzip_etag_and_304)
 Test(api, metrics_are_prometheus_text)
 {
 	struct child_proc p;
-	struct gui_reply r;
+	struct http_response r;
 	regex_t sample_re, help_re, type_re;
 	cr_assert_eq(regcomp(&sample_re, "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"\\})? [0-9]+$",
 	                     REG_EXTENDED),
@@ -417,7 +418,7 @@ Test(api, metrics_are_prometheus_text)
 	start_with_status(&p);
 	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
 	char type[128];
-	cr_expect(gui_header(&r, "Content-Type", type, sizeof(type)));
+	cr_expect(http_header(&r, "Content-Type", type, sizeof(type)));
 	cr_expect_str_eq(type, "text/plain; version=0.0.4; charset=utf-8");
 	char family[128] = "";
 	unsigned samples = 0;
@@ -467,8 +468,8 @@ static int open_events(const struct child_proc *p, const char *extra, size_t *ha
 	         extra ? extra : "");
 	int fd = child_connect(p);
 	stream_child = (struct child_proc *)p;
-	gui_send_all(fd, request);
-	*have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
+	http_send_text(fd, request);
+	*have = http_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
 	cr_assert(strncmp(stream_buf, "HTTP/1.1 200 ", 13) == 0, "%s", stream_buf);
 	cr_expect(strcasestr(stream_buf, "\r\nContent-Type: text/event-stream\r\n") != NULL);
 	char *body = strstr(stream_buf, "\r\n\r\n");
@@ -481,7 +482,7 @@ static int open_events(const struct child_proc *p, const char *extra, size_t *ha
 /* The id of the log event that carries `needle`, read after `from`. */
 static unsigned long read_log_event(int fd, size_t *have, size_t from, const char *needle)
 {
-	*have = gui_read_until(fd, stream_buf, sizeof(stream_buf), *have, from, needle);
+	*have = http_read_until(fd, stream_buf, sizeof(stream_buf), *have, from, needle);
 	char *hit = strstr(stream_buf + from, needle);
 	cr_assert_not_null(hit, "%s never arrived; stream: %s\nchild log: %s\nstderr: %s", needle,
 	                   stream_buf + from, child_log(stream_child), child_stderr(stream_child));
@@ -512,7 +513,7 @@ Test(api, events_stream_status_and_new_log_lines_and_resume)
 	/* A new snapshot is pushed at once, not only on the next second. */
 	size_t mark = have;
 	gui_send_status(&p, 7);
-	have = gui_read_until(fd, stream_buf, sizeof(stream_buf), have, mark, "\"restarts\":7");
+	have = http_read_until(fd, stream_buf, sizeof(stream_buf), have, mark, "\"restarts\":7");
 	cr_expect(strstr(stream_buf + mark, "event: status\ndata: {") != NULL);
 	cr_expect(strstr(stream_buf + mark, "\"restarts\":7") != NULL);
 	close(fd);
@@ -548,7 +549,7 @@ Test(api, events_from_an_earlier_generation_resume_from_the_oldest_line)
 	fd = open_events(&p, "Last-Event-ID: not-a-number\r\n", &have);
 	read_log_event(fd, &have, 0, "generation-marker");
 	close(fd);
-	struct gui_reply r;
+	struct http_response r;
 	cr_expect_eq(gui_request(&p, "GET", "/api/events?level=loud", NULL, &r), 400);
 	cr_expect_eq(gui_request(&p, "HEAD", "/api/events", NULL, &r), 200);
 	cr_expect_eq(r.body_length, 0);
@@ -563,8 +564,8 @@ Test(api, events_level_filter)
 	char request[] = "GET /api/events?level=error HTTP/1.1\r\nHost: x\r\n\r\n";
 	int fd = child_connect(&p);
 	stream_child = &p;
-	gui_send_all(fd, request);
-	have = gui_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
+	http_send_text(fd, request);
+	have = http_read_until(fd, stream_buf, sizeof(stream_buf), 0, 0, "}\n\n");
 	gui_send_log(&p, IPC_LOG_INFO, "filtered-out-line", 17);
 	gui_send_log(&p, IPC_LOG_ERROR, "error-line", 10);
 	read_log_event(fd, &have, 0, "error-line");

@@ -38,7 +38,7 @@ static char *wait_for(const char *expression, const char *want, int timeout_ms)
 			free(last);
 			return NULL;
 		}
-		gui_msleep(100);
+		http_msleep(100);
 	}
 	return last ? last : strdup("(no value: the expression threw or timed out)");
 }
@@ -59,7 +59,7 @@ static void viewport(int width, int height, bool mobile, const char *scheme)
 	snprintf(params, sizeof(params),
 	         "{\"features\":[{\"name\":\"prefers-color-scheme\",\"value\":\"%s\"}]}", scheme);
 	free(cdp_call(&browser, "Emulation.setEmulatedMedia", params, 5000));
-	gui_msleep(1200); /* a status event redraws the charts at the new size */
+	http_msleep(1200); /* a status event redraws the charts at the new size */
 }
 
 static void screenshot(const char *name)

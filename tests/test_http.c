@@ -6,28 +6,17 @@
  * and drains on shutdown.
  */
 #include "child_harness.h"
+#include "http_client.h"
 
 #include <criterion/criterion.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { RESPONSE_MAX = 1 << 16 };
-
-struct response {
-	unsigned status;
-	char head[4096];
-	size_t body_length;
-	bool has_length;
-	char body[RESPONSE_MAX];
-};
 
 /* ---- The child ------------------------------------------------------------ */
 
@@ -65,107 +54,16 @@ static void finish(struct child_proc *p)
 	child_cleanup(p);
 }
 
-/* ---- Sockets ------------------------------------------------------------------ */
-
-static void send_text(int fd, const char *text, size_t n)
-{
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = send(fd, text + done, n - done, MSG_NOSIGNAL);
-		cr_assert_gt(w, 0, "send: %s", strerror(errno));
-		done += (size_t)w;
-	}
-}
-
-static void send_str(int fd, const char *text)
-{
-	send_text(fd, text, strlen(text));
-}
-
-/* Reads until `pattern` has arrived (or EOF / error); returns the bytes. */
-static size_t read_until(int fd, char *buf, size_t cap, size_t have, const char *pattern)
-{
-	while (have < cap - 1) {
-		buf[have] = '\0';
-		if (strstr(buf, pattern) != NULL)
-			return have;
-		ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
-	return have;
-}
-
-/* One response: head, then Content-Length bytes of body (HEAD: none). A
- * leftover of the next pipelined response is kept in `carry`. */
-static bool read_response(int fd, struct response *r, bool head_request, char *carry,
-                          size_t *carry_length)
-{
-	static char buf[RESPONSE_MAX * 2];
-	size_t have = *carry_length;
-	memcpy(buf, carry, have);
-	have = read_until(fd, buf, sizeof(buf), have, "\r\n\r\n");
-	char *end = strstr(buf, "\r\n\r\n");
-	memset(r, 0, sizeof(*r));
-	if (end == NULL)
-		return false;
-	size_t head = (size_t)(end + 4 - buf);
-	memcpy(r->head, buf, head < sizeof(r->head) - 1 ? head : sizeof(r->head) - 1);
-	sscanf(buf, "HTTP/1.1 %u", &r->status);
-	const char *cl = strcasestr(r->head, "\r\nContent-Length: ");
-	r->has_length = cl != NULL;
-	size_t length = cl ? strtoul(cl + 18, NULL, 10) : 0;
-	if (head_request)
-		length = 0;
-	while (have < head + length) {
-		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
-		if (n <= 0)
-			return false;
-		have += (size_t)n;
-	}
-	r->body_length = length < RESPONSE_MAX ? length : RESPONSE_MAX - 1;
-	memcpy(r->body, buf + head, r->body_length);
-	*carry_length = have - head - length;
-	memcpy(carry, buf + head + length, *carry_length);
-	return true;
-}
-
-static bool read_one(int fd, struct response *r, bool head_request)
-{
-	static char carry[RESPONSE_MAX * 2];
-	size_t carry_length = 0;
-	return read_response(fd, r, head_request, carry, &carry_length);
-}
-
-/* The server closed: EOF (or a reset) within the receive timeout, after
- * any bytes still in flight. */
-static bool closed_by_server(int fd)
-{
-	char buf[4096];
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return true;
-		if (n < 0)
-			return false; /* timeout */
-	}
-}
+/* ---- Requests --------------------------------------------------------------- */
 
 /* One request on a new connection; the response; the connection closed. */
-static unsigned exchange(const struct child_proc *p, const char *request, struct response *r)
+static unsigned exchange(const struct child_proc *p, const char *request, struct http_response *r)
 {
 	int fd = child_connect(p);
-	send_str(fd, request);
-	cr_assert(read_one(fd, r, false), "no response to: %s", request);
+	http_send_text(fd, request);
+	cr_assert(http_read_response(fd, NULL, false, r), "no response to: %s", request);
 	close(fd);
 	return r->status;
-}
-
-static bool has_header(const struct response *r, const char *line)
-{
-	return strcasestr(r->head, line) != NULL;
 }
 
 /* The whole log file (the harness's child_log keeps 64 KiB). */
@@ -181,27 +79,21 @@ static bool log_contains(const struct child_proc *p, const char *needle)
 	return found;
 }
 
-static void msleep(unsigned ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
-
 /* ---- Tests ------------------------------------------------------------------- */
 
 Test(http, healthz_and_security_headers)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
 	cr_expect_str_eq(r.body, "ok\n");
-	cr_expect(has_header(&r, "\r\nContent-Length: 3\r\n"), "%s", r.head);
-	cr_expect(has_header(&r, "\r\nDate: "), "%s", r.head);
-	cr_expect(has_header(&r, "\r\nContent-Security-Policy: default-src 'self'\r\n"));
-	cr_expect(has_header(&r, "\r\nX-Content-Type-Options: nosniff\r\n"));
-	cr_expect(has_header(&r, "\r\nX-Frame-Options: DENY\r\n"));
-	cr_expect(has_header(&r, "\r\nReferrer-Policy: no-referrer\r\n"));
+	cr_expect(http_has_header(&r, "Content-Length", "3"), "%s", r.head);
+	cr_expect(http_has_header(&r, "Date", NULL), "%s", r.head);
+	cr_expect(http_has_header(&r, "Content-Security-Policy", "default-src 'self'"));
+	cr_expect(http_has_header(&r, "X-Content-Type-Options", "nosniff"));
+	cr_expect(http_has_header(&r, "X-Frame-Options", "DENY"));
+	cr_expect(http_has_header(&r, "Referrer-Policy", "no-referrer"));
 	cr_expect_eq(exchange(&p, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", &r), 404);
 	finish(&p);
 }
@@ -209,18 +101,18 @@ Test(http, healthz_and_security_headers)
 Test(http, head_has_the_length_and_no_body)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	send_str(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
-	             "x\r\n\r\n");
-	static char carry[RESPONSE_MAX * 2];
-	size_t carry_length = 0;
-	cr_assert(read_response(fd, &r, true, carry, &carry_length));
+	http_send_text(fd,
+	               "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+	               "x\r\n\r\n");
+	static struct http_pipeline next;
+	cr_assert(http_read_response(fd, &next, true, &r));
 	cr_expect_eq(r.status, 200);
-	cr_expect(has_header(&r, "\r\nContent-Length: 3\r\n"), "%s", r.head);
+	cr_expect(http_has_header(&r, "Content-Length", "3"), "%s", r.head);
 	/* The next bytes are the GET's response: no body came after the HEAD's. */
-	cr_assert(read_response(fd, &r, false, carry, &carry_length));
+	cr_assert(http_read_response(fd, &next, false, &r));
 	cr_expect_eq(r.status, 200);
 	cr_expect_str_eq(r.body, "ok\n");
 	close(fd);
@@ -230,29 +122,28 @@ Test(http, head_has_the_length_and_no_body)
 Test(http, keep_alive_and_pipelining_in_order)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-	             "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
-	             "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-	             "GET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	static char carry[RESPONSE_MAX * 2];
-	size_t carry_length = 0;
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	                   "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+	                   "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	                   "GET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	static struct http_pipeline next;
 	const unsigned want[] = {200, 404, 200, 200};
 	for (int i = 0; i < 4; i++) {
-		cr_assert(read_response(fd, &r, i == 2, carry, &carry_length), "response %d", i);
+		cr_assert(http_read_response(fd, &next, i == 2, &r), "response %d", i);
 		cr_expect_eq(r.status, want[i], "response %d: %u", i, r.status);
-		cr_expect(!has_header(&r, "Connection: close"), "%s", r.head);
+		cr_expect(!http_has_header(&r, "Connection", "close"), "%s", r.head);
 	}
-	cr_expect_eq(carry_length, 0);
+	cr_expect_eq(next.length, 0);
 	/* Still open: one more, sent in pieces. */
-	send_str(fd, "GET /heal");
-	msleep(20);
-	send_str(fd, "thz HTTP/1.1\r\nHo");
-	msleep(20);
-	send_str(fd, "st: x\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /heal");
+	http_msleep(20);
+	http_send_text(fd, "thz HTTP/1.1\r\nHo");
+	http_msleep(20);
+	http_send_text(fd, "st: x\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
 	close(fd);
 	finish(&p);
@@ -261,21 +152,21 @@ Test(http, keep_alive_and_pipelining_in_order)
 Test(http, http10_closes_unless_keep_alive_is_asked)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.0\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /healthz HTTP/1.0\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
-	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+	cr_expect(http_closed_by_server(fd));
 	close(fd);
 	fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
-	cr_expect(has_header(&r, "\r\nConnection: keep-alive\r\n"), "%s", r.head);
-	send_str(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
+	cr_expect(http_has_header(&r, "Connection", "keep-alive"), "%s", r.head);
+	http_send_text(fd, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
 	close(fd);
 	finish(&p);
@@ -284,15 +175,15 @@ Test(http, http10_closes_unless_keep_alive_is_asked)
 Test(http, connection_close_is_honoured)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-	             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	                   "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
-	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
-	cr_expect(closed_by_server(fd), "the request after close was answered");
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+	cr_expect(http_closed_by_server(fd), "the request after close was answered");
 	close(fd);
 	finish(&p);
 }
@@ -301,21 +192,21 @@ struct rejected {
 	const char *name;
 	const char *request;
 	unsigned status;
-	const char *header; /* a line the response must have, or NULL */
+	const char *allow; /* the Allow header the response must have, or NULL */
 };
 
 static void expect_rejected(const struct child_proc *p, const struct rejected *t)
 {
-	struct response r;
+	struct http_response r;
 	int fd = child_connect(p);
-	send_str(fd, t->request);
-	cr_assert(read_one(fd, &r, false), "%s: no response", t->name);
+	http_send_text(fd, t->request);
+	cr_assert(http_read_response(fd, NULL, false, &r), "%s: no response", t->name);
 	cr_expect_eq(r.status, t->status, "%s: %u", t->name, r.status);
-	if (t->header != NULL)
-		cr_expect(has_header(&r, t->header), "%s: %s", t->name, r.head);
-	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s: %s", t->name, r.head);
-	cr_expect(has_header(&r, "\r\nX-Frame-Options: DENY\r\n"), "%s", t->name);
-	cr_expect(closed_by_server(fd), "%s: not closed", t->name);
+	if (t->allow != NULL)
+		cr_expect(http_has_header(&r, "Allow", t->allow), "%s: %s", t->name, r.head);
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s: %s", t->name, r.head);
+	cr_expect(http_has_header(&r, "X-Frame-Options", "DENY"), "%s", t->name);
+	cr_expect(http_closed_by_server(fd), "%s: not closed", t->name);
 	close(fd);
 }
 
@@ -327,9 +218,8 @@ Test(http, errors_have_their_codes_and_close)
 	        {"two hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, NULL},
 	        {"not a path", "GET nopath HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL},
 	        {"post", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 405,
-	         "\r\nAllow: GET, HEAD\r\n"},
-	        {"unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 405,
-	         "\r\nAllow: GET, HEAD\r\n"},
+	         "GET, HEAD"},
+	        {"unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 405, "GET, HEAD"},
 	        {"get with body", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
 	         413, NULL},
 	        {"chunked get",
@@ -376,13 +266,13 @@ Test(http, smuggling_shapes_are_rejected_and_closed)
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		expect_rejected(&p, &table[i]);
 	/* NUL: not expressible in a C string literal's strlen. */
-	struct response r;
+	struct http_response r;
 	int fd = child_connect(&p);
 	static const char nul[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
-	send_text(fd, nul, sizeof(nul) - 1);
-	cr_assert(read_one(fd, &r, false));
+	cr_assert_eq(http_send(fd, nul, sizeof(nul) - 1), 0);
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 400);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_closed_by_server(fd));
 	close(fd);
 	finish(&p);
 }
@@ -417,13 +307,13 @@ Test(http, limits_414_and_431)
 Test(http, bearer_token)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	struct ipc_config config = child_test_config();
 	memcpy(config.token, "s3cret-token", 12);
 	config.token_length = 12;
 	start(&p, &config);
 	cr_expect_eq(exchange(&p, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &r), 401);
-	cr_expect(has_header(&r, "\r\nWWW-Authenticate: Bearer\r\n"), "%s", r.head);
+	cr_expect(http_has_header(&r, "WWW-Authenticate", "Bearer"), "%s", r.head);
 	cr_expect_eq(
 	        exchange(&p,
 	                 "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-tokeN\r\n\r\n",
@@ -455,34 +345,34 @@ Test(http, bearer_token)
 Test(http, slowloris_gets_408_and_idle_connections_close)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	struct ipc_config config = child_test_config();
 	config.header_timeout_ms = 300;
 	config.idle_timeout_ms = 300;
 	start(&p, &config);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\n");
 	/* One header line every 100 ms: every byte arrives, the head never
 	 * completes in time. */
 	bool cut = false;
 	for (int i = 0; i < 20 && !cut; i++) {
-		msleep(100);
+		http_msleep(100);
 		cut = send(fd, "X-A: b\r\n", 8, MSG_NOSIGNAL) < 0;
 		struct pollfd pfd = {fd, POLLIN, 0};
 		cut = cut || poll(&pfd, 1, 0) == 1;
 	}
-	cr_assert(read_one(fd, &r, false));
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 408);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_closed_by_server(fd));
 	close(fd);
 	/* Idle keep-alive: answered, then closed after the idle timeout. */
 	fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_closed_by_server(fd));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	cr_expect(ms >= 200 && ms < 2000, "closed after %ld ms", ms);
@@ -495,7 +385,7 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 static int open_unfinished_head(const struct child_proc *p)
 {
 	int fd = child_connect(p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
 	return fd;
 }
 
@@ -506,20 +396,20 @@ Test(http, a_slowloris_crowd_all_get_408)
 	enum { CROWD = 300 };
 	static int fds[CROWD];
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	struct ipc_config config = child_test_config();
 	config.header_timeout_ms = 300;
 	config.max_connections = 1000;
 	start(&p, &config);
 	for (int i = 0; i < CROWD; i++)
 		fds[i] = open_unfinished_head(&p);
-	msleep(200);
+	http_msleep(200);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
 	int got_408 = 0, closed = 0;
 	for (int i = 0; i < CROWD; i++) {
-		if (read_one(fds[i], &r, false) && r.status == 408)
+		if (http_read_response(fds[i], NULL, false, &r) && r.status == 408)
 			got_408++;
-		if (closed_by_server(fds[i]))
+		if (http_closed_by_server(fds[i]))
 			closed++;
 		close(fds[i]);
 	}
@@ -531,25 +421,25 @@ Test(http, a_slowloris_crowd_all_get_408)
 Test(http, connection_limit_gets_503)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	struct ipc_config config = child_test_config();
 	config.max_connections = 2;
 	start(&p, &config);
 	int a = child_connect(&p), b = child_connect(&p);
 	/* Both served, so both are open in the child. */
-	send_str(a, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(a, &r, false));
-	send_str(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(b, &r, false));
+	http_send_text(a, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(a, NULL, false, &r));
+	http_send_text(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(b, NULL, false, &r));
 	int c = child_connect(&p);
-	send_str(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(c, &r, false));
+	http_send_text(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(c, NULL, false, &r));
 	cr_expect_eq(r.status, 503);
-	cr_expect(has_header(&r, "\r\nConnection: close\r\n"), "%s", r.head);
-	cr_expect(closed_by_server(c));
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+	cr_expect(http_closed_by_server(c));
 	close(c);
 	close(a);
-	msleep(100);
+	http_msleep(100);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
 	close(b);
 	cr_expect(strstr(child_log(&p), "WARNING child[1] http: refusing connections (503)") !=
@@ -567,7 +457,7 @@ Test(http, memory_reserve_reached_gets_503)
 	enum { MAX_OPEN = 900 };
 	static int fds[MAX_OPEN];
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	struct ipc_config config = child_test_config();
 	config.memory_reserve_kib = 1024;
 	config.max_connections = 1000;
@@ -577,8 +467,9 @@ Test(http, memory_reserve_reached_gets_503)
 		fds[open_count++] = open_unfinished_head(&p); /* it holds its buffer */
 		if (open_count % 8 == 0) {
 			int probe = child_connect(&p);
-			send_str(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-			cr_assert(read_one(probe, &r, false), "no answer at %d open", open_count);
+			http_send_text(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+			cr_assert(http_read_response(probe, NULL, false, &r),
+			          "no answer at %d open", open_count);
 			if (r.status == 503)
 				refused_at = open_count;
 			close(probe);
@@ -588,7 +479,7 @@ Test(http, memory_reserve_reached_gets_503)
 	cr_expect(log_contains(&p, "memory reserve reached"), "log: %s", child_log(&p));
 	for (int i = 0; i < open_count; i++)
 		close(fds[i]);
-	msleep(200);
+	http_msleep(200);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
 	printf("memory reserve 1 MiB: first 503 with %d connections open\n", refused_at);
 	finish(&p);
@@ -618,7 +509,7 @@ Test(http, slow_reader_is_cut)
 		queued++;
 	}
 	cr_expect_gt(queued, 100);
-	msleep(1500);
+	http_msleep(1500);
 	cr_expect(log_contains(&p, "no progress sending (slow reader)"));
 	close(fd);
 	finish(&p);
@@ -627,7 +518,7 @@ Test(http, slow_reader_is_cut)
 Test(http, access_log_and_counters)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r);
 	exchange(&p, "GET /a%1b[31m HTTP/1.1\r\nHost: x\r\n\r\n", &r);
@@ -656,17 +547,17 @@ Test(http, access_log_and_counters)
 Test(http, drain_closes_idle_connections_and_exits)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(fd, &r, false));
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
 	struct ipc_message bye = {.type = IPC_SHUTDOWN};
 	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
 	bye.u.shutdown.grace_ms = 5000;
 	uint8_t raw[IPC_MAX_MESSAGE];
 	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_closed_by_server(fd));
 	int status = child_wait(&p, 5000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
 	          child_stderr(&p));
@@ -680,22 +571,22 @@ Test(http, drain_closes_idle_connections_and_exits)
 Test(http, event_stream_lives_until_the_drain)
 {
 	struct child_proc p;
-	struct response r;
+	struct http_response r;
 	start_default(&p);
 	int head = child_connect(&p);
-	send_str(head, "HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
-	cr_assert(read_one(head, &r, true));
+	http_send_text(head, "HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	cr_assert(http_read_response(head, NULL, true, &r));
 	cr_expect_eq(r.status, 200);
-	cr_expect(has_header(&r, "\r\nContent-Type: text/event-stream\r\n"), "%s", r.head);
-	cr_expect(closed_by_server(head));
+	cr_expect(http_has_header(&r, "Content-Type", "text/event-stream"), "%s", r.head);
+	cr_expect(http_closed_by_server(head));
 	close(head);
 	int fd = child_connect(&p);
-	send_str(fd, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
 	static char buf[1 << 16];
-	size_t have = read_until(fd, buf, sizeof(buf), 0, "}\n\n");
+	size_t have = http_read_until(fd, buf, sizeof(buf), 0, 0, "}\n\n");
 	cr_assert(strstr(buf, "event: status") != NULL, "%s", buf);
 	cr_expect(strstr(buf, "Content-Length") == NULL, "%s", buf);
-	msleep(300);
+	http_msleep(300);
 	struct pollfd pfd = {fd, POLLIN, 0};
 	if (poll(&pfd, 1, 0) == 1) { /* more events, not an end */
 		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, MSG_DONTWAIT);
@@ -706,7 +597,7 @@ Test(http, event_stream_lives_until_the_drain)
 	bye.u.shutdown.grace_ms = 5000;
 	uint8_t raw[IPC_MAX_MESSAGE];
 	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
-	cr_expect(closed_by_server(fd));
+	cr_expect(http_closed_by_server(fd));
 	int status = child_wait(&p, 5000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
 	          child_stderr(&p));

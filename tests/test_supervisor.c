@@ -7,6 +7,7 @@
  */
 #include "daemon_harness.h"
 #include "child/sandbox.h"
+#include "http_client.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -29,7 +30,7 @@ static void start_serving(struct daemon *d, const char *const *settings)
 	daemon_start(d, settings);
 	cr_assert(daemon_wait_log(d, "child generation 1 ready", 1, BOOT_MS),
 	          "no child became ready; log:\n%s", daemon_log(d));
-	int status = http_get(d->port, "/healthz", NULL, 0, 5000);
+	int status = http_request(d->port, "GET", "/healthz", NULL, 5000, NULL);
 	cr_assert_eq(status, 200, "GET /healthz: %d", status);
 }
 
@@ -41,14 +42,14 @@ static void expect_restart_after(const char *action, const char *explanation)
 	char path[64];
 	start_serving(&d, NULL);
 	snprintf(path, sizeof(path), "/test/%s", action);
-	http_get(d.port, path, NULL, 0, 3000);
+	http_request(d.port, "GET", path, NULL, 3000, NULL);
 	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS),
 	          "no restart after %s; log:\n%s", action, daemon_log(&d));
 	cr_assert(strstr(daemon_log(&d), explanation) != NULL,
 	          "after %s the log does not say \"%s\":\n%s", action, explanation, daemon_log(&d));
 	cr_assert(strstr(daemon_log(&d), " WARNING ") != NULL, "no WARNING line:\n%s",
 	          daemon_log(&d));
-	cr_assert_eq(http_get(d.port, "/healthz", NULL, 0, 5000), 200);
+	cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
 	daemon_cleanup(&d);
 }
 
@@ -88,12 +89,12 @@ Test(restart, after_violation_naming_the_syscall)
 }
 
 /* Polls /metrics until `want` is in it (the parent's snapshot reaches a new
- * child shortly after it is ready); returns the last body seen. */
-static bool metrics_show(int port, const char *want, char *body, size_t size)
+ * child shortly after it is ready); `r` holds the last response. */
+static bool metrics_show(int port, const char *want, struct http_response *r)
 {
 	for (int i = 0; i < 100; i++) {
-		if (http_get(port, "/metrics", body, size, 3000) == 200 &&
-		    strstr(body, want) != NULL)
+		if (http_request(port, "GET", "/metrics", NULL, 3000, r) == 200 &&
+		    strstr(r->body, want) != NULL)
 			return true;
 		usleep(50 * 1000);
 	}
@@ -106,18 +107,18 @@ static bool metrics_show(int port, const char *want, char *body, size_t size)
 Test(restart, metrics_count_violations_since_the_parent_started)
 {
 	struct daemon d;
-	static char body[64 * 1024];
+	struct http_response r;
 	start_serving(&d, NULL);
-	http_get(d.port, "/test/violation", NULL, 0, 3000);
+	http_request(d.port, "GET", "/test/violation", NULL, 3000, NULL);
 	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS), "log:\n%s",
 	          daemon_log(&d));
-	http_get(d.port, "/test/exit1", NULL, 0, 3000);
+	http_request(d.port, "GET", "/test/exit1", NULL, 3000, NULL);
 	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "log:\n%s",
 	          daemon_log(&d));
-	cr_assert(metrics_show(d.port, "\nwarden_restarts_total 2\n", body, sizeof(body)),
-	          "no snapshot with 2 restarts:\n%s", body);
-	cr_expect(strstr(body, "\nwarden_violations_total 1\n") != NULL, "%s", body);
-	cr_expect(strstr(body, "# TYPE warden_violations_total counter\n") != NULL, "%s", body);
+	cr_assert(metrics_show(d.port, "\nwarden_restarts_total 2\n", &r),
+	          "no snapshot with 2 restarts:\n%s", r.body);
+	cr_expect(strstr(r.body, "\nwarden_violations_total 1\n") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body, "# TYPE warden_violations_total counter\n") != NULL, "%s", r.body);
 	daemon_cleanup(&d);
 }
 
@@ -181,7 +182,7 @@ Test(signals, sighup_after_rename_moves_the_log)
 	daemon_signal(&d, SIGHUP);
 	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS),
 	          "no new generation in the new file: '%s'", daemon_log(&d));
-	cr_assert_eq(http_get(d.port, "/healthz", NULL, 0, 5000), 200);
+	cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
 	/* The old generation drained; the request lines now go to the new file. */
 	cr_assert(daemon_wait_log(&d, "GET /healthz", 1, 5000), "%s", daemon_log(&d));
 	cr_assert(strstr(daemon_log(&d), "child generation 1 ready") == NULL);
@@ -242,7 +243,7 @@ static int kill_children_between_requests(struct daemon *d, int rounds)
 		pid_t pid = daemon_child_pid(d, (unsigned)i);
 		cr_assert(pid > 0, "no pid for generation %d:\n%s", i, daemon_log(d));
 		cr_assert_eq(kill(pid, SIGKILL), 0);
-		int status = http_get(d->port, "/healthz", NULL, 0, 10000);
+		int status = http_request(d->port, "GET", "/healthz", NULL, 10000, NULL);
 		if (status != 200) {
 			fprintf(stderr, "after kill %d: GET /healthz -> %d (%s)\n", i, status,
 			        status < 0 ? strerror(-status) : "HTTP status");
@@ -252,7 +253,8 @@ static int kill_children_between_requests(struct daemon *d, int rounds)
 		snprintf(ready, sizeof(ready), "child generation %d ready", i + 1);
 		cr_assert(daemon_wait_log(d, ready, 1, BOOT_MS), "round %d: %s", i, daemon_log(d));
 		for (int r = 0; r < 3; r++)
-			failed += http_get(d->port, "/healthz", NULL, 0, 10000) != 200;
+			failed +=
+			        http_request(d->port, "GET", "/healthz", NULL, 10000, NULL) != 200;
 	}
 	return failed;
 }
@@ -386,7 +388,7 @@ Test(limits, file_size_limit_is_a_write_error_not_death)
 	pid_t first = daemon_child_pid(&d, 1);
 	cr_assert_gt(first, 0);
 	for (int i = 0; i < REQUESTS; i++) { /* each is an access-log line */
-		int status = http_get(d.port, "/healthz", NULL, 0, 5000);
+		int status = http_request(d.port, "GET", "/healthz", NULL, 5000, NULL);
 		cr_assert_eq(status, 200, "request %d: %d", i, status);
 	}
 	usleep(300000); /* the trace's 200 ms flush */
@@ -477,7 +479,7 @@ Test(signals, sighup_under_load_fails_no_request)
 		struct pollfd stop = {.fd = pipefd[0], .events = POLLIN};
 		int failed = 0, done = 0;
 		while (poll(&stop, 1, 0) == 0) {
-			int status = http_get(d.port, "/healthz", NULL, 0, 10000);
+			int status = http_request(d.port, "GET", "/healthz", NULL, 10000, NULL);
 			if (status != 200)
 				fprintf(stderr, "reload client: %d\n", status);
 			failed += status != 200;
