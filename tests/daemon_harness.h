@@ -39,7 +39,8 @@ bool daemon_wait_log(struct daemon *d, const char *needle, int count, int timeou
 /* How many times `needle` is in the log file. */
 int daemon_log_count(struct daemon *d, const char *needle);
 
-/* The log file's content (static buffer, truncated at 1 MiB). */
+/* The log file's whole content, in a buffer of the harness's that the next
+ * call reuses. */
 const char *daemon_log(struct daemon *d);
 
 /* The pid of the child generation `generation` from its ready line, or
