@@ -186,8 +186,9 @@ static const char *parse_events_query(const struct http_text *query, enum ipc_lo
 	while (api_query_next(&q, &key, &value)) {
 		if (!api_text_is(&key, "level"))
 			return "unknown parameter (level is known)";
-		if (!ipc_log_level_parse(value.data, value.length, level))
-			return "level must be debug, info, notice, warning, error or crit";
+		const char *why = api_parse_level(&value, level);
+		if (why != NULL)
+			return why;
 	}
 	return NULL;
 }

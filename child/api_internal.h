@@ -69,6 +69,8 @@ bool api_query_next(struct api_query *q, struct http_text *key, struct http_text
 bool api_text_is(const struct http_text *t, const char *s);
 /* A decimal number without sign, leading '+' or overflow. */
 bool api_parse_u64(const struct http_text *t, uint64_t *out);
+/* A level's name (ipc_log_level_parse): NULL, or what to answer with 400. */
+const char *api_parse_level(const struct http_text *t, enum ipc_log_level *out);
 
 /* Answers 400 with a short plain-text reason. */
 void api_bad_request(struct http_response *res, const char *why);

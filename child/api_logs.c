@@ -26,8 +26,9 @@ static const char *parse_logs_query(const struct http_text *query, struct logs_q
 			if (!api_parse_u64(&value, &out->since))
 				return "since must be a log line id (a decimal number)";
 		} else if (api_text_is(&key, "level")) {
-			if (!ipc_log_level_parse(value.data, value.length, &out->level))
-				return "level must be debug, info, notice, warning, error or crit";
+			const char *why = api_parse_level(&value, &out->level);
+			if (why != NULL)
+				return why;
 		} else if (api_text_is(&key, "limit")) {
 			if (!api_parse_u64(&value, &out->limit) || out->limit == 0 ||
 			    out->limit > LOGS_MAX_LIMIT)

@@ -37,6 +37,13 @@ bool api_query_next(struct api_query *q, struct http_text *key, struct http_text
 	return true;
 }
 
+const char *api_parse_level(const struct http_text *t, enum ipc_log_level *out)
+{
+	if (ipc_log_level_parse(t->data, t->length, out))
+		return NULL;
+	return "level must be debug, info, notice, warning, error or crit";
+}
+
 bool api_parse_u64(const struct http_text *t, uint64_t *out)
 {
 	uint64_t v = 0;
