@@ -398,30 +398,12 @@ static void trace_message(struct slot *s, enum trace_direction dir, const uint8_
 		trace_record(tr, dir, s->generation, (uint32_t)s->pid, (uint16_t)fds, raw, len);
 }
 
-/* Traces are for operators, who need not learn the bearer token from
- * them: the configuration is recorded with the token's bytes zeroed (its
- * length stays, so a reader sees that auth is on). */
-static size_t scrub_config(const uint8_t *raw, size_t len, uint8_t *out, size_t cap)
-{
-	struct ipc_message msg;
-	if (ipc_decode(raw, len, &msg, NULL) != IPC_OK || msg.type != IPC_CONFIG)
-		return 0;
-	memset(msg.u.config.token, 0, sizeof(msg.u.config.token));
-	return ipc_encode(&msg, out, cap);
-}
-
+/* The trace zeroes the bearer token of the config (trace_writer.h). */
 static void on_sent(struct ipc_endpoint *ep, enum ipc_direction direction, const uint8_t *raw,
                     size_t len, unsigned fds)
 {
-	uint8_t scrubbed[IPC_MAX_MESSAGE];
-	size_t n;
 	(void)direction;
-	if (slot_of(ep)->sup->setup->trace == NULL)
-		return;
-	if ((n = scrub_config(raw, len, scrubbed, sizeof(scrubbed))) > 0)
-		trace_message(slot_of(ep), TRACE_TO_CHILD, scrubbed, n, fds);
-	else
-		trace_message(slot_of(ep), TRACE_TO_CHILD, raw, len, fds);
+	trace_message(slot_of(ep), TRACE_TO_CHILD, raw, len, fds);
 }
 
 static void child_became_ready(struct supervisor *sup, struct slot *s, const struct ipc_ready *r)
