@@ -3,6 +3,7 @@
 target_sources(warden PRIVATE
   parent/run.c
   parent/supervisor.c
+  parent/generation.c
   parent/backoff.c
   parent/spawn.c
   parent/listener.c

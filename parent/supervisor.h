@@ -2,10 +2,10 @@
  * supervisor.h - the parent's event loop: starts children, watches them,
  * restarts them, and stops.
  *
- * Each child is one "generation": spawned (proc.h), handed the log file and
- * the listening socket with its configuration over a fresh socketpair
- * (ipc/endpoint.h), then expected to report READY within the ready timeout and
- * to answer every heartbeat within the heartbeat timeout. Anything else it
+ * Each child is one "generation" (generation.h): spawned, handed the log
+ * file and the listening socket with its configuration over a fresh
+ * socketpair (ipc/endpoint.h), then expected to report READY within the
+ * ready timeout and to answer every heartbeat within the heartbeat timeout. Anything else it
  * does wrong (a malformed or out-of-order message, a violation report, a
  * missed deadline) gets it SIGKILLed. Every end is classified and logged at
  * WARNING and the next generation starts after the backoff delay; a burst
