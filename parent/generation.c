@@ -159,6 +159,18 @@ static void on_sent(struct ipc_endpoint *ep, enum ipc_direction direction, const
 	trace_message(generation_of(ep), TRACE_TO_CHILD, raw, len, fds);
 }
 
+/* Tells a ready generation to stop accepting and finish within the drain
+ * timeout; it is killed at `deadline_ms`. */
+static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_t deadline_ms)
+{
+	struct ipc_message msg = {.type = IPC_SHUTDOWN};
+	msg.u.shutdown.grace_ms = g->set->cfg->drain_timeout_ms;
+	msg.u.shutdown.reason = reason;
+	g->state = GENERATION_DRAINING;
+	g->deadline_ms = deadline_ms;
+	ipc_endpoint_send(&g->ep, &msg);
+}
+
 /* A reload's generation is ready: it serves, and the one it replaces
  * drains (or, not ready itself, is killed). */
 static void take_over(struct generations *set, struct generation *g)
@@ -167,13 +179,8 @@ static void take_over(struct generations *set, struct generation *g)
 	set->incoming = NULL;
 	set->current = g;
 	if (old != NULL && old->state == GENERATION_READY) {
-		struct ipc_message msg = {.type = IPC_SHUTDOWN};
-		msg.u.shutdown.grace_ms = set->cfg->drain_timeout_ms;
-		msg.u.shutdown.reason = IPC_SHUTDOWN_RELOAD;
 		old->reload = true;
-		old->state = GENERATION_DRAINING;
-		old->deadline_ms = now_ms() + set->cfg->drain_timeout_ms;
-		ipc_endpoint_send(&old->ep, &msg);
+		drain(old, IPC_SHUTDOWN_RELOAD, now_ms() + set->cfg->drain_timeout_ms);
 	} else if (old != NULL) {
 		old->reload = true;
 		generation_kill(old, IPC_END_RELOAD, "replaced before it was ready");
@@ -394,16 +401,10 @@ void generations_check(struct generations *set, uint64_t now_ms)
 void generations_stop(struct generations *set, uint64_t deadline_ms)
 {
 	for (struct generation *g = set->list; g != NULL; g = g->next) {
-		if (g->state == GENERATION_READY) {
-			struct ipc_message msg = {.type = IPC_SHUTDOWN};
-			msg.u.shutdown.grace_ms = set->cfg->drain_timeout_ms;
-			msg.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-			g->state = GENERATION_DRAINING;
-			g->deadline_ms = deadline_ms;
-			ipc_endpoint_send(&g->ep, &msg);
-		} else if (g->state == GENERATION_BOOTING) {
+		if (g->state == GENERATION_READY)
+			drain(g, IPC_SHUTDOWN_TERMINATE, deadline_ms);
+		else if (g->state == GENERATION_BOOTING)
 			generation_kill(g, IPC_END_EXIT, "shutdown before it was ready");
-		}
 	}
 }
 
