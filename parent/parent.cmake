@@ -4,6 +4,7 @@ target_sources(warden PRIVATE
   parent/run.c
   parent/supervisor.c
   parent/generation.c
+  parent/child_end.c
   parent/backoff.c
   parent/spawn.c
   parent/listener.c

@@ -7,14 +7,13 @@
  */
 #include "supervisor.h"
 #include "backoff.h"
+#include "child_end.h"
 #include "generation.h"
 #include "listener.h"
 #include "logfile.h"
 #include "notify.h"
 #include "now.h"
-#include "spawn.h"
 #include "ipc/trace_writer.h"
-#include "common/clock.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -108,43 +107,6 @@ static void publish_status(struct supervisor *sup)
 
 static void on_restart_timer(uv_timer_t *timer);
 
-/* Why a reaped child ended, in the terms of the GUI's restart timeline. */
-static void classify_end(const struct generation *g, struct ipc_restart *r)
-{
-	int st = g->wait_status;
-	memset(r, 0, sizeof(*r));
-	r->time_ns = clock_realtime_ns();
-	r->generation = g->number;
-	if (g->have_violation) {
-		r->reason = IPC_END_VIOLATION;
-		r->code = (int32_t)g->violation.nr;
-		snprintf(r->detail, sizeof(r->detail), "%s",
-		         g->violation.name[0] ? g->violation.name : "unnamed syscall");
-	} else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
-		r->reason = IPC_END_VIOLATION;
-		r->code = -1;
-		snprintf(r->detail, sizeof(r->detail), "killed by the seccomp filter (SIGSYS)");
-	} else if (g->reload && !g->kill_reason) {
-		r->reason = IPC_END_RELOAD;
-		r->code = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-		snprintf(r->detail, sizeof(r->detail), "replaced by a new generation");
-	} else if (g->kill_reason && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
-		r->reason = g->kill_reason;
-		r->code = SIGKILL;
-		memcpy(r->detail, g->detail, sizeof(r->detail));
-	} else if (WIFEXITED(st)) {
-		r->reason = IPC_END_EXIT;
-		r->code = WEXITSTATUS(st);
-		memcpy(r->detail, g->detail, sizeof(r->detail));
-	} else {
-		r->reason = IPC_END_SIGNAL;
-		r->code = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-		const char *name = sigabbrev_np(r->code);
-		snprintf(r->detail, sizeof(r->detail), "SIG%s", name ? name : "?");
-	}
-	r->detail[sizeof(r->detail) - 1] = '\0';
-}
-
 static void remember_restart(struct supervisor *sup, const struct ipc_restart *r)
 {
 	memmove(&sup->recent[1], &sup->recent[0], sizeof(sup->recent) - sizeof(sup->recent[0]));
@@ -180,40 +142,16 @@ static void schedule_restart(struct supervisor *sup, uint64_t ready_ms)
 	uv_timer_start(&sup->restart_timer, on_restart_timer, d.delay_ms, 0);
 }
 
-static void log_end(struct supervisor *sup, const struct generation *g, const struct ipc_restart *r,
-                    bool was_draining)
-{
-	char how[96];
-	spawn_describe_status(g->wait_status, how, sizeof(how));
-	/* A drained child that exited 0 did what it was told. */
-	enum ipc_log_level level = r->reason == IPC_END_RELOAD ? IPC_LOG_NOTICE : IPC_LOG_WARNING;
-	if (r->reason == IPC_END_EXIT && r->code == 0 && was_draining)
-		level = IPC_LOG_NOTICE;
-	if (r->reason == IPC_END_VIOLATION && g->have_violation)
-		generations_log(&sup->gens, level,
-		                "child generation %u (pid %d) ended (violation): %s (syscall %u, "
-		                "args 0x%llx 0x%llx 0x%llx); %s",
-		                g->number, (int)g->pid, r->detail, g->violation.nr,
-		                (unsigned long long)g->violation.args[0],
-		                (unsigned long long)g->violation.args[1],
-		                (unsigned long long)g->violation.args[2], how);
-	else
-		generations_log(&sup->gens, level,
-		                "child generation %u (pid %d) ended (%s)%s%s; %s", g->number,
-		                (int)g->pid, ipc_end_reason_name(r->reason),
-		                r->detail[0] ? ": " : "", r->detail, how);
-}
-
 /* A child was reaped: classify, log, and decide what comes next. */
 static void child_ended(struct supervisor *sup, struct generation *g)
 {
 	struct ipc_restart r;
 	bool was_draining = g->state == GENERATION_DRAINING;
-	classify_end(g, &r);
+	child_end_classify(g, &r);
 	if (r.reason == IPC_END_VIOLATION)
 		sup->violations++;
 	enum generation_role role = generations_end(&sup->gens, g);
-	log_end(sup, g, &r, was_draining);
+	child_end_log(&sup->gens, g, &r, was_draining);
 	if (!sup->stopping && role != GENERATION_REPLACED && r.reason != IPC_END_RELOAD) {
 		sup->restarts++;
 		remember_restart(sup, &r);
