@@ -9,6 +9,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
+/* "SEGV" for 11, "?" for a number no signal has. */
+static const char *signal_name(int sig)
+{
+	const char *name = sigabbrev_np(sig);
+	return name != NULL ? name : "?";
+}
+
 void child_end_classify(const struct generation *g, struct ipc_restart *r)
 {
 	int st = g->wait_status;
@@ -39,8 +46,7 @@ void child_end_classify(const struct generation *g, struct ipc_restart *r)
 	} else {
 		r->reason = IPC_END_SIGNAL;
 		r->code = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-		const char *name = sigabbrev_np(r->code);
-		snprintf(r->detail, sizeof(r->detail), "SIG%s", name ? name : "?");
+		snprintf(r->detail, sizeof(r->detail), "SIG%s", signal_name(r->code));
 	}
 	r->detail[sizeof(r->detail) - 1] = '\0';
 }
@@ -52,8 +58,7 @@ static void describe_status(int wait_status, char *out, size_t size)
 		snprintf(out, size, "exit status %d", WEXITSTATUS(wait_status));
 	} else if (WIFSIGNALED(wait_status)) {
 		int sig = WTERMSIG(wait_status);
-		const char *name = sigabbrev_np(sig);
-		snprintf(out, size, "killed by signal %d (SIG%s)%s", sig, name ? name : "?",
+		snprintf(out, size, "killed by signal %d (SIG%s)%s", sig, signal_name(sig),
 		         WCOREDUMP(wait_status) ? ", core dumped" : "");
 	} else {
 		snprintf(out, size, "wait status 0x%x", (unsigned)wait_status);
