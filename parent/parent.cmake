@@ -5,6 +5,7 @@ target_sources(warden PRIVATE
   parent/supervisor.c
   parent/generation.c
   parent/child_end.c
+  parent/restart.c
   parent/backoff.c
   parent/spawn.c
   parent/listener.c

@@ -6,13 +6,13 @@
  * signal and on each tick.
  */
 #include "supervisor.h"
-#include "backoff.h"
 #include "child_end.h"
 #include "generation.h"
 #include "listener.h"
 #include "logfile.h"
 #include "notify.h"
 #include "now.h"
+#include "restart.h"
 #include "ipc/trace_writer.h"
 
 #include <signal.h>
@@ -31,17 +31,13 @@ struct supervisor {
 	const struct supervisor_setup *setup;
 	const struct warden_config *cfg;
 	uv_loop_t loop;
-	uv_timer_t tick, restart_timer;
+	uv_timer_t tick;
 	uv_signal_t sigchld, sigterm, sigint, sighup;
 	struct generations gens;
-	uint32_t restarts;
+	struct restart restart;
 	uint32_t violations; /* children the sandbox ended, draining ones included */
-	uint32_t recent_count;
-	struct ipc_restart recent[IPC_RECENT_RESTARTS];
-	struct backoff backoff;
 	struct notify notify;
 	bool announced_ready;
-	bool restart_pending;
 	bool stopping;
 	int exit_status;
 	uint64_t last_status_ms, last_flush_ms;
@@ -54,7 +50,7 @@ static uint32_t service_state(const struct supervisor *sup)
 {
 	if (sup->stopping)
 		return IPC_STATE_DRAINING;
-	if (sup->gens.current == NULL || sup->restart_pending)
+	if (sup->gens.current == NULL || sup->restart.pending)
 		return IPC_STATE_RESTARTING;
 	return sup->gens.current->state == GENERATION_READY ? IPC_STATE_RUNNING
 	                                                    : IPC_STATE_STARTING;
@@ -68,7 +64,7 @@ static void fill_status(const struct supervisor *sup, struct ipc_status *st)
 	st->generation = g != NULL ? g->number : (set->last_number ? set->last_number : 1);
 	st->child_pid = g != NULL ? (uint32_t)g->pid : 0;
 	st->state = service_state(sup);
-	st->restarts = sup->restarts;
+	st->restarts = sup->restart.count;
 	st->violations = sup->violations;
 	st->parent_start_ns = set->parent_start_ns;
 	st->child_start_ns = g != NULL ? g->started_ns : 0;
@@ -77,8 +73,8 @@ static void fill_status(const struct supervisor *sup, struct ipc_status *st)
 	st->ipc_messages_out = t.messages_out;
 	st->ipc_bytes_in = t.bytes_in;
 	st->ipc_bytes_out = t.bytes_out;
-	st->recent_count = sup->recent_count;
-	memcpy(st->recent, sup->recent, sizeof(st->recent));
+	st->recent_count = sup->restart.recent_count;
+	memcpy(st->recent, sup->restart.recent, sizeof(st->recent));
 }
 
 static void summary_line(const struct supervisor *sup, char *out, size_t size)
@@ -86,7 +82,7 @@ static void summary_line(const struct supervisor *sup, char *out, size_t size)
 	const struct generation *g = sup->gens.current;
 	snprintf(out, size, "%s: generation %u, pid %d, %u restart%s",
 	         ipc_state_name(service_state(sup)), g ? g->number : sup->gens.last_number,
-	         g ? (int)g->pid : 0, sup->restarts, sup->restarts == 1 ? "" : "s");
+	         g ? (int)g->pid : 0, sup->restart.count, sup->restart.count == 1 ? "" : "s");
 }
 
 static void publish_status(struct supervisor *sup)
@@ -103,44 +99,23 @@ static void publish_status(struct supervisor *sup)
 	sup->last_status_ms = now_ms();
 }
 
-/* ---- Ending a child --------------------------------------------------------- */
+/* ---- Stopping ---------------------------------------------------------------- */
 
-static void on_restart_timer(uv_timer_t *timer);
-
-static void remember_restart(struct supervisor *sup, const struct ipc_restart *r)
+static void begin_stop(struct supervisor *sup, int exit_status)
 {
-	memmove(&sup->recent[1], &sup->recent[0], sizeof(sup->recent) - sizeof(sup->recent[0]));
-	sup->recent[0] = *r;
-	if (sup->recent_count < IPC_RECENT_RESTARTS)
-		sup->recent_count++;
-}
-
-static void begin_stop(struct supervisor *sup, int exit_status);
-
-/* After a generation that was ready at `ready_ms` (0: never) ended. */
-static void schedule_restart(struct supervisor *sup, uint64_t ready_ms)
-{
-	uint64_t now = now_ms();
-	uint64_t uptime = ready_ms ? now - ready_ms : 0;
-	struct backoff_decision d = backoff_next(&sup->backoff, now, uptime);
-	if (d.burst && sup->cfg->burst_action == CONFIG_BURST_EXIT) {
-		generations_log(&sup->gens, IPC_LOG_CRIT,
-		                "more than %u restarts within %u ms: giving up so that an outer "
-		                "supervisor can take over",
-		                sup->cfg->burst_limit, sup->cfg->burst_window_ms);
-		begin_stop(sup, 1);
+	if (sup->stopping)
 		return;
-	}
-	if (d.burst)
-		generations_log(&sup->gens, IPC_LOG_ERROR,
-		                "restart burst: throttled to one start per %llu ms",
-		                (unsigned long long)d.delay_ms);
-	sup->restart_pending = true;
-	if (d.delay_ms > 0)
-		generations_log(&sup->gens, IPC_LOG_NOTICE, "restarting in %llu ms",
-		                (unsigned long long)d.delay_ms);
-	uv_timer_start(&sup->restart_timer, on_restart_timer, d.delay_ms, 0);
+	sup->stopping = true;
+	sup->exit_status = exit_status;
+	sup->stop_deadline_ms = now_ms() + sup->cfg->drain_timeout_ms;
+	notify_stopping(&sup->notify);
+	restart_cancel(&sup->restart);
+	generations_stop(&sup->gens, sup->stop_deadline_ms);
+	if (sup->gens.list == NULL)
+		uv_stop(&sup->loop);
 }
+
+/* ---- Ending a child --------------------------------------------------------- */
 
 /* A child was reaped: classify, log, and decide what comes next. */
 static void child_ended(struct supervisor *sup, struct generation *g)
@@ -152,18 +127,8 @@ static void child_ended(struct supervisor *sup, struct generation *g)
 		sup->violations++;
 	enum generation_role role = generations_end(&sup->gens, g);
 	child_end_log(&sup->gens, g, &r, was_draining);
-	if (!sup->stopping && role != GENERATION_REPLACED && r.reason != IPC_END_RELOAD) {
-		sup->restarts++;
-		remember_restart(sup, &r);
-		if (role == GENERATION_INCOMING)
-			generations_log(
-			        &sup->gens, IPC_LOG_ERROR,
-			        "reload failed: generation %u did not take over; generation "
-			        "%u keeps serving",
-			        g->number, sup->gens.current ? sup->gens.current->number : 0);
-		if (role == GENERATION_CURRENT && sup->gens.incoming == NULL)
-			schedule_restart(sup, g->ready_ms);
-	}
+	if (!sup->stopping && restart_after_end(&sup->restart, g, role, &r) < 0)
+		begin_stop(sup, 1);
 	publish_status(sup);
 	generation_free_if_closed(g);
 }
@@ -217,20 +182,18 @@ static const struct generation_events generation_events = {
 
 /* ---- Starting a child -------------------------------------------------------- */
 
+/* A reload's start that fails leaves the current generation serving. */
 static void start_generation(struct supervisor *sup, bool reload)
 {
-	sup->restart_pending = false;
-	if (generations_start(&sup->gens, reload) == NULL) {
-		if (!reload)
-			schedule_restart(sup, 0);
-		return;
-	}
-	publish_status(sup);
+	if (generations_start(&sup->gens, reload) != NULL)
+		publish_status(sup);
+	else if (!reload && restart_schedule(&sup->restart, 0) < 0)
+		begin_stop(sup, 1);
 }
 
-static void on_restart_timer(uv_timer_t *timer)
+static void on_restart_due(void *data)
 {
-	struct supervisor *sup = timer->data;
+	struct supervisor *sup = data;
 	if (!sup->stopping && sup->gens.current == NULL)
 		start_generation(sup, false);
 }
@@ -253,20 +216,6 @@ static void on_tick(uv_timer_t *timer)
 }
 
 /* ---- Signals ---------------------------------------------------------------- */
-
-static void begin_stop(struct supervisor *sup, int exit_status)
-{
-	if (sup->stopping)
-		return;
-	sup->stopping = true;
-	sup->exit_status = exit_status;
-	sup->stop_deadline_ms = now_ms() + sup->cfg->drain_timeout_ms;
-	notify_stopping(&sup->notify);
-	uv_timer_stop(&sup->restart_timer);
-	generations_stop(&sup->gens, sup->stop_deadline_ms);
-	if (sup->gens.list == NULL)
-		uv_stop(&sup->loop);
-}
 
 static void on_terminate(uv_signal_t *handle, int signum)
 {
@@ -318,10 +267,10 @@ static int init_loop(struct supervisor *sup)
 	if (uv_loop_init(&sup->loop) < 0)
 		return -1;
 	uv_timer_init(&sup->loop, &sup->tick);
-	uv_timer_init(&sup->loop, &sup->restart_timer);
 	sup->tick.data = sup;
-	sup->restart_timer.data = sup;
-	if (start_signal(sup, &sup->sigchld, SIGCHLD, on_sigchld) < 0 ||
+	if (restart_init(&sup->restart, &sup->loop, sup->cfg, &sup->gens, on_restart_due, sup) <
+	            0 ||
+	    start_signal(sup, &sup->sigchld, SIGCHLD, on_sigchld) < 0 ||
 	    start_signal(sup, &sup->sigterm, SIGTERM, on_terminate) < 0 ||
 	    start_signal(sup, &sup->sigint, SIGINT, on_terminate) < 0 ||
 	    start_signal(sup, &sup->sighup, SIGHUP, on_reload) < 0)
@@ -343,18 +292,6 @@ static void close_loop(struct supervisor *sup)
 	uv_loop_close(&sup->loop);
 }
 
-static struct backoff_config backoff_config_of(const struct warden_config *cfg)
-{
-	return (struct backoff_config){
-	        .initial_ms = cfg->restart_initial_ms,
-	        .max_ms = cfg->restart_max_ms,
-	        .stable_ms = cfg->restart_stable_ms,
-	        .factor = cfg->restart_factor,
-	        .burst_limit = cfg->burst_limit,
-	        .burst_window_ms = cfg->burst_window_ms,
-	};
-}
-
 int supervisor_run(const struct supervisor_setup *setup)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
@@ -365,8 +302,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 	sup->cfg = setup->config;
 	int gens = generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup);
 	notify_init(&sup->notify);
-	struct backoff_config bc = backoff_config_of(sup->cfg);
-	if (gens < 0 || backoff_init(&sup->backoff, &bc) < 0 || init_loop(sup) < 0) {
+	if (gens < 0 || init_loop(sup) < 0) {
 		fprintf(stderr, "warden: cannot set up the event loop\n");
 		goto out;
 	}
@@ -382,7 +318,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 	                "parent exiting with status %d", status);
 	close_loop(sup);
 out:
-	backoff_free(&sup->backoff);
+	restart_free(&sup->restart);
 	generations_close(&sup->gens);
 	free(sup);
 	return status;
