@@ -6,6 +6,7 @@ target_sources(warden PRIVATE
   parent/generation.c
   parent/child_end.c
   parent/restart.c
+  parent/status.c
   parent/backoff.c
   parent/spawn.c
   parent/listener.c

@@ -1,18 +1,24 @@
 /*
  * supervisor.c - see supervisor.h.
  *
- * The children themselves, their messages and deadlines are generation.c's;
- * here is what the parent does when one ends, when one is ready, on a
- * signal and on each tick.
+ * The loop, and what the parent does on each of its events: a child reaped
+ * (SIGCHLD), SIGTERM or SIGINT, SIGHUP, the restart timer, the tick, and
+ * what the generations report. It calls on four parts, which call no part
+ * above them (they answer through generation_events and restart's `due`):
+ *
+ *     generation.h  the children: spawn, messages, states, deadlines, the log
+ *     child_end.h   how one ended
+ *     restart.h     whether and when the next one starts
+ *     status.h      what the GUI and systemd are told
  */
 #include "supervisor.h"
 #include "child_end.h"
 #include "generation.h"
 #include "listener.h"
 #include "logfile.h"
-#include "notify.h"
 #include "now.h"
 #include "restart.h"
+#include "status.h"
 #include "ipc/trace_writer.h"
 
 #include <signal.h>
@@ -35,69 +41,12 @@ struct supervisor {
 	uv_signal_t sigchld, sigterm, sigint, sighup;
 	struct generations gens;
 	struct restart restart;
-	uint32_t violations; /* children the sandbox ended, draining ones included */
-	struct notify notify;
-	bool announced_ready;
+	struct status status;
 	bool stopping;
 	int exit_status;
-	uint64_t last_status_ms, last_flush_ms;
+	uint64_t last_flush_ms;
 	uint64_t stop_deadline_ms;
 };
-
-/* ---- Status: to the child for the GUI, to systemd -------------------------- */
-
-static uint32_t service_state(const struct supervisor *sup)
-{
-	if (sup->stopping)
-		return IPC_STATE_DRAINING;
-	if (sup->gens.current == NULL || sup->restart.pending)
-		return IPC_STATE_RESTARTING;
-	return sup->gens.current->state == GENERATION_READY ? IPC_STATE_RUNNING
-	                                                    : IPC_STATE_STARTING;
-}
-
-static void fill_status(const struct supervisor *sup, struct ipc_status *st)
-{
-	memset(st, 0, sizeof(*st));
-	const struct generations *set = &sup->gens;
-	const struct generation *g = set->current;
-	st->generation = g != NULL ? g->number : (set->last_number ? set->last_number : 1);
-	st->child_pid = g != NULL ? (uint32_t)g->pid : 0;
-	st->state = service_state(sup);
-	st->restarts = sup->restart.count;
-	st->violations = sup->violations;
-	st->parent_start_ns = set->parent_start_ns;
-	st->child_start_ns = g != NULL ? g->started_ns : 0;
-	struct generation_traffic t = generations_traffic(set);
-	st->ipc_messages_in = t.messages_in;
-	st->ipc_messages_out = t.messages_out;
-	st->ipc_bytes_in = t.bytes_in;
-	st->ipc_bytes_out = t.bytes_out;
-	st->recent_count = sup->restart.recent_count;
-	memcpy(st->recent, sup->restart.recent, sizeof(st->recent));
-}
-
-static void summary_line(const struct supervisor *sup, char *out, size_t size)
-{
-	const struct generation *g = sup->gens.current;
-	snprintf(out, size, "%s: generation %u, pid %d, %u restart%s",
-	         ipc_state_name(service_state(sup)), g ? g->number : sup->gens.last_number,
-	         g ? (int)g->pid : 0, sup->restart.count, sup->restart.count == 1 ? "" : "s");
-}
-
-static void publish_status(struct supervisor *sup)
-{
-	char line[160];
-	summary_line(sup, line, sizeof(line));
-	notify_status(&sup->notify, line);
-	struct generation *g = generations_serving(&sup->gens);
-	if (g == NULL)
-		return;
-	struct ipc_message msg = {.type = IPC_STATUS};
-	fill_status(sup, &msg.u.status);
-	ipc_endpoint_send(&g->ep, &msg);
-	sup->last_status_ms = now_ms();
-}
 
 /* ---- Stopping ---------------------------------------------------------------- */
 
@@ -108,7 +57,7 @@ static void begin_stop(struct supervisor *sup, int exit_status)
 	sup->stopping = true;
 	sup->exit_status = exit_status;
 	sup->stop_deadline_ms = now_ms() + sup->cfg->drain_timeout_ms;
-	notify_stopping(&sup->notify);
+	notify_stopping(&sup->status.notify);
 	restart_cancel(&sup->restart);
 	generations_stop(&sup->gens, sup->stop_deadline_ms);
 	if (sup->gens.list == NULL)
@@ -124,12 +73,12 @@ static void child_ended(struct supervisor *sup, struct generation *g)
 	bool was_draining = g->state == GENERATION_DRAINING;
 	child_end_classify(g, &r);
 	if (r.reason == IPC_END_VIOLATION)
-		sup->violations++;
+		sup->status.violations++;
 	enum generation_role role = generations_end(&sup->gens, g);
 	child_end_log(&sup->gens, g, &r, was_draining);
 	if (!sup->stopping && restart_after_end(&sup->restart, g, role, &r) < 0)
 		begin_stop(sup, 1);
-	publish_status(sup);
+	status_publish(&sup->status, sup->stopping);
 	generation_free_if_closed(g);
 }
 
@@ -152,19 +101,13 @@ static void on_ready(struct generations *set, struct generation *g)
 {
 	struct supervisor *sup = set->data;
 	(void)g;
-	if (!sup->announced_ready) {
-		char line[160];
-		summary_line(sup, line, sizeof(line));
-		notify_ready(&sup->notify, line);
-		sup->announced_ready = true;
-	}
-	publish_status(sup);
+	status_ready(&sup->status, sup->stopping);
 }
 
 static void on_answered(struct generations *set)
 {
 	struct supervisor *sup = set->data;
-	notify_watchdog(&sup->notify, now_ms());
+	notify_watchdog(&sup->status.notify, now_ms());
 }
 
 static void on_freed(struct generations *set)
@@ -186,7 +129,7 @@ static const struct generation_events generation_events = {
 static void start_generation(struct supervisor *sup, bool reload)
 {
 	if (generations_start(&sup->gens, reload) != NULL)
-		publish_status(sup);
+		status_publish(&sup->status, sup->stopping);
 	else if (!reload && restart_schedule(&sup->restart, 0) < 0)
 		begin_stop(sup, 1);
 }
@@ -207,8 +150,8 @@ static void on_tick(uv_timer_t *timer)
 	generations_check(&sup->gens, now);
 	if (sup->stopping && now >= sup->stop_deadline_ms)
 		generations_kill_all(&sup->gens, IPC_END_EXIT, "shutdown grace period over");
-	if (!sup->stopping && now - sup->last_status_ms >= sup->cfg->status_interval_ms)
-		publish_status(sup);
+	if (!sup->stopping && now - sup->status.last_sent_ms >= sup->cfg->status_interval_ms)
+		status_publish(&sup->status, sup->stopping);
 	if (sup->setup->trace != NULL && now - sup->last_flush_ms >= TRACE_FLUSH_MS) {
 		trace_flush(sup->setup->trace);
 		sup->last_flush_ms = now;
@@ -268,9 +211,9 @@ static int init_loop(struct supervisor *sup)
 		return -1;
 	uv_timer_init(&sup->loop, &sup->tick);
 	sup->tick.data = sup;
-	if (restart_init(&sup->restart, &sup->loop, sup->cfg, &sup->gens, on_restart_due, sup) <
-	            0 ||
-	    start_signal(sup, &sup->sigchld, SIGCHLD, on_sigchld) < 0 ||
+	if (restart_init(&sup->restart, &sup->loop, sup->cfg, &sup->gens, on_restart_due, sup) < 0)
+		return -1;
+	if (start_signal(sup, &sup->sigchld, SIGCHLD, on_sigchld) < 0 ||
 	    start_signal(sup, &sup->sigterm, SIGTERM, on_terminate) < 0 ||
 	    start_signal(sup, &sup->sigint, SIGINT, on_terminate) < 0 ||
 	    start_signal(sup, &sup->sighup, SIGHUP, on_reload) < 0)
@@ -300,9 +243,9 @@ int supervisor_run(const struct supervisor_setup *setup)
 		return 1;
 	sup->setup = setup;
 	sup->cfg = setup->config;
-	int gens = generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup);
-	notify_init(&sup->notify);
-	if (gens < 0 || init_loop(sup) < 0) {
+	status_init(&sup->status, &sup->gens, &sup->restart);
+	if (generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup) < 0 ||
+	    init_loop(sup) < 0) {
 		fprintf(stderr, "warden: cannot set up the event loop\n");
 		goto out;
 	}
