@@ -201,7 +201,7 @@ static void became_ready(struct generations *set, struct generation *g, const st
 	                g->number, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
 	                r->uid, r->sandbox, r->policy_instructions,
 	                (double)(g->ready_ms - g->spawned_ms), (double)r->boot_ns / 1e6);
-	set->events->ready(set, g);
+	set->events->ready(set);
 }
 
 static void got_pong(struct generations *set, struct generation *g, const struct ipc_pong *p)

@@ -72,9 +72,9 @@ struct generation {
 };
 
 struct generation_events {
-	/* `g` reported READY and serves now (after a reload, the one it
-	 * replaced drains). */
-	void (*ready)(struct generations *set, struct generation *g);
+	/* A generation reported READY and serves now (after a reload, the
+	 * one it replaced drains). */
+	void (*ready)(struct generations *set);
 	/* The serving generation answered a heartbeat. */
 	void (*answered)(struct generations *set);
 	/* An ended generation's endpoint has closed: it is gone from the list. */

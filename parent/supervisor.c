@@ -97,10 +97,9 @@ static void on_sigchld(uv_signal_t *handle, int signum)
 
 /* ---- What the generations report -------------------------------------------- */
 
-static void on_ready(struct generations *set, struct generation *g)
+static void on_ready(struct generations *set)
 {
 	struct supervisor *sup = set->data;
-	(void)g;
 	status_ready(&sup->status, sup->stopping);
 }
 
