@@ -21,6 +21,7 @@
  * thread, which alone touches the file otherwise (rotation, truncation).
  */
 #include "trace_writer.h"
+#include "ipc.h"
 #include "trace_threads.h"
 #include "common/clock.h"
 
@@ -429,6 +430,32 @@ static int drop(struct trace *tr, int rc)
 	return rc;
 }
 
+/* Whether `raw` says it is a config message: the type field of its header
+ * (ipc.h: u16 at offset 6), read without decoding, which every other
+ * message would pay for. */
+static bool is_config(const uint8_t *raw, size_t len)
+{
+	return len >= IPC_HEADER_SIZE && (raw[6] | raw[7] << 8) == IPC_CONFIG;
+}
+
+/* Copies the message into `out`. Operators read traces, and need not
+ * learn the bearer token from them: a config message that decodes is
+ * re-encoded with the token's bytes zeroed (its length stays, so a reader
+ * sees that auth is on), whoever records it. One that does not decode is
+ * not the parent's and is recorded as received. */
+static void copy_scrubbed(uint8_t *out, const uint8_t *raw, size_t len)
+{
+	struct ipc_message msg;
+	if (len > 0)
+		memcpy(out, raw, len);
+	if (!is_config(raw, len) || ipc_decode(raw, len, &msg, NULL) != IPC_OK)
+		return;
+	memset(msg.u.config.token, 0, sizeof(msg.u.config.token));
+	/* A message that decodes has exactly one encoding, of its length. */
+	if (ipc_encode(&msg, out, len) != len)
+		memset(out, 0, len);
+}
+
 int trace_record_at(struct trace *tr, uint64_t time_ns, enum trace_direction direction,
                     uint32_t generation, uint32_t pid, uint16_t fd_count, const uint8_t *raw,
                     size_t len)
@@ -453,8 +480,7 @@ int trace_record_at(struct trace *tr, uint64_t time_ns, enum trace_direction dir
 	        .time_ns = time_ns,
 	};
 	trace_pseudo_header_encode(&ph, tr->packet);
-	if (len > 0)
-		memcpy(tr->packet + TRACE_PSEUDO_HEADER_SIZE, raw, len);
+	copy_scrubbed(tr->packet + TRACE_PSEUDO_HEADER_SIZE, raw, len);
 	struct pcap_pkthdr hdr = {
 	        .caplen = (bpf_u_int32)caplen,
 	        .len = (bpf_u_int32)caplen,

@@ -4,7 +4,8 @@
  * Written with libpcap as LINKTYPE_USER0 (DLT_USER0) with nanosecond
  * timestamps, so tshark and Wireshark open it (docs/warden-ipc.lua decodes
  * it). Every record is a 24-byte little-endian pseudo-header followed by the
- * message's bytes exactly as sent or received (IPC header and payload):
+ * message's bytes as sent or received (IPC header and payload; a config's
+ * bearer token zeroed, below):
  *
  *     offset 0   u8   version     TRACE_VERSION
  *            1   u8   direction   enum trace_direction
@@ -13,6 +14,11 @@
  *            8   u32  pid         the child's pid
  *           12   u32  reserved    0
  *           16   u64  time_ns     CLOCK_REALTIME when recorded
+ *
+ * A trace holds no bearer token, whoever records into it: every config
+ * message that decodes is recorded with its token's bytes zeroed and its
+ * token_length kept (so a reader sees that auth is on). A config that does
+ * not decode is not one the parent sent, and is recorded as received.
  *
  * The global header is written when a file begins. Records are buffered in
  * memory and reach the file on trace_flush (the parent calls it from a
@@ -93,7 +99,8 @@ struct trace;
 struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_files, char *err,
                          size_t err_size);
 
-/* Records one message of `len` bytes, timestamped now. Returns 0, or -errno
+/* Records one message of `len` bytes (a config's token zeroed, above),
+ * timestamped now. Returns 0, or -errno
  * when the record was dropped (counted in the stats): -EMSGSIZE when longer
  * than TRACE_MAX_MESSAGE, -EINVAL for a bad direction, or a write error. */
 int trace_record(struct trace *tr, enum trace_direction direction, uint32_t generation,

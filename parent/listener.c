@@ -35,24 +35,13 @@ static void describe_address(const struct sockaddr_storage *ss, char *out, size_
 	}
 }
 
-static bool address_is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return false;
-}
-
 /* The bound address, as the kernel has it (port 0 becomes the real port). */
 static void describe_bound(struct listener *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0) {
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0)
 		describe_address(&ss, l->address, sizeof(l->address));
-		l->loopback = address_is_loopback(&ss);
-	}
 }
 
 static int from_systemd(struct listener *l, int count, char *err, size_t err_size)

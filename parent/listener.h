@@ -13,7 +13,6 @@ struct listener {
 	int fd;
 	bool from_systemd; /* socket activation (LISTEN_FDS) */
 	char address[160]; /* as bound: "127.0.0.1:8080", "[::1]:8080" */
-	bool loopback;
 };
 
 /* Takes the socket systemd passed (exactly one listening stream socket),

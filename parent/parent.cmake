@@ -3,6 +3,10 @@
 target_sources(warden PRIVATE
   parent/run.c
   parent/supervisor.c
+  parent/generation.c
+  parent/child_end.c
+  parent/restart.c
+  parent/status.c
   parent/backoff.c
   parent/spawn.c
   parent/listener.c

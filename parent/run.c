@@ -74,13 +74,6 @@ static int child_config(const struct warden_config *cfg, struct ipc_config *out)
 	struct config_error err;
 	size_t length = 0;
 	config_to_ipc(cfg, out);
-	/* The child changes identity only when it can: started as root. */
-	if (geteuid() != 0) {
-		memset(out->user, 0, sizeof(out->user));
-		memset(out->group, 0, sizeof(out->group));
-	}
-	if (cfg->token_file[0] == '\0')
-		return 0;
 	if (config_read_token(cfg, out->token, &length, &err) < 0) {
 		fprintf(stderr, "warden: %s\n", err.message);
 		return -1;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Runs in the new process, between fork and exec: only async-signal-safe
@@ -78,20 +77,6 @@ struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
 	r.pid = pid;
 	r.pid_namespace = try_ns;
 	return r;
-}
-
-void spawn_describe_status(int wait_status, char *out, size_t size)
-{
-	if (WIFEXITED(wait_status)) {
-		snprintf(out, size, "exit status %d", WEXITSTATUS(wait_status));
-	} else if (WIFSIGNALED(wait_status)) {
-		int sig = WTERMSIG(wait_status);
-		const char *name = sigabbrev_np(sig);
-		snprintf(out, size, "killed by signal %d (SIG%s)%s", sig, name ? name : "?",
-		         WCOREDUMP(wait_status) ? ", core dumped" : "");
-	} else {
-		snprintf(out, size, "wait status 0x%x", (unsigned)wait_status);
-	}
 }
 
 void spawn_sibling_path(const char *name, char *out, size_t size)

@@ -1,5 +1,5 @@
 /*
- * spawn.h - starting a child process and saying how it ended.
+ * spawn.h - starting a child process.
  *
  * The child program is exec'd with an empty environment and exactly these
  * descriptors: 0 and 1 on /dev/null, 2 the parent's stderr, 3 its end of
@@ -29,9 +29,6 @@ struct spawn_result {
  * fork). */
 struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
                                 bool *pid_namespace_failed);
-
-/* "exit status 1", "killed by signal 11 (SIGSEGV), core dumped", ... */
-void spawn_describe_status(int wait_status, char *out, size_t size);
 
 /* The path of `name` in the directory of the running executable
  * (/proc/self/exe), or "" if it cannot be found. */

@@ -2,14 +2,16 @@
  * supervisor.h - the parent's event loop: starts children, watches them,
  * restarts them, and stops.
  *
- * Each child is one "generation": spawned (proc.h), handed the log file and
- * the listening socket with its configuration over a fresh socketpair
- * (ipc/endpoint.h), then expected to report READY within the ready timeout and
- * to answer every heartbeat within the heartbeat timeout. Anything else it
+ * Each child is one "generation" (generation.h): spawned, handed the log
+ * file and the listening socket with its configuration over a fresh
+ * socketpair (ipc/endpoint.h), then expected to report READY within the
+ * ready timeout and to answer every heartbeat within the heartbeat timeout. Anything else it
  * does wrong (a malformed or out-of-order message, a violation report, a
  * missed deadline) gets it SIGKILLed. Every end is classified and logged at
- * WARNING and the next generation starts after the backoff delay; a burst
- * of restarts ends the parent (or throttles it, as configured).
+ * WARNING (child_end.h) and the next generation starts after the backoff
+ * delay; a burst of restarts ends the parent (or throttles it, as
+ * configured; restart.h). The GUI and systemd are told how the service is
+ * (status.h).
  *
  * SIGTERM/SIGINT: the children drain within the drain timeout, then the
  * parent exits 0. SIGHUP: the log file is reopened by path and a new

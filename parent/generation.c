@@ -1,0 +1,438 @@
+/*
+ * generation.c - see generation.h.
+ */
+#include "generation.h"
+#include "listener.h"
+#include "logfile.h"
+#include "now.h"
+#include "spawn.h"
+#include "common/clock.h"
+#include "ipc/trace_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- The parent's log ------------------------------------------------------ */
+
+struct generation *generations_serving(const struct generations *set)
+{
+	struct generation *g = set->current;
+	if (g == NULL || g->state != GENERATION_READY || g->ep_closed)
+		return NULL;
+	return g;
+}
+
+void generations_log(struct generations *set, enum ipc_log_level level, const char *fmt, ...)
+{
+	struct ipc_message msg = {.type = IPC_LOG};
+	struct ipc_log *rec = &msg.u.log;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(rec->text, sizeof(rec->text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	rec->text_length =
+	        (uint16_t)((size_t)n < sizeof(rec->text) ? (size_t)n : sizeof(rec->text) - 1);
+	rec->level = (uint8_t)level;
+	rec->time_ns = clock_realtime_ns();
+	struct generation *g = generations_serving(set);
+	if (g != NULL && ipc_endpoint_send(&g->ep, &msg) > 0)
+		return;
+	logfile_write(set->setup->log, rec);
+}
+
+/* ---- IPC totals ---------------------------------------------------------------- */
+
+static void add_channel(struct generation_traffic *t, const struct ipc_channel *ch)
+{
+	t->messages_in += ch->messages_in;
+	t->messages_out += ch->messages_out;
+	t->bytes_in += ch->bytes_in;
+	t->bytes_out += ch->bytes_out;
+}
+
+struct generation_traffic generations_traffic(const struct generations *set)
+{
+	struct generation_traffic t = set->closed;
+	for (const struct generation *g = set->list; g != NULL; g = g->next)
+		if (!g->ep_closed)
+			add_channel(&t, &g->ep.channel);
+	return t;
+}
+
+/* ---- Ending a child ------------------------------------------------------------ */
+
+static void on_endpoint_closed(struct ipc_endpoint *ep);
+
+void generation_kill(struct generation *g, uint32_t reason, const char *fmt, ...)
+{
+	if (g->state == GENERATION_ENDED)
+		return;
+	if (g->kill_reason == 0) {
+		g->kill_reason = reason;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(g->detail, sizeof(g->detail), fmt, ap);
+		va_end(ap);
+	}
+	/* Not reaped yet, so the pid is still ours (a zombie at worst). */
+	kill(g->pid, SIGKILL);
+	if (!g->ep_closed)
+		ipc_endpoint_close(&g->ep, on_endpoint_closed);
+}
+
+struct generation *generations_reaped(struct generations *set, pid_t pid, int wait_status)
+{
+	for (struct generation *g = set->list; g != NULL; g = g->next) {
+		if (g->pid == pid && g->state != GENERATION_ENDED) {
+			g->wait_status = wait_status;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+enum generation_role generations_end(struct generations *set, struct generation *g)
+{
+	enum generation_role role = GENERATION_REPLACED;
+	if (set->current == g) {
+		set->current = NULL;
+		role = GENERATION_CURRENT;
+	} else if (set->incoming == g) {
+		set->incoming = NULL;
+		role = GENERATION_INCOMING;
+	}
+	g->state = GENERATION_ENDED;
+	if (!g->ep_closed)
+		ipc_endpoint_close(&g->ep, on_endpoint_closed);
+	return role;
+}
+
+static void unlink_generation(struct generations *set, struct generation *g)
+{
+	for (struct generation **p = &set->list; *p != NULL; p = &(*p)->next) {
+		if (*p == g) {
+			*p = g->next;
+			return;
+		}
+	}
+}
+
+void generation_free_if_closed(struct generation *g)
+{
+	if (g->state != GENERATION_ENDED || !g->ep_closed)
+		return;
+	struct generations *set = g->set;
+	add_channel(&set->closed, &g->ep.channel);
+	unlink_generation(set, g);
+	free(g);
+	set->events->freed(set);
+}
+
+/* ---- Messages from a child -------------------------------------------------- */
+
+static struct generation *generation_of(struct ipc_endpoint *ep)
+{
+	return ep->data;
+}
+
+static void trace_message(struct generation *g, enum trace_direction dir, const uint8_t *raw,
+                          size_t len, unsigned fds)
+{
+	struct trace *tr = g->set->setup->trace;
+	if (tr != NULL && len > 0)
+		trace_record(tr, dir, g->number, (uint32_t)g->pid, (uint16_t)fds, raw, len);
+}
+
+/* The trace zeroes the bearer token of the config (trace_writer.h). */
+static void on_sent(struct ipc_endpoint *ep, enum ipc_direction direction, const uint8_t *raw,
+                    size_t len, unsigned fds)
+{
+	(void)direction;
+	trace_message(generation_of(ep), TRACE_TO_CHILD, raw, len, fds);
+}
+
+/* Tells a ready generation to stop accepting and finish within the drain
+ * timeout; it is killed at `deadline_ms`. */
+static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_t deadline_ms)
+{
+	struct ipc_message msg = {.type = IPC_SHUTDOWN};
+	msg.u.shutdown.grace_ms = g->set->cfg->drain_timeout_ms;
+	msg.u.shutdown.reason = reason;
+	g->state = GENERATION_DRAINING;
+	g->deadline_ms = deadline_ms;
+	ipc_endpoint_send(&g->ep, &msg);
+}
+
+/* A reload's generation is ready: it serves, and the one it replaces
+ * drains (or, not ready itself, is killed). */
+static void take_over(struct generations *set, struct generation *g)
+{
+	struct generation *old = set->current;
+	set->incoming = NULL;
+	set->current = g;
+	if (old != NULL && old->state == GENERATION_READY) {
+		old->reload = true;
+		drain(old, IPC_SHUTDOWN_RELOAD, now_ms() + set->cfg->drain_timeout_ms);
+	} else if (old != NULL) {
+		old->reload = true;
+		generation_kill(old, IPC_END_RELOAD, "replaced before it was ready");
+	}
+}
+
+static void became_ready(struct generations *set, struct generation *g, const struct ipc_ready *r)
+{
+	g->state = GENERATION_READY;
+	g->ready_ms = now_ms();
+	g->last_ping_ms = g->ready_ms;
+	g->started_ns = clock_realtime_ns();
+	if (set->incoming == g)
+		take_over(set, g);
+	generations_log(set, IPC_LOG_NOTICE,
+	                "child generation %u ready: pid %d%s, uid %u, sandbox 0x%x, %u filter "
+	                "instructions, exec to ready %.2f ms (child's own boot %.2f ms)",
+	                g->number, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
+	                r->uid, r->sandbox, r->policy_instructions,
+	                (double)(g->ready_ms - g->spawned_ms), (double)r->boot_ns / 1e6);
+	set->events->ready(set);
+}
+
+static void got_pong(struct generations *set, struct generation *g, const struct ipc_pong *p)
+{
+	if (!g->ping_outstanding || p->nonce != g->ping_nonce) {
+		generation_kill(g, IPC_END_MALFORMED, "pong for a ping never sent");
+		return;
+	}
+	g->ping_outstanding = false;
+	if (g == set->current)
+		set->events->answered(set);
+}
+
+static void on_message(struct ipc_endpoint *ep, const struct ipc_message *msg, const uint8_t *raw,
+                       size_t len)
+{
+	struct generation *g = generation_of(ep);
+	struct generations *set = g->set;
+	trace_message(g, TRACE_TO_PARENT, raw, len, 0);
+	switch (msg->type) {
+	case IPC_READY:
+		if (g->state != GENERATION_BOOTING || msg->u.ready.generation != g->number)
+			generation_kill(g, IPC_END_MALFORMED, "unexpected ready");
+		else
+			became_ready(set, g, &msg->u.ready);
+		break;
+	case IPC_PONG:
+		if (g->state != GENERATION_READY && g->state != GENERATION_DRAINING)
+			generation_kill(g, IPC_END_MALFORMED, "pong before ready");
+		else
+			got_pong(set, g, &msg->u.pong);
+		break;
+	case IPC_VIOLATION:
+		g->have_violation = true;
+		g->violation = msg->u.violation;
+		generation_kill(g, IPC_END_VIOLATION, "%s", msg->u.violation.name);
+		break;
+	case IPC_ERROR:
+		/* A boot failure says why, then exits 70; anything else that
+		 * complains is ended the same way. */
+		generation_kill(g, IPC_END_MALFORMED, "%s", msg->u.error.message);
+		break;
+	default:
+		generation_kill(g, IPC_END_MALFORMED, "unexpected %s", ipc_type_name(msg->type));
+	}
+}
+
+static void on_error(struct ipc_endpoint *ep, const struct ipc_decode_error *err,
+                     const uint8_t *raw, size_t len)
+{
+	struct generation *g = generation_of(ep);
+	trace_message(g, TRACE_TO_PARENT, raw, len, 0);
+	generation_kill(g, IPC_END_MALFORMED, "%s", err->message);
+}
+
+static void on_hangup(struct ipc_endpoint *ep)
+{
+	struct generation *g = generation_of(ep);
+	/* It exits, or the parent makes it: no child runs without its link. */
+	if (g->state != GENERATION_ENDED)
+		kill(g->pid, SIGKILL);
+	ipc_endpoint_close(ep, on_endpoint_closed);
+}
+
+static void on_endpoint_closed(struct ipc_endpoint *ep)
+{
+	struct generation *g = generation_of(ep);
+	g->ep_closed = true;
+	generation_free_if_closed(g);
+}
+
+static const struct ipc_endpoint_callbacks endpoint_callbacks = {
+        .on_message = on_message,
+        .on_error = on_error,
+        .on_close = on_hangup,
+        .on_sent = on_sent,
+};
+
+/* ---- Starting a child -------------------------------------------------------- */
+
+static int hand_over(struct generations *set, struct generation *g)
+{
+	struct ipc_message hello = {.type = IPC_HELLO};
+	hello.u.hello.generation = g->number;
+	hello.u.hello.parent_pid = (uint32_t)getpid();
+	hello.u.hello.parent_start_ns = set->parent_start_ns;
+	const int fds[IPC_HANDOVER_FDS] = {set->setup->log->fd, set->setup->listener->fd};
+	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
+		return -1;
+	struct ipc_message config = {.type = IPC_CONFIG};
+	config.u.config = *set->setup->child_config;
+	return ipc_endpoint_send(&g->ep, &config) < 0 ? -1 : 0;
+}
+
+static struct generation *spawn(struct generations *set, int *error)
+{
+	int pair[2];
+	struct generation *g = calloc(1, sizeof(*g));
+	if (g == NULL || ipc_socketpair(pair) < 0) {
+		*error = errno;
+		free(g);
+		return NULL;
+	}
+	g->set = set;
+	g->number = ++set->last_number;
+	g->spawned_ms = now_ms();
+	g->deadline_ms = g->spawned_ms + set->cfg->ready_timeout_ms;
+	struct spawn_result r = spawn_child(set->setup->child_program, pair[1], set->devnull_fd,
+	                                    &set->pid_namespace_failed);
+	close(pair[1]);
+	if (r.error != 0 || ipc_endpoint_start(set->loop, &g->ep, pair[0], IPC_TO_PARENT,
+	                                       &endpoint_callbacks, g) < 0) {
+		*error = r.error ? r.error : EIO;
+		close(pair[0]);
+		if (r.pid > 0) /* reaped by the SIGCHLD handler: no generation matches */
+			kill(r.pid, SIGKILL);
+		free(g);
+		return NULL;
+	}
+	g->pid = r.pid;
+	g->pid_namespace = r.pid_namespace;
+	g->next = set->list;
+	set->list = g;
+	return g;
+}
+
+struct generation *generations_start(struct generations *set, bool reload)
+{
+	int error = 0;
+	struct generation *g = spawn(set, &error);
+	if (g == NULL) {
+		generations_log(set, IPC_LOG_ERROR, "cannot start the child %s: %s",
+		                set->setup->child_program, strerror(error));
+		return NULL;
+	}
+	if (reload)
+		set->incoming = g;
+	else
+		set->current = g;
+	if (hand_over(set, g) < 0)
+		generation_kill(g, IPC_END_MALFORMED,
+		                "handover failed: the child closed its socket");
+	return g;
+}
+
+/* ---- Deadlines --------------------------------------------------------------- */
+
+static void send_ping(struct generation *g, uint64_t now)
+{
+	struct ipc_message msg = {.type = IPC_PING};
+	g->ping_nonce = ((uint64_t)g->number << 32) | (uint32_t)(g->ping_nonce + 1);
+	msg.u.ping.nonce = g->ping_nonce;
+	msg.u.ping.sent_ns = clock_monotonic_ns();
+	g->ping_outstanding = true;
+	g->ping_sent_ms = now;
+	g->last_ping_ms = now;
+	/* A full socket means the child is not reading: the timeout ends it. */
+	ipc_endpoint_send(&g->ep, &msg);
+}
+
+static void check(const struct warden_config *cfg, struct generation *g, uint64_t now)
+{
+	switch (g->state) {
+	case GENERATION_BOOTING:
+		if (now >= g->deadline_ms)
+			generation_kill(g, IPC_END_READY_TIMEOUT, "not ready within %u ms",
+			                cfg->ready_timeout_ms);
+		break;
+	case GENERATION_READY:
+		if (g->ping_outstanding && now - g->ping_sent_ms >= cfg->heartbeat_timeout_ms)
+			generation_kill(g, IPC_END_HEARTBEAT, "no answer within %u ms",
+			                cfg->heartbeat_timeout_ms);
+		else if (!g->ping_outstanding &&
+		         now - g->last_ping_ms >= cfg->heartbeat_interval_ms)
+			send_ping(g, now);
+		break;
+	case GENERATION_DRAINING:
+		if (now >= g->deadline_ms)
+			generation_kill(g, g->reload ? IPC_END_RELOAD : IPC_END_EXIT,
+			                "still draining after %u ms", cfg->drain_timeout_ms);
+		break;
+	case GENERATION_ENDED:
+		break;
+	}
+}
+
+void generations_check(struct generations *set, uint64_t now_ms)
+{
+	for (struct generation *g = set->list, *next; g != NULL; g = next) {
+		next = g->next;
+		check(set->cfg, g, now_ms);
+	}
+}
+
+/* ---- Stopping ---------------------------------------------------------------- */
+
+void generations_stop(struct generations *set, uint64_t deadline_ms)
+{
+	for (struct generation *g = set->list; g != NULL; g = g->next) {
+		if (g->state == GENERATION_READY)
+			drain(g, IPC_SHUTDOWN_TERMINATE, deadline_ms);
+		else if (g->state == GENERATION_BOOTING)
+			generation_kill(g, IPC_END_EXIT, "shutdown before it was ready");
+	}
+}
+
+void generations_kill_all(struct generations *set, uint32_t reason, const char *detail)
+{
+	for (struct generation *g = set->list; g != NULL; g = g->next)
+		generation_kill(g, reason, "%s", detail);
+}
+
+/* ---- The set ------------------------------------------------------------------ */
+
+int generations_init(struct generations *set, uv_loop_t *loop, const struct supervisor_setup *setup,
+                     const struct generation_events *events, void *data)
+{
+	memset(set, 0, sizeof(*set));
+	set->loop = loop;
+	set->setup = setup;
+	set->cfg = setup->config;
+	set->events = events;
+	set->data = data;
+	set->parent_start_ns = clock_realtime_ns();
+	set->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return set->devnull_fd < 0 ? -1 : 0;
+}
+
+void generations_close(struct generations *set)
+{
+	if (set->devnull_fd >= 0)
+		close(set->devnull_fd);
+	set->devnull_fd = -1;
+}

@@ -1,0 +1,165 @@
+/*
+ * generation.h - the children the parent runs, one "generation" each.
+ *
+ * A generation is spawned (spawn.h) with one end of a fresh socketpair and
+ * handed the log file and the listening socket with its configuration
+ * (ipc/endpoint.h). Then it goes through these states:
+ *
+ *     BOOTING   until it reports READY, within ready_timeout_ms
+ *     READY     serving; pinged every heartbeat_interval_ms, it must answer
+ *               within heartbeat_timeout_ms
+ *     DRAINING  told to shut down; killed at its deadline
+ *     ENDED     reaped (the caller says so), until its endpoint has closed,
+ *               when it is freed
+ *
+ * Nothing a child sends is trusted: the endpoint has already checked each
+ * message's shape, direction and sequence; here each message must also make
+ * sense in the child's state (READY once, while booting, with its own
+ * generation; PONG only for the ping outstanding). Any breach, or a missed
+ * deadline, gets the child SIGKILLed, and the reason is kept for
+ * child_end.h. The parent's own state never depends on a child's data
+ * beyond counters it displays.
+ *
+ * The set knows which generation serves (current) and which boots to take
+ * over after a reload (incoming); when the incoming one is ready, it serves
+ * and the one it replaced drains. The set's owner hears of that, of the
+ * heartbeats the serving one answers and of each generation freed through
+ * struct generation_events.
+ */
+#ifndef WARDEN_PARENT_GENERATION_H
+#define WARDEN_PARENT_GENERATION_H
+
+#include "supervisor.h"
+#include "ipc/endpoint.h"
+#include "ipc/ipc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+enum generation_state {
+	GENERATION_BOOTING,
+	GENERATION_READY,
+	GENERATION_DRAINING,
+	GENERATION_ENDED,
+};
+
+struct generations;
+
+/* One child. Read by the other parts of the supervisor; written here. */
+struct generation {
+	struct generations *set;
+	struct generation *next;
+	struct ipc_endpoint ep;
+	bool ep_closed;
+	enum generation_state state;
+	pid_t pid;
+	bool pid_namespace;            /* pid 1 of a PID namespace of its own */
+	uint32_t number;               /* 1 for the first child, +1 for each start */
+	uint64_t spawned_ms, ready_ms; /* monotonic; ready_ms 0 until READY */
+	uint64_t started_ns;           /* realtime, for the GUI */
+	uint64_t deadline_ms;          /* ready or drain deadline */
+	uint64_t ping_nonce, ping_sent_ms, last_ping_ms;
+	bool ping_outstanding;
+	/* How it ended, for child_end.h. */
+	bool reload;          /* a new generation replaced it */
+	uint32_t kill_reason; /* IPC_END_* when the parent killed it; 0 otherwise */
+	char detail[IPC_DETAIL_MAX];
+	bool have_violation;
+	struct ipc_violation violation;
+	int wait_status;
+};
+
+struct generation_events {
+	/* A generation reported READY and serves now (after a reload, the
+	 * one it replaced drains). */
+	void (*ready)(struct generations *set);
+	/* The serving generation answered a heartbeat. */
+	void (*answered)(struct generations *set);
+	/* An ended generation's endpoint has closed: it is gone from the list. */
+	void (*freed)(struct generations *set);
+};
+
+/* IPC counters, summed over channels. */
+struct generation_traffic {
+	uint64_t messages_in, messages_out, bytes_in, bytes_out;
+};
+
+struct generations {
+	/* Read by the other parts of the supervisor. */
+	struct generation *list;     /* every child not yet reaped and closed */
+	struct generation *current;  /* the serving generation, or the one booting to serve */
+	struct generation *incoming; /* a reload's new generation, booting */
+	uint32_t last_number;        /* the latest generation's number; 0 before the first */
+	uint64_t parent_start_ns;    /* CLOCK_REALTIME of the parent's start, told to each child */
+	/* Private. */
+	uv_loop_t *loop;
+	const struct supervisor_setup *setup;
+	const struct warden_config *cfg;
+	const struct generation_events *events;
+	void *data; /* the owner's */
+	int devnull_fd;
+	bool pid_namespace_failed;
+	struct generation_traffic closed; /* of the channels closed so far */
+};
+
+/* ---- The set -------------------------------------------------------------- */
+
+/* Children run on `loop` (which need not be initialised yet) with what
+ * `setup` says; `events` and `data` are the owner's. Returns 0, or -1 when
+ * /dev/null cannot be opened for the children's stdin and stdout. */
+int generations_init(struct generations *set, uv_loop_t *loop, const struct supervisor_setup *setup,
+                     const struct generation_events *events, void *data);
+void generations_close(struct generations *set);
+
+/* Spawns a generation and hands it over: as the current one, or with
+ * `reload` as the incoming one. Returns NULL, with the reason logged, when
+ * it cannot be spawned. */
+struct generation *generations_start(struct generations *set, bool reload);
+
+/* Pings the ready, and kills those past their ready, heartbeat or drain
+ * deadline. */
+void generations_check(struct generations *set, uint64_t now_ms);
+
+/* The parent stops: the ready drain until `deadline_ms`, the booting are
+ * killed. */
+void generations_stop(struct generations *set, uint64_t deadline_ms);
+void generations_kill_all(struct generations *set, uint32_t reason, const char *detail);
+
+/* The current generation if it is ready and its endpoint open, else NULL. */
+struct generation *generations_serving(const struct generations *set);
+
+/* IPC totals of every channel, closed and open. */
+struct generation_traffic generations_traffic(const struct generations *set);
+
+/* The parent's log: the serving generation writes the parent's records
+ * into the shared log (and its ring, for the GUI); while none serves, the
+ * parent writes them itself. */
+void generations_log(struct generations *set, enum ipc_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Kills `g` with SIGKILL; the first reason given is the one kept. */
+void generation_kill(struct generation *g, uint32_t reason, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ---- The end of one ------------------------------------------------------------ */
+
+/* The generation reaped as `pid`, with its wait status kept; NULL when no
+ * live generation has that pid. */
+struct generation *generations_reaped(struct generations *set, pid_t pid, int wait_status);
+
+enum generation_role {
+	GENERATION_CURRENT,
+	GENERATION_INCOMING,
+	GENERATION_REPLACED, /* neither: a new generation took over from it */
+};
+
+/* After its end is reported: `g` is ENDED, out of its role (which is
+ * returned) and its endpoint closing; it is freed once that has closed. */
+enum generation_role generations_end(struct generations *set, struct generation *g);
+
+/* Frees an ended generation whose endpoint had closed already. */
+void generation_free_if_closed(struct generation *g);
+
+#endif

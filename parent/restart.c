@@ -1,0 +1,100 @@
+/*
+ * restart.c - see restart.h.
+ */
+#include "restart.h"
+#include "now.h"
+
+#include <string.h>
+
+static void on_timer(uv_timer_t *timer)
+{
+	struct restart *r = timer->data;
+	r->pending = false;
+	r->due(r->data);
+}
+
+static void remember(struct restart *r, const struct ipc_restart *end)
+{
+	memmove(&r->recent[1], &r->recent[0], sizeof(r->recent) - sizeof(r->recent[0]));
+	r->recent[0] = *end;
+	if (r->recent_count < IPC_RECENT_RESTARTS)
+		r->recent_count++;
+}
+
+int restart_schedule(struct restart *r, uint64_t ready_ms)
+{
+	uint64_t now = now_ms();
+	uint64_t uptime = ready_ms ? now - ready_ms : 0;
+	struct backoff_decision d = backoff_next(&r->backoff, now, uptime);
+	if (d.burst && r->cfg->burst_action == CONFIG_BURST_EXIT) {
+		generations_log(r->set, IPC_LOG_CRIT,
+		                "more than %u restarts within %u ms: giving up so that an outer "
+		                "supervisor can take over",
+		                r->cfg->burst_limit, r->cfg->burst_window_ms);
+		return -1;
+	}
+	if (d.burst)
+		generations_log(r->set, IPC_LOG_ERROR,
+		                "restart burst: throttled to one start per %llu ms",
+		                (unsigned long long)d.delay_ms);
+	r->pending = true;
+	if (d.delay_ms > 0)
+		generations_log(r->set, IPC_LOG_NOTICE, "restarting in %llu ms",
+		                (unsigned long long)d.delay_ms);
+	uv_timer_start(&r->timer, on_timer, d.delay_ms, 0);
+	return 0;
+}
+
+int restart_after_end(struct restart *r, const struct generation *g, enum generation_role role,
+                      const struct ipc_restart *end)
+{
+	if (role == GENERATION_REPLACED || end->reason == IPC_END_RELOAD)
+		return 0;
+	r->count++;
+	remember(r, end);
+	const struct generation *current = r->set->current;
+	if (role == GENERATION_INCOMING)
+		generations_log(r->set, IPC_LOG_ERROR,
+		                "reload failed: generation %u did not take over; generation %u "
+		                "keeps serving",
+		                g->number, current ? current->number : 0);
+	if (role == GENERATION_CURRENT && r->set->incoming == NULL)
+		return restart_schedule(r, g->ready_ms);
+	return 0;
+}
+
+void restart_cancel(struct restart *r)
+{
+	uv_timer_stop(&r->timer);
+}
+
+static struct backoff_config backoff_config_of(const struct warden_config *cfg)
+{
+	return (struct backoff_config){
+	        .initial_ms = cfg->restart_initial_ms,
+	        .max_ms = cfg->restart_max_ms,
+	        .stable_ms = cfg->restart_stable_ms,
+	        .factor = cfg->restart_factor,
+	        .burst_limit = cfg->burst_limit,
+	        .burst_window_ms = cfg->burst_window_ms,
+	};
+}
+
+int restart_init(struct restart *r, uv_loop_t *loop, const struct warden_config *cfg,
+                 struct generations *set, void (*due)(void *data), void *data)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->set = set;
+	r->due = due;
+	r->data = data;
+	uv_timer_init(loop, &r->timer);
+	r->timer.data = r;
+	struct backoff_config bc = backoff_config_of(cfg);
+	return backoff_init(&r->backoff, &bc);
+}
+
+void restart_free(struct restart *r)
+{
+	backoff_free(&r->backoff);
+}

@@ -1,0 +1,42 @@
+/*
+ * status.h - how the service is, told to the GUI and to systemd.
+ *
+ * The service is starting (a generation boots to serve), running,
+ * restarting (none serves, or the next start waits for its delay) or
+ * draining (the parent stops). The GUI gets that with the counters as
+ * IPC_STATUS, sent to the serving generation; systemd gets a summary line
+ * as STATUS= ("running: generation 3, pid 4242, 2 restarts"), with READY=1
+ * the first time a generation is ready.
+ */
+#ifndef WARDEN_PARENT_STATUS_H
+#define WARDEN_PARENT_STATUS_H
+
+#include "generation.h"
+#include "notify.h"
+#include "restart.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct status {
+	/* Used by supervisor.c too. */
+	struct notify notify;  /* also its watchdog and STOPPING=1 */
+	uint32_t violations;   /* children the sandbox ended, draining ones included */
+	uint64_t last_sent_ms; /* when the serving generation last got a status */
+	/* Private. */
+	const struct generations *set;
+	const struct restart *restart;
+	bool announced_ready;
+};
+
+/* The status reports on `set` and `restart`. */
+void status_init(struct status *st, const struct generations *set, const struct restart *restart);
+
+/* Tells systemd the summary line and the serving generation (if any) the
+ * status; `stopping` while the parent stops. */
+void status_publish(struct status *st, bool stopping);
+
+/* A generation is ready: READY=1 the first time, then as status_publish. */
+void status_ready(struct status *st, bool stopping);
+
+#endif
