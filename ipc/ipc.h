@@ -273,6 +273,7 @@ const char *ipc_state_name(unsigned state);            /* "starting" .. "drainin
 const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeout", "reload" */
 const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" */
 const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */
+const char *ipc_decode_status_name(unsigned status);   /* "ok", "short" .. "io" (error.code) */
 
 /* A level's name in any case, `length` bytes (not terminated); false if
  * it names none. */

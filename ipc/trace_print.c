@@ -43,25 +43,8 @@ void trace_format_time(uint64_t time_ns, char out[32])
 
 const char *trace_status_name(enum ipc_decode_status status)
 {
-	static const char *const names[] = {
-	        [IPC_OK] = "ok",
-	        [IPC_E_SHORT] = "short",
-	        [IPC_E_MAGIC] = "magic",
-	        [IPC_E_VERSION] = "version",
-	        [IPC_E_TYPE] = "type",
-	        [IPC_E_LENGTH] = "length",
-	        [IPC_E_SIZE] = "size",
-	        [IPC_E_OVERSIZE] = "oversize",
-	        [IPC_E_STRING] = "string",
-	        [IPC_E_RANGE] = "range",
-	        [IPC_E_SEQUENCE] = "sequence",
-	        [IPC_E_DIRECTION] = "direction",
-	        [IPC_E_FDS] = "fds",
-	        [IPC_E_IO] = "io",
-	};
-	if ((unsigned)status < sizeof(names) / sizeof(names[0]) && names[status] != NULL)
-		return names[status];
-	return "unknown";
+	const char *name = ipc_decode_status_name(status);
+	return name != NULL ? name : "unknown";
 }
 
 /* ---- string escaping ---------------------------------------------------- */
