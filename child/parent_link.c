@@ -47,12 +47,15 @@ int parent_link_send_ready(struct child *c)
 }
 
 /* The PONG's figures, read from those that keep them as it is built: the
- * HTTP server and the reserve. */
+ * HTTP server, the logger and the reserve. */
 static void read_counters(const struct child *c, struct ipc_counters *k)
 {
 	struct server_stats http = {0};
+	struct logger_stats log = {0};
 	if (c->server != NULL)
 		server_get_stats(c->server, &http);
+	if (c->logger != NULL)
+		logger_get_stats(c->logger, &log);
 	k->connections_accepted = http.connections_accepted;
 	k->connections_open = http.connections_open;
 	k->connections_refused = http.connections_refused;
@@ -61,6 +64,8 @@ static void read_counters(const struct child *c, struct ipc_counters *k)
 		k->responses[i] = http.responses[i];
 	k->bytes_in = http.bytes_in;
 	k->bytes_out = http.bytes_out;
+	k->log_lines = log.lines;
+	k->log_write_errors = log.write_errors;
 	k->memory_reserved = arena_capacity(&c->arena);
 	k->memory_used = c->arena.used < k->memory_reserved ? c->arena.used : k->memory_reserved;
 }
