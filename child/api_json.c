@@ -87,22 +87,27 @@ static void sandbox_json(struct json *j, uint32_t flags)
 	json_object_end(j);
 }
 
-static void counters_json(struct json *j, const struct ipc_counters *k)
+/* The HTTP server's figures (all zero before it starts). */
+static void counters_json(struct json *j, const struct server *srv)
 {
+	static const char *const classes[SERVER_RESPONSE_CLASSES] = {"1xx", "2xx", "3xx", "4xx",
+	                                                             "5xx"};
+	struct server_stats st = {0};
+	if (srv != NULL)
+		server_get_stats(srv, &st);
 	json_key(j, "counters");
 	json_object_begin(j);
-	json_field_u64(j, "connections_accepted", k->connections_accepted);
-	json_field_u64(j, "connections_open", k->connections_open);
-	json_field_u64(j, "connections_refused", k->connections_refused);
-	json_field_u64(j, "requests", k->requests);
+	json_field_u64(j, "connections_accepted", st.connections_accepted);
+	json_field_u64(j, "connections_open", st.connections_open);
+	json_field_u64(j, "connections_refused", st.connections_refused);
+	json_field_u64(j, "requests", st.requests);
 	json_key(j, "responses");
 	json_object_begin(j);
-	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-	for (int i = 0; i < 5; i++)
-		json_field_u64(j, classes[i], k->responses[i]);
+	for (int i = 0; i < SERVER_RESPONSE_CLASSES; i++)
+		json_field_u64(j, classes[i], st.responses[i]);
 	json_object_end(j);
-	json_field_u64(j, "bytes_in", k->bytes_in);
-	json_field_u64(j, "bytes_out", k->bytes_out);
+	json_field_u64(j, "bytes_in", st.bytes_in);
+	json_field_u64(j, "bytes_out", st.bytes_out);
 	json_object_end(j);
 }
 
@@ -174,7 +179,7 @@ static void child_json(struct json *j, const struct child *c)
 	json_field_bool(j, "auth", c->config.token_length > 0);
 	json_field_u64(j, "max_connections", c->config.max_connections);
 	sandbox_json(j, c->sandbox);
-	counters_json(j, &c->counters);
+	counters_json(j, c->server);
 	memory_json(j, &c->arena);
 	logger_json(j, c->logger);
 	server_json(j, c->server);

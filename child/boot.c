@@ -225,7 +225,6 @@ static void start_server(struct child *c, const struct child_hooks *hooks)
 	        .handler_ctx = c->api,
 	        .arena = &c->arena,
 	        .logger = c->logger,
-	        .counters = &c->counters,
 	};
 	if ((rc = server_start(&c->server, &c->loop, &cfg)) < 0)
 		boot_failed(c, "HTTP server", "%s", strerror(-rc));

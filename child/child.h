@@ -35,7 +35,6 @@ struct child {
 	uv_timer_t drain_deadline;
 	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
 	bool have_status;
-	struct ipc_counters counters;
 	uint32_t sandbox; /* IPC_SANDBOX_* in force */
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */

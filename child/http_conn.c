@@ -169,8 +169,8 @@ static void count_response(struct http_core *core, unsigned code)
 	while (i < SERVER_STATUS_CODES - 1 && http_counted_codes[i] != code)
 		i++;
 	core->codes[i]++;
-	if (core->cfg.counters != NULL && code >= 100 && code < 600)
-		core->cfg.counters->responses[code / 100 - 1]++;
+	if (code >= 100 && code < 600)
+		core->classes[code / 100 - 1]++;
 }
 
 /* ---- Formatting a response ----------------------------------------------------- */
@@ -777,8 +777,6 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	struct http_text path, query;
 	core->requests++;
 	conn->heads++;
-	if (core->cfg.counters != NULL)
-		core->cfg.counters->requests++;
 	refresh_date(core, clock_realtime_ns());
 	if (target_length(head, e.line_length, &target) > core->cfg.uri_max_bytes)
 		return e.why = "request target too long", reject(core, conn, 414, &e);
@@ -811,8 +809,6 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 		return false;
 	refresh_date(core, clock_realtime_ns());
 	core->requests++;
-	if (core->cfg.counters != NULL)
-		core->cfg.counters->requests++;
 	reject(core, conn, code, &e);
 	return true;
 }

@@ -87,6 +87,7 @@ struct http_core {
 	size_t date_length;
 	uint64_t requests, timeouts;
 	uint64_t codes[SERVER_STATUS_CODES];
+	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;
 };
 

@@ -163,8 +163,6 @@ static void conn_close(struct conn *c, const char *why)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->open--;
-	if (srv->cfg.counters != NULL)
-		srv->cfg.counters->connections_open--;
 	srv->closing++;
 	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
 	close(c->fd);
@@ -192,8 +190,6 @@ static int conn_flush(struct conn *c)
 			return -1;
 		}
 		srv->bytes_out += (uint64_t)sent;
-		if (srv->cfg.counters != NULL)
-			srv->cfg.counters->bytes_out += (uint64_t)sent;
 		http_conn_sent(&srv->core, h, (size_t)sent);
 		c->since = uv_now(srv->loop); /* progress: the send timeout starts again */
 	}
@@ -216,8 +212,6 @@ static void conn_discard(struct conn *c)
 		return;
 	}
 	c->srv->bytes_in += (uint64_t)n;
-	if (c->srv->cfg.counters != NULL)
-		c->srv->cfg.counters->bytes_in += (uint64_t)n;
 	c->lingered += (size_t)n;
 	if (c->h.linger && c->lingered > LINGER_MAX_BYTES)
 		conn_close(c, NULL);
@@ -241,8 +235,6 @@ static void conn_read(struct conn *c)
 	}
 	in->length += (size_t)n;
 	c->srv->bytes_in += (uint64_t)n;
-	if (c->srv->cfg.counters != NULL)
-		c->srv->cfg.counters->bytes_in += (uint64_t)n;
 }
 
 /* ---- Interest and deadlines ----------------------------------------------------- */
@@ -430,16 +422,11 @@ static void refuse(struct server *srv, int fd, const char *why)
 {
 	char buf[REFUSAL_MAX];
 	srv->refused++;
-	if (srv->cfg.counters != NULL)
-		srv->cfg.counters->connections_refused++;
 	warn_refusal(srv, why);
 	size_t n = http_format_refusal(&srv->core, buf, sizeof(buf), ++srv->next_id, why);
 	ssize_t sent = n > 0 ? sendto(fd, buf, n, MSG_NOSIGNAL, NULL, 0) : 0;
-	if (sent > 0) {
+	if (sent > 0)
 		srv->bytes_out += (uint64_t)sent;
-		if (srv->cfg.counters != NULL)
-			srv->cfg.counters->bytes_out += (uint64_t)sent;
-	}
 	close(fd);
 }
 
@@ -474,8 +461,6 @@ static int conn_open(struct server *srv, int fd)
 	srv->conns = c;
 	if (srv->open++ == 0 && srv->closing == 0)
 		uv_timer_start(&srv->sweep, on_sweep, srv->sweep_ms, srv->sweep_ms);
-	if (srv->cfg.counters != NULL)
-		srv->cfg.counters->connections_open++;
 	arm(c);
 	return 0;
 fail:
@@ -507,8 +492,6 @@ static void accept_failed(struct server *srv, int err)
 static void take_connection(struct server *srv, int fd)
 {
 	srv->accepted++;
-	if (srv->cfg.counters != NULL)
-		srv->cfg.counters->connections_accepted++;
 	if (srv->open >= srv->cfg.max_connections)
 		refuse(srv, fd, "connection limit reached");
 	else if (memory_low(srv))
@@ -622,6 +605,8 @@ void server_get_stats(const struct server *srv, struct server_stats *out)
 	out->bytes_in = srv->bytes_in;
 	out->bytes_out = srv->bytes_out;
 	out->timeouts = srv->core.timeouts;
+	for (unsigned i = 0; i < SERVER_RESPONSE_CLASSES; i++)
+		out->responses[i] = srv->core.classes[i];
 	for (const struct conn *c = srv->conns; c != NULL; c = c->next)
 		out->streams_open += c->h.stream.open;
 	out->code_count = SERVER_STATUS_CODES;

@@ -12,7 +12,6 @@
 #define WARDEN_CHILD_SERVER_H
 
 #include "http.h"
-#include "ipc/ipc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,9 +35,8 @@ struct server_config {
 	size_t token_length;
 	http_handler_fn handler; /* answers valid requests */
 	void *handler_ctx;
-	struct arena *arena;           /* every allocation */
-	struct logger *logger;         /* access log (INFO) and warnings; may be NULL */
-	struct ipc_counters *counters; /* updated live: connections, requests, bytes */
+	struct arena *arena;   /* every allocation */
+	struct logger *logger; /* access log (INFO) and warnings; may be NULL */
 };
 
 /* Creates the server and starts accepting. Returns 0 or -errno. */
@@ -49,9 +47,12 @@ int server_start(struct server **out, uv_loop_t *loop, const struct server_confi
  * current response, streams end. `drained` runs once no connection is left. */
 void server_drain(struct server *srv, void (*drained)(void *ctx), void *ctx);
 
-/* ---- Figures (for /metrics and /api/status) --------------------------------- */
+/* ---- Figures (for the PONG, /metrics and /api/status) ----------------------- */
 
-enum { SERVER_STATUS_CODES = 16 };
+enum {
+	SERVER_STATUS_CODES = 16,
+	SERVER_RESPONSE_CLASSES = 5, /* 1xx .. 5xx */
+};
 
 struct server_stats {
 	uint64_t connections_open, connections_accepted, connections_refused;
@@ -59,6 +60,8 @@ struct server_stats {
 	uint64_t bytes_in, bytes_out;
 	uint64_t timeouts;     /* 408 plus idle and send timeouts */
 	uint64_t streams_open; /* event streams */
+	/* responses by class: responses[0] counts 1xx .. responses[4] 5xx */
+	uint64_t responses[SERVER_RESPONSE_CLASSES];
 	/* responses by status code; codes[i] counts code_values[i] */
 	unsigned code_count;
 	uint16_t code_values[SERVER_STATUS_CODES];

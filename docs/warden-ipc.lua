@@ -12,6 +12,14 @@
 --
 -- Or copy it to ~/.local/lib/wireshark/plugins/. It takes over USER0 from
 -- Wireshark's "User DLTs" table for as long as it is loaded.
+--
+-- Field names are those of ipc/fields.c, which describes every payload once:
+-- warden.<type>.<field>, a nested struct's fields under its name
+-- (warden.pong.counters.requests, warden.status.recent.reason), an array's
+-- elements by their name or index (warden.pong.counters.responses_2xx,
+-- warden.violation.args_0), a flag word's bits under it
+-- (warden.ready.sandbox.seccomp). tests/test_trace_tshark.c fails when a
+-- field here differs from that description in name, order, offset or size.
 
 local proto = Proto("warden", "warden IPC")
 
@@ -122,34 +130,34 @@ for i, name in ipairs(SANDBOX_FLAGS) do
 end
 
 local counters = {
-	F("u64", "pong.connections_accepted", "Connections accepted"),
-	F("u64", "pong.connections_open", "Connections open"),
-	F("u64", "pong.connections_refused", "Connections refused"),
-	F("u64", "pong.requests", "Requests"),
-	F("u64", "pong.responses_1xx", "Responses 1xx"),
-	F("u64", "pong.responses_2xx", "Responses 2xx"),
-	F("u64", "pong.responses_3xx", "Responses 3xx"),
-	F("u64", "pong.responses_4xx", "Responses 4xx"),
-	F("u64", "pong.responses_5xx", "Responses 5xx"),
-	F("u64", "pong.bytes_in", "Bytes in"),
-	F("u64", "pong.bytes_out", "Bytes out"),
-	F("u64", "pong.log_lines", "Log lines"),
-	F("u64", "pong.log_write_errors", "Log write errors"),
-	F("u64", "pong.memory_used", "Memory used"),
-	F("u64", "pong.memory_reserved", "Memory reserved"),
+	F("u64", "pong.counters.connections_accepted", "Connections accepted"),
+	F("u64", "pong.counters.connections_open", "Connections open"),
+	F("u64", "pong.counters.connections_refused", "Connections refused"),
+	F("u64", "pong.counters.requests", "Requests"),
+	F("u64", "pong.counters.responses_1xx", "Responses 1xx"),
+	F("u64", "pong.counters.responses_2xx", "Responses 2xx"),
+	F("u64", "pong.counters.responses_3xx", "Responses 3xx"),
+	F("u64", "pong.counters.responses_4xx", "Responses 4xx"),
+	F("u64", "pong.counters.responses_5xx", "Responses 5xx"),
+	F("u64", "pong.counters.bytes_in", "Bytes in"),
+	F("u64", "pong.counters.bytes_out", "Bytes out"),
+	F("u64", "pong.counters.log_lines", "Log lines"),
+	F("u64", "pong.counters.log_write_errors", "Log write errors"),
+	F("u64", "pong.counters.memory_used", "Memory used"),
+	F("u64", "pong.counters.memory_reserved", "Memory reserved"),
 }
 
 local restart = {
-	F("u64", "status.restart.time_ns", "Time (ns)"),
-	F("u32", "status.restart.generation", "Generation"),
-	F("u32", "status.restart.reason", "Reason", base.DEC, END_REASONS),
-	F("i32", "status.restart.code", "Code"),
-	S("status.restart.detail", "Detail", 64),
+	F("u64", "status.recent.time_ns", "Time (ns)"),
+	F("u32", "status.recent.generation", "Generation"),
+	F("u32", "status.recent.reason", "Reason", base.DEC, END_REASONS),
+	F("i32", "status.recent.code", "Code"),
+	S("status.recent.detail", "Detail", 64),
 }
 
 local args = {}
 for i = 0, 5 do
-	args[#args + 1] = F("u64", "violation.arg" .. i, "Argument " .. i, base.HEX)
+	args[#args + 1] = F("u64", "violation.args_" .. i, "Argument " .. i, base.HEX)
 end
 
 -- Payloads of fixed size, in struct order (ipc/ipc.h).

@@ -5,6 +5,7 @@
 
 add_library(warden_ipc STATIC
   ipc/message.c
+  ipc/fields.c
   ipc/names.c
   ipc/channel.c
   ipc/endpoint.c)

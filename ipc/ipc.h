@@ -273,6 +273,7 @@ const char *ipc_state_name(unsigned state);            /* "starting" .. "drainin
 const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeout", "reload" */
 const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" */
 const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */
+const char *ipc_decode_status_name(unsigned status);   /* "ok", "short" .. "io" (error.code) */
 
 /* A level's name in any case, `length` bytes (not terminated); false if
  * it names none. */
@@ -282,6 +283,68 @@ bool ipc_log_level_parse(const char *text, size_t length, enum ipc_log_level *ou
  * walk them (the configuration file). */
 extern const char *const ipc_log_level_names[IPC_LOG_MAX + 2];
 extern const char *const ipc_namespaces_names[IPC_NAMESPACES_REQUIRED + 2];
+
+/* ---- Payload fields (fields.c) -------------------------------------------- */
+
+/* Every payload is described once, field by field in wire order: the codec
+ * (message.c) encodes and decodes by these tables, `warden trace` prints
+ * by them (trace_print.c), and tests/test_trace_tshark.c holds the
+ * dissector (docs/warden-ipc.lua) to them. A field is named after its
+ * struct member, and travels at the member's size: the payload structs
+ * above use only types of the wire's widths. Adding a field to a payload
+ * is adding the member, its row in fields.c, and its line in docs/ipc.md
+ * and in the dissector. */
+
+enum ipc_field_kind {
+	IPC_FIELD_UNSIGNED, /* u8, u16, u32 or u64 */
+	IPC_FIELD_SIGNED,   /* i32 */
+	IPC_FIELD_STRING,   /* terminated in its fixed array */
+	IPC_FIELD_SECRET,   /* bytes that are never shown: the bearer token */
+	IPC_FIELD_RECORD,   /* a struct, with a table of its own */
+};
+
+enum ipc_field_flags {
+	IPC_FIELD_SUMMARY = 1u << 0, /* on `warden trace`'s one-line text */
+	IPC_FIELD_HEX = 1u << 1,     /* an address or an architecture: shown in hex */
+	IPC_FIELD_BITS = 1u << 2,    /* a flag word: shown in hex; value_name names its bits */
+};
+
+struct ipc_fields;
+
+struct ipc_field {
+	const char *name;
+	enum ipc_field_kind kind;
+	unsigned flags;         /* enum ipc_field_flags */
+	size_t offset;          /* in its struct */
+	size_t size;            /* of one element in memory; on the wire too, but for a record */
+	size_t count;           /* 1, or the length of an array */
+	const char *counted_by; /* an array: the field that says how many elements
+	                         * are in use (the rest are zero); NULL: all */
+	const char *const *element_names;          /* an array: "1xx", ...; NULL: by index */
+	const char *(*value_name)(unsigned value); /* an enumeration's names */
+	const struct ipc_fields *record;           /* IPC_FIELD_RECORD */
+};
+
+struct ipc_fields {
+	const struct ipc_field *field;
+	size_t count;
+};
+
+/* The fields of a type's payload (for log: before its text, whose length
+ * is text_length); NULL for an unknown type. */
+const struct ipc_fields *ipc_payload_fields(unsigned type);
+
+/* The bytes the fields take on the wire. */
+size_t ipc_fields_size(const struct ipc_fields *fields);
+
+/* Element `i` of a number field of the struct at `base`: its value (a
+ * signed one sign-extended), or set to the low `size` bytes of `value`. */
+uint64_t ipc_field_get(const struct ipc_field *f, const void *base, size_t i);
+void ipc_field_set(const struct ipc_field *f, void *base, size_t i, uint64_t value);
+
+/* How many of an array's elements are in use: its count, or the value of
+ * its counted_by field in the struct at `base` (at most the count). */
+size_t ipc_field_used(const struct ipc_fields *fields, const struct ipc_field *f, const void *base);
 
 /* ---- Encoding and decoding ---------------------------------------------- */
 

@@ -4,9 +4,9 @@
  * Every field is serialized explicitly, little-endian, at its natural size,
  * in the order of its struct in ipc.h, with no padding: the in-memory
  * structs (which have padding, and whose layout is the compiler's) are
- * never copied to or from the wire. One walker per payload lists its
- * fields once, for both directions, so that the encoder and the decoder
- * cannot disagree on the layout.
+ * never copied to or from the wire. One walker follows a payload's table
+ * of fields (fields.c) in both directions, so that the encoder and the
+ * decoder cannot disagree on the layout.
  *
  * The decoder is the parent's defence against a hostile child: it checks
  * the frame, then the payload's size, then its strings and the range of
@@ -22,44 +22,21 @@
 
 /* ---- Types ---------------------------------------------------------------- */
 
-/* Payload sizes on the wire (docs/ipc.md has every offset). */
 enum {
-	HELLO_SIZE = 16,
-	CONFIG_SIZE = 9 * 4 + 4 + 2 * IPC_NAME_MAX + IPC_TOKEN_MAX, /* 232 */
-	READY_SIZE = 6 * 4 + 8,                                     /* 32 */
-	PING_SIZE = 16,
-	COUNTERS_SIZE = 15 * 8,                                               /* 120 */
-	PONG_SIZE = 16 + COUNTERS_SIZE,                                       /* 136 */
-	RESTART_SIZE = 8 + 3 * 4 + IPC_DETAIL_MAX,                            /* 84 */
-	STATUS_SIZE = 5 * 4 + 6 * 8 + 4 + IPC_RECENT_RESTARTS * RESTART_SIZE, /* 744 */
-	LOG_FIXED_SIZE = 8 + 1 + 2,                        /* 11, then the text */
-	VIOLATION_SIZE = 2 * 4 + 6 * 8 + 8 + IPC_NAME_MAX, /* 96 */
-	SHUTDOWN_SIZE = 8,
-	ERROR_SIZE = 3 * 4 + IPC_MESSAGE_MAX, /* 140 */
-	LOG_TEXT_LENGTH_OFFSET = 9,           /* within the log payload */
+	LOG_TEXT_LENGTH_OFFSET = 9, /* within the log payload: after time_ns and level */
 };
-
-_Static_assert((int)STATUS_SIZE <= (int)IPC_MAX_PAYLOAD &&
-                       (int)LOG_FIXED_SIZE + (int)IPC_TEXT_MAX <= (int)IPC_MAX_PAYLOAD,
-               "every payload fits IPC_MAX_PAYLOAD");
 
 struct type_info {
 	const char *name;
 	enum ipc_direction direction;
-	uint32_t size; /* payload bytes; for log, the fixed part before the text */
 };
 
 static const struct type_info types[IPC_TYPE_MAX + 1] = {
-        [IPC_HELLO] = {"hello", IPC_TO_CHILD, HELLO_SIZE},
-        [IPC_CONFIG] = {"config", IPC_TO_CHILD, CONFIG_SIZE},
-        [IPC_READY] = {"ready", IPC_TO_PARENT, READY_SIZE},
-        [IPC_PING] = {"ping", IPC_TO_CHILD, PING_SIZE},
-        [IPC_PONG] = {"pong", IPC_TO_PARENT, PONG_SIZE},
-        [IPC_STATUS] = {"status", IPC_TO_CHILD, STATUS_SIZE},
-        [IPC_LOG] = {"log", IPC_TO_CHILD, LOG_FIXED_SIZE},
-        [IPC_VIOLATION] = {"violation", IPC_TO_PARENT, VIOLATION_SIZE},
-        [IPC_SHUTDOWN] = {"shutdown", IPC_TO_CHILD, SHUTDOWN_SIZE},
-        [IPC_ERROR] = {"error", IPC_EITHER, ERROR_SIZE},
+        [IPC_HELLO] = {"hello", IPC_TO_CHILD},       [IPC_CONFIG] = {"config", IPC_TO_CHILD},
+        [IPC_READY] = {"ready", IPC_TO_PARENT},      [IPC_PING] = {"ping", IPC_TO_CHILD},
+        [IPC_PONG] = {"pong", IPC_TO_PARENT},        [IPC_STATUS] = {"status", IPC_TO_CHILD},
+        [IPC_LOG] = {"log", IPC_TO_CHILD},           [IPC_VIOLATION] = {"violation", IPC_TO_PARENT},
+        [IPC_SHUTDOWN] = {"shutdown", IPC_TO_CHILD}, [IPC_ERROR] = {"error", IPC_EITHER},
 };
 
 static const struct type_info *type_info(unsigned type)
@@ -114,11 +91,6 @@ static uint64_t codec_uint(struct codec *c, uint64_t value, size_t size)
 	return c->out != NULL ? value : v;
 }
 
-static void u8(struct codec *c, uint8_t *v)
-{
-	*v = (uint8_t)codec_uint(c, *v, 1);
-}
-
 static void u16(struct codec *c, uint16_t *v)
 {
 	*v = (uint16_t)codec_uint(c, *v, 2);
@@ -127,18 +99,6 @@ static void u16(struct codec *c, uint16_t *v)
 static void u32(struct codec *c, uint32_t *v)
 {
 	*v = (uint32_t)codec_uint(c, *v, 4);
-}
-
-static void i32(struct codec *c, int32_t *v)
-{
-	/* Two's complement both ways; the conversion back is defined by GCC
-	 * and clang (modulo 2^32), not UB. */
-	*v = (int32_t)(uint32_t)codec_uint(c, (uint32_t)*v, 4);
-}
-
-static void u64(struct codec *c, uint64_t *v)
-{
-	*v = codec_uint(c, *v, 8);
 }
 
 static void bytes(struct codec *c, void *p, size_t n)
@@ -152,174 +112,48 @@ static void bytes(struct codec *c, void *p, size_t n)
 	c->off += n;
 }
 
-/* ---- Payload layouts: each struct's fields, in order ---------------------- */
+/* ---- Payloads: each struct's fields, in the order of its table ------------ */
 
-static void walk_hello(struct codec *c, struct ipc_hello *m)
+static void walk_fields(struct codec *c, void *base, const struct ipc_fields *fields);
+
+static void walk_element(struct codec *c, void *base, const struct ipc_field *f, size_t i)
 {
-	u32(c, &m->generation);
-	u32(c, &m->parent_pid);
-	u64(c, &m->parent_start_ns);
+	char *p = (char *)base + f->offset + i * f->size;
+	switch (f->kind) {
+	case IPC_FIELD_UNSIGNED:
+	case IPC_FIELD_SIGNED:
+		ipc_field_set(f, base, i, codec_uint(c, ipc_field_get(f, base, i), f->size));
+		break;
+	case IPC_FIELD_RECORD:
+		walk_fields(c, p, f->record);
+		break;
+	default: /* strings and the token: fixed arrays, at full size */
+		bytes(c, p, f->size);
+		break;
+	}
 }
 
-static void walk_config(struct codec *c, struct ipc_config *m)
+/* Arrays at full size, used or not: a payload has one fixed size. */
+static void walk_fields(struct codec *c, void *base, const struct ipc_fields *fields)
 {
-	u32(c, &m->max_connections);
-	u32(c, &m->header_max_bytes);
-	u32(c, &m->uri_max_bytes);
-	u32(c, &m->header_timeout_ms);
-	u32(c, &m->idle_timeout_ms);
-	u32(c, &m->send_timeout_ms);
-	u32(c, &m->heartbeat_interval_ms);
-	u32(c, &m->memory_reserve_kib);
-	u32(c, &m->log_ring_lines);
-	u8(c, &m->log_min_level);
-	u8(c, &m->namespaces);
-	u8(c, &m->report_violations);
-	u8(c, &m->token_length);
-	bytes(c, m->user, sizeof(m->user));
-	bytes(c, m->group, sizeof(m->group));
-	bytes(c, m->token, sizeof(m->token));
-}
-
-static void walk_ready(struct codec *c, struct ipc_ready *m)
-{
-	u32(c, &m->pid);
-	u32(c, &m->generation);
-	u32(c, &m->sandbox);
-	u32(c, &m->uid);
-	u32(c, &m->gid);
-	u32(c, &m->policy_instructions);
-	u64(c, &m->boot_ns);
-}
-
-static void walk_ping(struct codec *c, struct ipc_ping *m)
-{
-	u64(c, &m->nonce);
-	u64(c, &m->sent_ns);
-}
-
-static void walk_counters(struct codec *c, struct ipc_counters *m)
-{
-	u64(c, &m->connections_accepted);
-	u64(c, &m->connections_open);
-	u64(c, &m->connections_refused);
-	u64(c, &m->requests);
-	for (size_t i = 0; i < 5; i++)
-		u64(c, &m->responses[i]);
-	u64(c, &m->bytes_in);
-	u64(c, &m->bytes_out);
-	u64(c, &m->log_lines);
-	u64(c, &m->log_write_errors);
-	u64(c, &m->memory_used);
-	u64(c, &m->memory_reserved);
-}
-
-static void walk_pong(struct codec *c, struct ipc_pong *m)
-{
-	u64(c, &m->nonce);
-	u64(c, &m->sent_ns);
-	walk_counters(c, &m->counters);
-}
-
-static void walk_restart(struct codec *c, struct ipc_restart *m)
-{
-	u64(c, &m->time_ns);
-	u32(c, &m->generation);
-	u32(c, &m->reason);
-	i32(c, &m->code);
-	bytes(c, m->detail, sizeof(m->detail));
-}
-
-static void walk_status(struct codec *c, struct ipc_status *m)
-{
-	u32(c, &m->generation);
-	u32(c, &m->child_pid);
-	u32(c, &m->state);
-	u32(c, &m->restarts);
-	u32(c, &m->violations);
-	u64(c, &m->parent_start_ns);
-	u64(c, &m->child_start_ns);
-	u64(c, &m->ipc_messages_in);
-	u64(c, &m->ipc_messages_out);
-	u64(c, &m->ipc_bytes_in);
-	u64(c, &m->ipc_bytes_out);
-	u32(c, &m->recent_count);
-	/* All entries, used or not: the payload has one fixed size. */
-	for (size_t i = 0; i < IPC_RECENT_RESTARTS; i++)
-		walk_restart(c, &m->recent[i]);
-}
-
-static void walk_log(struct codec *c, struct ipc_log *m)
-{
-	u64(c, &m->time_ns);
-	u8(c, &m->level);
-	u16(c, &m->text_length);
-	/* The length was checked before decoding and is checked before
-	 * encoding; bounding it again keeps the copy inside `text` anyway. */
-	bytes(c, m->text, m->text_length <= IPC_TEXT_MAX ? m->text_length : 0);
-}
-
-static void walk_violation(struct codec *c, struct ipc_violation *m)
-{
-	u32(c, &m->nr);
-	u32(c, &m->arch);
-	for (size_t i = 0; i < 6; i++)
-		u64(c, &m->args[i]);
-	u64(c, &m->ip);
-	bytes(c, m->name, sizeof(m->name));
-}
-
-static void walk_shutdown(struct codec *c, struct ipc_shutdown *m)
-{
-	u32(c, &m->grace_ms);
-	u32(c, &m->reason);
-}
-
-static void walk_error(struct codec *c, struct ipc_error *m)
-{
-	u32(c, &m->error_version);
-	u32(c, &m->code);
-	u32(c, &m->sequence);
-	bytes(c, m->message, sizeof(m->message));
+	for (size_t i = 0; i < fields->count; i++)
+		for (size_t k = 0; k < fields->field[i].count; k++)
+			walk_element(c, base, &fields->field[i], k);
 }
 
 static void walk_payload(struct codec *c, struct ipc_message *m)
 {
-	switch (m->type) {
-	case IPC_HELLO:
-		walk_hello(c, &m->u.hello);
-		break;
-	case IPC_CONFIG:
-		walk_config(c, &m->u.config);
-		break;
-	case IPC_READY:
-		walk_ready(c, &m->u.ready);
-		break;
-	case IPC_PING:
-		walk_ping(c, &m->u.ping);
-		break;
-	case IPC_PONG:
-		walk_pong(c, &m->u.pong);
-		break;
-	case IPC_STATUS:
-		walk_status(c, &m->u.status);
-		break;
-	case IPC_LOG:
-		walk_log(c, &m->u.log);
-		break;
-	case IPC_VIOLATION:
-		walk_violation(c, &m->u.violation);
-		break;
-	case IPC_SHUTDOWN:
-		walk_shutdown(c, &m->u.shutdown);
-		break;
-	case IPC_ERROR:
-		walk_error(c, &m->u.error);
-		break;
-	default:
+	const struct ipc_fields *fields = ipc_payload_fields(m->type);
+	if (fields == NULL) {
 		c->overrun = true;
-		break;
+		return;
 	}
+	walk_fields(c, &m->u, fields);
+	/* The length was checked before decoding and is checked before
+	 * encoding; bounding it again keeps the copy inside `text` anyway. */
+	if (m->type == IPC_LOG)
+		bytes(c, m->u.log.text,
+		      m->u.log.text_length <= IPC_TEXT_MAX ? m->u.log.text_length : 0);
 }
 
 /* ---- Errors ------------------------------------------------------------------ */
@@ -365,32 +199,39 @@ static const char *frame_name(const uint8_t *buf, size_t len)
 	return name != NULL ? name : "message";
 }
 
+/* The payload bytes a type takes; for log, the fixed part before the text. */
+static uint32_t fixed_size(unsigned type)
+{
+	return (uint32_t)ipc_fields_size(ipc_payload_fields(type));
+}
+
 static bool check_log_size(const uint8_t *payload, uint32_t length, struct ipc_decode_error *err)
 {
-	if (length < LOG_FIXED_SIZE)
+	uint32_t fixed = fixed_size(IPC_LOG);
+	if (length < fixed)
 		return fail(err, IPC_E_SIZE,
-		            "log: payload of %u bytes, shorter than the %d fixed bytes", length,
-		            LOG_FIXED_SIZE);
+		            "log: payload of %u bytes, shorter than the %u fixed bytes", length,
+		            fixed);
 	uint32_t text_length = payload[LOG_TEXT_LENGTH_OFFSET] |
 	                       (uint32_t)payload[LOG_TEXT_LENGTH_OFFSET + 1] << 8;
 	if (text_length > IPC_TEXT_MAX)
 		return fail(err, IPC_E_RANGE, "log: text_length %u not in 0..%d", text_length,
 		            IPC_TEXT_MAX);
-	if (length != LOG_FIXED_SIZE + text_length)
+	if (length != fixed + text_length)
 		return fail(err, IPC_E_SIZE,
 		            "log: payload of %u bytes, but text_length %u needs %u", length,
-		            text_length, LOG_FIXED_SIZE + text_length);
+		            text_length, fixed + text_length);
 	return true;
 }
 
 static bool check_size(const struct header *h, const uint8_t *payload, struct ipc_decode_error *err)
 {
-	const struct type_info *t = type_info(h->type);
 	if (h->type == IPC_LOG)
 		return check_log_size(payload, h->length, err);
-	if (h->length != t->size)
-		return fail(err, IPC_E_SIZE, "%s: payload of %u bytes, not %u", t->name, h->length,
-		            t->size);
+	uint32_t size = fixed_size(h->type);
+	if (h->length != size)
+		return fail(err, IPC_E_SIZE, "%s: payload of %u bytes, not %u",
+		            ipc_type_name(h->type), h->length, size);
 	return true;
 }
 
@@ -640,14 +481,13 @@ enum ipc_decode_status ipc_decode(const uint8_t *buf, size_t len, struct ipc_mes
 /* The payload size `msg` needs, or 0 when it has no valid size. */
 static size_t payload_size(const struct ipc_message *msg)
 {
-	const struct type_info *t = type_info(msg->type);
-	if (t == NULL)
+	if (type_info(msg->type) == NULL)
 		return 0;
 	if (msg->type != IPC_LOG)
-		return t->size;
+		return fixed_size(msg->type);
 	if (msg->u.log.text_length > IPC_TEXT_MAX)
 		return 0;
-	return t->size + msg->u.log.text_length;
+	return fixed_size(IPC_LOG) + msg->u.log.text_length;
 }
 
 size_t ipc_encode(const struct ipc_message *msg, uint8_t *buf, size_t cap)

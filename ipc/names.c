@@ -45,6 +45,23 @@ static const char *const shutdown_reason_names[] = {
         [IPC_SHUTDOWN_RELOAD] = "reload",
 };
 
+static const char *const decode_status_names[] = {
+        [IPC_OK] = "ok",
+        [IPC_E_SHORT] = "short",
+        [IPC_E_MAGIC] = "magic",
+        [IPC_E_VERSION] = "version",
+        [IPC_E_TYPE] = "type",
+        [IPC_E_LENGTH] = "length",
+        [IPC_E_SIZE] = "size",
+        [IPC_E_OVERSIZE] = "oversize",
+        [IPC_E_STRING] = "string",
+        [IPC_E_RANGE] = "range",
+        [IPC_E_SEQUENCE] = "sequence",
+        [IPC_E_DIRECTION] = "direction",
+        [IPC_E_FDS] = "fds",
+        [IPC_E_IO] = "io",
+};
+
 /* Indexed by the flag's bit number. */
 static const char *const sandbox_flag_names[] = {
         "seccomp", "no_new_privs", "caps_dropped", "user_ns", "mount_ns", "net_ns",
@@ -93,6 +110,11 @@ const char *ipc_end_reason_name(unsigned reason)
 const char *ipc_shutdown_reason_name(unsigned reason)
 {
 	return pick(shutdown_reason_names, COUNT(shutdown_reason_names), reason);
+}
+
+const char *ipc_decode_status_name(unsigned status)
+{
+	return pick(decode_status_names, COUNT(decode_status_names), status);
 }
 
 const char *ipc_sandbox_flag_name(unsigned bit)

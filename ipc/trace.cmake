@@ -22,7 +22,7 @@ target_link_libraries(test_trace PRIVATE warden_trace)
 
 # Decodes a recorded trace with tshark and docs/warden-ipc.lua; tshark is
 # installed by scripts/setup, and its absence fails the test.
-warden_test(test_trace_tshark tests/trace_samples.c)
+warden_test(test_trace_tshark tests/trace_samples.c tests/ipc_samples.c)
 target_link_libraries(test_trace_tshark PRIVATE warden_trace)
 
 warden_fuzz(fuzz_trace_read warden_trace)

@@ -1,10 +1,10 @@
 /*
  * trace_print.c - records as text lines or JSON lines (see trace_print.h).
  *
- * Each message type lists its payload fields once, through a small emitter
- * that writes either " name=value" (text: only the fields marked main, at
- * the top level) or JSON members (every field, nested where the payload
- * nests). Strings come from a possibly hostile child, so they are escaped:
+ * A payload is printed by walking its table of fields (ipc.h, fields.c)
+ * through a small emitter that writes either " name=value" (text: only the
+ * fields marked summary) or JSON members (every field, nested where the
+ * payload nests). Strings come from a possibly hostile child, so they are escaped:
  * in text C-style (\n, \\, \xNN for control bytes and invalid UTF-8); in
  * JSON per RFC 8259, with invalid UTF-8 replaced by U+FFFD and the exact
  * bytes added as a "<name>_hex" member so nothing is hidden.
@@ -43,25 +43,8 @@ void trace_format_time(uint64_t time_ns, char out[32])
 
 const char *trace_status_name(enum ipc_decode_status status)
 {
-	static const char *const names[] = {
-	        [IPC_OK] = "ok",
-	        [IPC_E_SHORT] = "short",
-	        [IPC_E_MAGIC] = "magic",
-	        [IPC_E_VERSION] = "version",
-	        [IPC_E_TYPE] = "type",
-	        [IPC_E_LENGTH] = "length",
-	        [IPC_E_SIZE] = "size",
-	        [IPC_E_OVERSIZE] = "oversize",
-	        [IPC_E_STRING] = "string",
-	        [IPC_E_RANGE] = "range",
-	        [IPC_E_SEQUENCE] = "sequence",
-	        [IPC_E_DIRECTION] = "direction",
-	        [IPC_E_FDS] = "fds",
-	        [IPC_E_IO] = "io",
-	};
-	if ((unsigned)status < sizeof(names) / sizeof(names[0]) && names[status] != NULL)
-		return names[status];
-	return "unknown";
+	const char *name = ipc_decode_status_name(status);
+	return name != NULL ? name : "unknown";
 }
 
 /* ---- string escaping ---------------------------------------------------- */
@@ -155,7 +138,8 @@ static void hex(FILE *f, const uint8_t *s, size_t n)
 static bool begin_field(struct emit *e, const char *name, enum importance imp)
 {
 	if (!e->json) {
-		if (e->depth > 0 || imp != MAIN)
+		/* Text: the main fields, nested or not, on one line. */
+		if (imp != MAIN || name == NULL)
 			return false;
 		fprintf(e->f, " %s=", name);
 		return true;
@@ -254,130 +238,84 @@ static const char *bounded(const char *(*name_of)(unsigned), uint64_t v)
 
 /* ---- payloads ----------------------------------------------------------- */
 
-static void fields_hello(struct emit *e, const struct ipc_hello *m)
-{
-	emit_u64(e, "generation", m->generation, MAIN);
-	emit_u64(e, "parent_pid", m->parent_pid, MAIN);
-	emit_u64(e, "parent_start_ns", m->parent_start_ns, DETAIL);
-}
+/* A payload's fields as its table (ipc.h, fields.c) lists them: numbers
+ * in decimal, in hex or by name, strings escaped, the token never. */
 
-/* The bearer token is a secret: its length is shown, never its bytes. */
-static void fields_config(struct emit *e, const struct ipc_config *m)
-{
-	emit_u64(e, "max_connections", m->max_connections, MAIN);
-	emit_u64(e, "header_max_bytes", m->header_max_bytes, DETAIL);
-	emit_u64(e, "uri_max_bytes", m->uri_max_bytes, DETAIL);
-	emit_u64(e, "header_timeout_ms", m->header_timeout_ms, DETAIL);
-	emit_u64(e, "idle_timeout_ms", m->idle_timeout_ms, DETAIL);
-	emit_u64(e, "send_timeout_ms", m->send_timeout_ms, DETAIL);
-	emit_u64(e, "heartbeat_interval_ms", m->heartbeat_interval_ms, MAIN);
-	emit_u64(e, "memory_reserve_kib", m->memory_reserve_kib, DETAIL);
-	emit_u64(e, "log_ring_lines", m->log_ring_lines, DETAIL);
-	emit_word(e, "log_min_level", bounded(ipc_log_level_name, m->log_min_level),
-	          m->log_min_level, MAIN);
-	emit_word(e, "namespaces", bounded(ipc_namespaces_name, m->namespaces), m->namespaces,
-	          MAIN);
-	emit_u64(e, "report_violations", m->report_violations, MAIN);
-	emit_u64(e, "token_length", m->token_length, MAIN);
-	emit_string(e, "user", m->user, sizeof(m->user), MAIN);
-	emit_string(e, "group", m->group, sizeof(m->group), MAIN);
-}
+static void emit_fields(struct emit *e, const struct ipc_fields *fields, const void *base);
 
-static void fields_ready(struct emit *e, const struct ipc_ready *m)
+/* A flag word: in hex, and in JSON also the names of the bits set, as
+ * "<name>_flags". */
+static void emit_bits(struct emit *e, const char *name, const struct ipc_field *f, uint64_t v,
+                      enum importance imp)
 {
-	emit_u64(e, "pid", m->pid, MAIN);
-	emit_u64(e, "generation", m->generation, MAIN);
-	emit_hex(e, "sandbox", m->sandbox, MAIN);
-	open_nested(e, "sandbox_flags", '[');
-	for (unsigned bit = 0; ipc_sandbox_flag_name(bit) != NULL; bit++)
-		if (m->sandbox & (1u << bit))
-			emit_word(e, NULL, ipc_sandbox_flag_name(bit), 0, DETAIL);
+	char key[64];
+	emit_hex(e, name, v, imp);
+	snprintf(key, sizeof(key), "%s_flags", name);
+	open_nested(e, key, '[');
+	for (unsigned bit = 0; bit < 64 && f->value_name(bit) != NULL; bit++)
+		if (v & (1ull << bit))
+			emit_word(e, NULL, f->value_name(bit), 0, DETAIL);
 	close_nested(e, ']');
-	emit_u64(e, "uid", m->uid, MAIN);
-	emit_u64(e, "gid", m->gid, MAIN);
-	emit_u64(e, "policy_instructions", m->policy_instructions, MAIN);
-	emit_u64(e, "boot_ns", m->boot_ns, MAIN);
 }
 
-static void fields_ping(struct emit *e, const struct ipc_ping *m)
+static void emit_number(struct emit *e, const char *name, const struct ipc_field *f, uint64_t v,
+                        enum importance imp)
 {
-	emit_u64(e, "nonce", m->nonce, MAIN);
-	emit_u64(e, "sent_ns", m->sent_ns, MAIN);
+	if (f->flags & IPC_FIELD_BITS)
+		emit_bits(e, name, f, v, imp);
+	else if (f->value_name != NULL)
+		emit_word(e, name, bounded(f->value_name, v), v, imp);
+	else if (f->flags & IPC_FIELD_HEX)
+		emit_hex(e, name, v, imp);
+	else if (f->kind == IPC_FIELD_SIGNED)
+		emit_i64(e, name, (int64_t)v, imp);
+	else
+		emit_u64(e, name, v, imp);
 }
 
-static void fields_counters(struct emit *e, const struct ipc_counters *c)
+static void emit_element(struct emit *e, const char *name, const struct ipc_field *f,
+                         const void *base, size_t i, enum importance imp)
 {
-	emit_u64(e, "connections_accepted", c->connections_accepted, DETAIL);
-	emit_u64(e, "connections_open", c->connections_open, DETAIL);
-	emit_u64(e, "connections_refused", c->connections_refused, DETAIL);
-	emit_u64(e, "requests", c->requests, DETAIL);
-	open_nested(e, "responses", '[');
-	for (size_t i = 0; i < sizeof(c->responses) / sizeof(c->responses[0]); i++)
-		emit_u64(e, NULL, c->responses[i], DETAIL);
-	close_nested(e, ']');
-	emit_u64(e, "bytes_in", c->bytes_in, DETAIL);
-	emit_u64(e, "bytes_out", c->bytes_out, DETAIL);
-	emit_u64(e, "log_lines", c->log_lines, DETAIL);
-	emit_u64(e, "log_write_errors", c->log_write_errors, DETAIL);
-	emit_u64(e, "memory_used", c->memory_used, DETAIL);
-	emit_u64(e, "memory_reserved", c->memory_reserved, DETAIL);
-}
-
-static void fields_pong(struct emit *e, const struct ipc_pong *m)
-{
-	emit_u64(e, "nonce", m->nonce, MAIN);
-	emit_u64(e, "sent_ns", m->sent_ns, MAIN);
-	if (!e->json) {
-		/* The text line shows the figures an operator watches. */
-		emit_u64(e, "connections_open", m->counters.connections_open, MAIN);
-		emit_u64(e, "requests", m->counters.requests, MAIN);
-	}
-	open_nested(e, "counters", '{');
-	fields_counters(e, &m->counters);
-	close_nested(e, '}');
-}
-
-static void fields_restart(struct emit *e, const struct ipc_restart *r)
-{
-	emit_u64(e, "time_ns", r->time_ns, DETAIL);
-	emit_u64(e, "generation", r->generation, DETAIL);
-	emit_word(e, "reason", bounded(ipc_end_reason_name, r->reason), r->reason, DETAIL);
-	emit_i64(e, "code", r->code, DETAIL);
-	emit_string(e, "detail", r->detail, sizeof(r->detail), DETAIL);
-}
-
-static void fields_status(struct emit *e, const struct ipc_status *m)
-{
-	emit_u64(e, "generation", m->generation, MAIN);
-	emit_u64(e, "child_pid", m->child_pid, MAIN);
-	emit_word(e, "state", bounded(ipc_state_name, m->state), m->state, MAIN);
-	emit_u64(e, "restarts", m->restarts, MAIN);
-	emit_u64(e, "violations", m->violations, MAIN);
-	emit_u64(e, "parent_start_ns", m->parent_start_ns, DETAIL);
-	emit_u64(e, "child_start_ns", m->child_start_ns, DETAIL);
-	emit_u64(e, "ipc_messages_in", m->ipc_messages_in, DETAIL);
-	emit_u64(e, "ipc_messages_out", m->ipc_messages_out, DETAIL);
-	emit_u64(e, "ipc_bytes_in", m->ipc_bytes_in, DETAIL);
-	emit_u64(e, "ipc_bytes_out", m->ipc_bytes_out, DETAIL);
-	emit_u64(e, "recent_count", m->recent_count, MAIN);
-	open_nested(e, "recent", '[');
-	for (uint32_t i = 0; i < m->recent_count && i < IPC_RECENT_RESTARTS; i++) {
-		open_nested(e, NULL, '{');
-		fields_restart(e, &m->recent[i]);
+	const char *p = (const char *)base + f->offset + i * f->size;
+	switch (f->kind) {
+	case IPC_FIELD_STRING:
+		emit_string(e, name, p, f->size, imp);
+		break;
+	case IPC_FIELD_SECRET:
+		break; /* the bearer token: its length is a field, its bytes are never shown */
+	case IPC_FIELD_RECORD:
+		open_nested(e, name, '{');
+		emit_fields(e, f->record, p);
 		close_nested(e, '}');
+		break;
+	default:
+		emit_number(e, name, f, ipc_field_get(f, base, i), imp);
+		break;
 	}
+}
+
+/* An array shows the elements in use only (status: recent_count). */
+static void emit_field(struct emit *e, const struct ipc_fields *fields, const struct ipc_field *f,
+                       const void *base)
+{
+	enum importance imp = f->flags & IPC_FIELD_SUMMARY ? MAIN : DETAIL;
+	if (f->count == 1)
+		return emit_element(e, f->name, f, base, 0, imp);
+	open_nested(e, f->name, '[');
+	size_t used = ipc_field_used(fields, f, base);
+	for (size_t i = 0; i < used; i++)
+		emit_element(e, NULL, f, base, i, imp);
 	close_nested(e, ']');
 }
 
-static void fields_log(struct emit *e, const struct ipc_log *m)
+static void emit_fields(struct emit *e, const struct ipc_fields *fields, const void *base)
 {
-	size_t n = m->text_length <= IPC_TEXT_MAX ? m->text_length : IPC_TEXT_MAX;
-	emit_u64(e, "time_ns", m->time_ns, DETAIL);
-	emit_word(e, "level", bounded(ipc_log_level_name, m->level), m->level, MAIN);
-	emit_u64(e, "text_length", m->text_length, DETAIL);
-	emit_bytes(e, "text", m->text, n, MAIN);
+	for (size_t i = 0; i < fields->count; i++)
+		emit_field(e, fields, &fields->field[i], base);
 }
 
+/* Shown in reading order, not in wire order: the syscall's name beside
+ * its number. */
 static void fields_violation(struct emit *e, const struct ipc_violation *m)
 {
 	emit_u64(e, "nr", m->nr, MAIN);
@@ -390,55 +328,17 @@ static void fields_violation(struct emit *e, const struct ipc_violation *m)
 	emit_hex(e, "ip", m->ip, DETAIL);
 }
 
-static void fields_shutdown(struct emit *e, const struct ipc_shutdown *m)
-{
-	emit_u64(e, "grace_ms", m->grace_ms, MAIN);
-	emit_word(e, "reason", bounded(ipc_shutdown_reason_name, m->reason), m->reason, MAIN);
-}
-
-static void fields_error(struct emit *e, const struct ipc_error *m)
-{
-	emit_u64(e, "error_version", m->error_version, DETAIL);
-	emit_word(e, "code", trace_status_name(m->code), m->code, MAIN);
-	emit_u64(e, "sequence", m->sequence, MAIN);
-	emit_string(e, "message", m->message, sizeof(m->message), MAIN);
-}
-
 static void fields(struct emit *e, const struct ipc_message *m)
 {
-	switch (m->type) {
-	case IPC_HELLO:
-		fields_hello(e, &m->u.hello);
-		break;
-	case IPC_CONFIG:
-		fields_config(e, &m->u.config);
-		break;
-	case IPC_READY:
-		fields_ready(e, &m->u.ready);
-		break;
-	case IPC_PING:
-		fields_ping(e, &m->u.ping);
-		break;
-	case IPC_PONG:
-		fields_pong(e, &m->u.pong);
-		break;
-	case IPC_STATUS:
-		fields_status(e, &m->u.status);
-		break;
-	case IPC_LOG:
-		fields_log(e, &m->u.log);
-		break;
-	case IPC_VIOLATION:
-		fields_violation(e, &m->u.violation);
-		break;
-	case IPC_SHUTDOWN:
-		fields_shutdown(e, &m->u.shutdown);
-		break;
-	case IPC_ERROR:
-		fields_error(e, &m->u.error);
-		break;
-	default:
-		break;
+	const struct ipc_fields *table = ipc_payload_fields(m->type);
+	if (m->type == IPC_VIOLATION)
+		return fields_violation(e, &m->u.violation);
+	if (table != NULL)
+		emit_fields(e, table, &m->u);
+	if (m->type == IPC_LOG) {
+		size_t n =
+		        m->u.log.text_length <= IPC_TEXT_MAX ? m->u.log.text_length : IPC_TEXT_MAX;
+		emit_bytes(e, "text", m->u.log.text, n, MAIN);
 	}
 }
 

@@ -62,6 +62,13 @@ Test(boot, reaches_ready_locked_down)
 	cr_expect_eq(pong.type, IPC_PONG, "got %s; stderr: %s", ipc_type_name(pong.type),
 	             child_stderr(&p));
 	cr_expect_eq(pong.u.pong.nonce, 42);
+	/* The counters are the logger's and the reserve's own: the boot
+	 * logged its lines (the ready line among them). */
+	const struct ipc_counters *k = &pong.u.pong.counters;
+	cr_expect_gt(k->log_lines, 0);
+	cr_expect_eq(k->log_write_errors, 0);
+	cr_expect_gt(k->memory_used, 0);
+	cr_expect_geq(k->memory_reserved, (uint64_t)config.memory_reserve_kib * 1024);
 	/* Shutdown ends it cleanly, with no violation. */
 	struct ipc_message bye = {.type = IPC_SHUTDOWN};
 	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
@@ -102,6 +109,9 @@ Test(boot, log_past_the_file_size_limit_is_not_fatal)
 	cr_assert_eq(child_receive(&p, &pong, 5000), 1, "the child died; stderr: %s",
 	             child_stderr(&p));
 	cr_expect_eq(pong.type, IPC_PONG);
+	/* The failed writes are counted, and the PONG says so. */
+	cr_expect_gt(pong.u.pong.counters.log_write_errors, 0);
+	cr_expect_gt(pong.u.pong.counters.log_lines, 0);
 	struct stat st;
 	cr_assert_eq(fstat(p.log_fd, &st), 0);
 	cr_expect_eq(st.st_size, LIMIT);

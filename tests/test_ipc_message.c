@@ -83,6 +83,122 @@ Test(ipc_message, names_and_directions)
 	cr_expect_eq(ipc_type_direction(11), 0);
 }
 
+/* ---- The field tables (fields.c) ------------------------------------------ */
+
+/* The struct each table describes, in memory. */
+static const size_t struct_sizes[IPC_TYPE_MAX + 1] = {
+        [IPC_HELLO] = sizeof(struct ipc_hello),
+        [IPC_CONFIG] = sizeof(struct ipc_config),
+        [IPC_READY] = sizeof(struct ipc_ready),
+        [IPC_PING] = sizeof(struct ipc_ping),
+        [IPC_PONG] = sizeof(struct ipc_pong),
+        [IPC_STATUS] = sizeof(struct ipc_status),
+        [IPC_LOG] = offsetof(struct ipc_log, text), /* the text is not a row */
+        [IPC_VIOLATION] = sizeof(struct ipc_violation),
+        [IPC_SHUTDOWN] = sizeof(struct ipc_shutdown),
+        [IPC_ERROR] = sizeof(struct ipc_error),
+};
+
+static size_t align_up(size_t n, size_t alignment)
+{
+	return (n + alignment - 1) / alignment * alignment;
+}
+
+static size_t check_rows(const char *what, const struct ipc_fields *fields, size_t *alignment);
+
+/* A member's alignment in memory. */
+static size_t row_alignment(const char *what, const struct ipc_field *f)
+{
+	size_t alignment;
+	switch (f->kind) {
+	case IPC_FIELD_RECORD:
+		cr_assert_not_null(f->record, "%s.%s", what, f->name);
+		size_t end = check_rows(f->name, f->record, &alignment);
+		cr_expect_eq(align_up(end, alignment), f->size,
+		             "%s.%s: its rows do not cover its struct", what, f->name);
+		return alignment;
+	case IPC_FIELD_STRING:
+	case IPC_FIELD_SECRET:
+		return 1;
+	case IPC_FIELD_SIGNED:
+		cr_expect_eq(f->size, 4, "%s.%s: i32 is the only signed width", what, f->name);
+		return f->size;
+	default:
+		cr_expect(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8,
+		          "%s.%s: %zu bytes", what, f->name, f->size);
+		return f->size;
+	}
+}
+
+/* The rows cover their struct member after member, leaving out nothing
+ * but padding: a member without a row would not travel. Returns the
+ * end of the last row, and the struct's alignment. */
+static size_t check_rows(const char *what, const struct ipc_fields *fields, size_t *alignment)
+{
+	size_t end = 0;
+	*alignment = 1;
+	for (size_t i = 0; i < fields->count; i++) {
+		const struct ipc_field *f = &fields->field[i];
+		size_t a = row_alignment(what, f);
+		*alignment = a > *alignment ? a : *alignment;
+		cr_expect_eq(f->offset, align_up(end, a),
+		             "%s.%s at %zu: a member before it has no row", what, f->name,
+		             f->offset);
+		cr_expect(f->count >= 1 && (f->element_names == NULL || f->count > 1), "%s.%s",
+		          what, f->name);
+		if (f->counted_by != NULL) {
+			struct ipc_field probe = *f;
+			probe.count = 0;
+			cr_expect(f->count > 1, "%s.%s", what, f->name);
+			cr_expect_eq(ipc_field_used(fields, &probe, &(struct ipc_message){0}.u), 0,
+			             "%s.%s: counted_by names no field", what, f->name);
+		}
+		end = f->offset + f->size * f->count;
+	}
+	return end;
+}
+
+Test(ipc_message, field_tables_cover_every_member)
+{
+	for (unsigned t = IPC_TYPE_MIN; t <= IPC_TYPE_MAX; t++) {
+		const struct ipc_fields *fields = ipc_payload_fields(t);
+		cr_assert_not_null(fields, "%s", ipc_type_name(t));
+		size_t alignment;
+		size_t end = check_rows(ipc_type_name(t), fields, &alignment);
+		size_t whole = t == IPC_LOG ? end : align_up(end, alignment);
+		cr_expect_eq(whole, struct_sizes[t], "%s: rows end at %zu, the struct at %zu",
+		             ipc_type_name(t), end, struct_sizes[t]);
+		cr_expect_eq(ipc_fields_size(fields), payload_sizes[t], "%s", ipc_type_name(t));
+		size_t most = payload_sizes[t] + (t == IPC_LOG ? IPC_TEXT_MAX : 0);
+		cr_expect_leq(most, IPC_MAX_PAYLOAD, "%s", ipc_type_name(t));
+	}
+	cr_expect_null(ipc_payload_fields(0));
+	cr_expect_null(ipc_payload_fields(IPC_TYPE_MAX + 1));
+}
+
+/* A signed field reads back sign-extended; every width keeps its own bytes. */
+Test(ipc_message, field_get_and_set)
+{
+	struct ipc_status s = {0};
+	const struct ipc_fields *status = ipc_payload_fields(IPC_STATUS);
+	const struct ipc_field *recent = &status->field[status->count - 1];
+	cr_assert_str_eq(recent->name, "recent");
+	const struct ipc_field *code = &recent->record->field[3];
+	cr_assert_str_eq(code->name, "code");
+	ipc_field_set(code, &s.recent[2], 0, (uint64_t)-5);
+	cr_expect_eq(s.recent[2].code, -5);
+	cr_expect_eq((int64_t)ipc_field_get(code, &s.recent[2], 0), -5);
+	s.recent_count = 3;
+	cr_expect_eq(ipc_field_used(status, recent, &s), 3);
+	s.recent_count = 99;
+	cr_expect_eq(ipc_field_used(status, recent, &s), IPC_RECENT_RESTARTS);
+	struct ipc_log l = {0};
+	const struct ipc_fields *log = ipc_payload_fields(IPC_LOG);
+	ipc_field_set(&log->field[2], &l, 0, 0x12345678);
+	cr_expect_eq(l.text_length, 0x5678);
+	cr_expect_eq(l.level, 0);
+}
+
 /* ---- Round trips ------------------------------------------------------------- */
 
 Test(ipc_message, round_trip_every_type)
