@@ -25,6 +25,11 @@ uint64_t clock_monotonic_ns(void)
 	return read_ns(CLOCK_MONOTONIC);
 }
 
+uint64_t clock_monotonic_ms(void)
+{
+	return clock_monotonic_ns() / 1000000u;
+}
+
 /* Howard Hinnant's civil_from_days, for days since 1970-01-01 (never
  * negative here: times are unsigned). */
 struct clock_date clock_date_from_days(uint64_t days)

@@ -18,6 +18,10 @@
 uint64_t clock_realtime_ns(void);
 uint64_t clock_monotonic_ns(void);
 
+/* CLOCK_MONOTONIC in milliseconds: the parent's deadlines, delays and
+ * heartbeats, which no one can move by setting the clock. */
+uint64_t clock_monotonic_ms(void);
+
 struct clock_date {
 	unsigned year;  /* 1970 .. */
 	unsigned month; /* 1 .. 12 */

@@ -4,7 +4,6 @@
 #include "generation.h"
 #include "listener.h"
 #include "logfile.h"
-#include "now.h"
 #include "spawn.h"
 #include "common/clock.h"
 #include "ipc/trace_writer.h"
@@ -180,7 +179,7 @@ static void take_over(struct generations *set, struct generation *g)
 	set->current = g;
 	if (old != NULL && old->state == GENERATION_READY) {
 		old->reload = true;
-		drain(old, IPC_SHUTDOWN_RELOAD, now_ms() + set->cfg->drain_timeout_ms);
+		drain(old, IPC_SHUTDOWN_RELOAD, clock_monotonic_ms() + set->cfg->drain_timeout_ms);
 	} else if (old != NULL) {
 		old->reload = true;
 		generation_kill(old, IPC_END_RELOAD, "replaced before it was ready");
@@ -190,7 +189,7 @@ static void take_over(struct generations *set, struct generation *g)
 static void became_ready(struct generations *set, struct generation *g, const struct ipc_ready *r)
 {
 	g->state = GENERATION_READY;
-	g->ready_ms = now_ms();
+	g->ready_ms = clock_monotonic_ms();
 	g->last_ping_ms = g->ready_ms;
 	g->started_ns = clock_realtime_ns();
 	if (set->incoming == g)
@@ -307,7 +306,7 @@ static struct generation *spawn(struct generations *set, int *error)
 	}
 	g->set = set;
 	g->number = ++set->last_number;
-	g->spawned_ms = now_ms();
+	g->spawned_ms = clock_monotonic_ms();
 	g->deadline_ms = g->spawned_ms + set->cfg->ready_timeout_ms;
 	struct spawn_result r = spawn_child(set->setup->child_program, pair[1], set->devnull_fd,
 	                                    &set->pid_namespace_failed);

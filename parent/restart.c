@@ -2,7 +2,7 @@
  * restart.c - see restart.h.
  */
 #include "restart.h"
-#include "now.h"
+#include "common/clock.h"
 
 #include <string.h>
 
@@ -23,7 +23,7 @@ static void remember(struct restart *r, const struct ipc_restart *end)
 
 int restart_schedule(struct restart *r, uint64_t ready_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_monotonic_ms();
 	uint64_t uptime = ready_ms ? now - ready_ms : 0;
 	struct backoff_decision d = backoff_next(&r->backoff, now, uptime);
 	if (d.burst && r->cfg->burst_action == CONFIG_BURST_EXIT) {

@@ -2,7 +2,7 @@
  * status.c - see status.h.
  */
 #include "status.h"
-#include "now.h"
+#include "common/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,7 +66,7 @@ void status_publish(struct status *st, bool stopping)
 	struct ipc_message msg = {.type = IPC_STATUS};
 	fill(st, stopping, &msg.u.status);
 	ipc_endpoint_send(&g->ep, &msg);
-	st->last_sent_ms = now_ms();
+	st->last_sent_ms = clock_monotonic_ms();
 }
 
 void status_ready(struct status *st, bool stopping)

@@ -16,7 +16,7 @@
 #include "generation.h"
 #include "listener.h"
 #include "logfile.h"
-#include "now.h"
+#include "common/clock.h"
 #include "restart.h"
 #include "status.h"
 #include "ipc/trace_writer.h"
@@ -56,7 +56,7 @@ static void begin_stop(struct supervisor *sup, int exit_status)
 		return;
 	sup->stopping = true;
 	sup->exit_status = exit_status;
-	sup->stop_deadline_ms = now_ms() + sup->cfg->drain_timeout_ms;
+	sup->stop_deadline_ms = clock_monotonic_ms() + sup->cfg->drain_timeout_ms;
 	notify_stopping(&sup->status.notify);
 	restart_cancel(&sup->restart);
 	generations_stop(&sup->gens, sup->stop_deadline_ms);
@@ -106,7 +106,7 @@ static void on_ready(struct generations *set)
 static void on_answered(struct generations *set)
 {
 	struct supervisor *sup = set->data;
-	notify_watchdog(&sup->status.notify, now_ms());
+	notify_watchdog(&sup->status.notify, clock_monotonic_ms());
 }
 
 static void on_freed(struct generations *set)
@@ -145,7 +145,7 @@ static void on_restart_due(void *data)
 static void on_tick(uv_timer_t *timer)
 {
 	struct supervisor *sup = timer->data;
-	uint64_t now = now_ms();
+	uint64_t now = clock_monotonic_ms();
 	generations_check(&sup->gens, now);
 	if (sup->stopping && now >= sup->stop_deadline_ms)
 		generations_kill_all(&sup->gens, IPC_END_EXIT, "shutdown grace period over");
