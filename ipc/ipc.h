@@ -380,6 +380,16 @@ struct ipc_decode_error {
  * it decodes its own output). `buf` is unspecified after a refusal. */
 size_t ipc_encode(const struct ipc_message *msg, uint8_t *buf, size_t cap);
 
+/* The header's fields as the bytes say, nothing checked: for a tracer that
+ * sorts or shows what it does not decode. False when `len` is shorter than
+ * a header. */
+struct ipc_header {
+	uint32_t magic;
+	uint16_t version, type;
+	uint32_t length, sequence;
+};
+bool ipc_peek_header(const uint8_t *buf, size_t len, struct ipc_header *out);
+
 /* Decodes exactly one message of `len` bytes. Returns IPC_OK, or the
  * status with `err` filled (`err` may be NULL). `out` is only meaningful
  * on IPC_OK. It checks everything but the direction and the sequence,

@@ -171,30 +171,26 @@ fail(struct ipc_decode_error *err, enum ipc_decode_status status, const char *fm
 
 /* ---- Frame: header and payload size -------------------------------------------- */
 
-struct header {
-	uint32_t magic;
-	uint16_t version, type;
-	uint32_t length, sequence;
-};
-
-static void read_header(const uint8_t *buf, struct header *h)
+bool ipc_peek_header(const uint8_t *buf, size_t len, struct ipc_header *h)
 {
+	if (buf == NULL || len < IPC_HEADER_SIZE)
+		return false;
 	struct codec c = {.in = buf, .len = IPC_HEADER_SIZE};
 	u32(&c, &h->magic);
 	u16(&c, &h->version);
 	u16(&c, &h->type);
 	u32(&c, &h->length);
 	u32(&c, &h->sequence);
+	return true;
 }
 
 /* The name to put in front of a frame error: the type's, when the header
  * can be read and names one. */
 static const char *frame_name(const uint8_t *buf, size_t len)
 {
-	if (len < IPC_HEADER_SIZE)
+	struct ipc_header h;
+	if (!ipc_peek_header(buf, len, &h))
 		return "message";
-	struct header h;
-	read_header(buf, &h);
 	const char *name = h.magic == IPC_MAGIC ? ipc_type_name(h.type) : NULL;
 	return name != NULL ? name : "message";
 }
@@ -224,7 +220,8 @@ static bool check_log_size(const uint8_t *payload, uint32_t length, struct ipc_d
 	return true;
 }
 
-static bool check_size(const struct header *h, const uint8_t *payload, struct ipc_decode_error *err)
+static bool check_size(const struct ipc_header *h, const uint8_t *payload,
+                       struct ipc_decode_error *err)
 {
 	if (h->type == IPC_LOG)
 		return check_log_size(payload, h->length, err);
@@ -235,7 +232,7 @@ static bool check_size(const struct header *h, const uint8_t *payload, struct ip
 	return true;
 }
 
-static bool check_frame(const uint8_t *buf, size_t len, struct header *h,
+static bool check_frame(const uint8_t *buf, size_t len, struct ipc_header *h,
                         struct ipc_decode_error *err)
 {
 	if (len > IPC_MAX_MESSAGE)
@@ -244,7 +241,7 @@ static bool check_frame(const uint8_t *buf, size_t len, struct header *h,
 	if (len < IPC_HEADER_SIZE)
 		return fail(err, IPC_E_SHORT, "message: %zu bytes, shorter than the %d-byte header",
 		            len, IPC_HEADER_SIZE);
-	read_header(buf, h);
+	ipc_peek_header(buf, len, h);
 	if (h->magic != IPC_MAGIC)
 		return fail(err, IPC_E_MAGIC, "header: magic 0x%08x, not 0x%08x", h->magic,
 		            IPC_MAGIC);
@@ -461,7 +458,7 @@ enum ipc_decode_status ipc_decode(const uint8_t *buf, size_t len, struct ipc_mes
 	err->message[0] = '\0';
 	err->length = len;
 	memset(out, 0, sizeof(*out));
-	struct header h = {0}; /* check_frame fills it; zeroed for -O3, which cannot see that */
+	struct ipc_header h = {0}; /* check_frame fills it; zeroed for -O3, which cannot see that */
 	if (!check_frame(buf, len, &h, err))
 		return err->status;
 	out->type = h.type;

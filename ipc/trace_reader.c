@@ -234,21 +234,17 @@ static enum trace_read_status check_record(struct trace_reader *r, const struct 
 	return TRACE_READ_RECORD;
 }
 
-static uint32_t raw_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The message: a failure to decode is the message's property, not the
  * file's, so it is reported with the record. */
 static void decode_message(struct trace_record *rec)
 {
 	/* Without the magic, the "header" is noise: not shown as type/sequence. */
-	rec->has_header = rec->raw_len >= IPC_HEADER_SIZE && raw_le32(rec->raw) == IPC_MAGIC;
+	struct ipc_header h;
+	rec->has_header = ipc_peek_header(rec->raw, rec->raw_len, &h) && h.magic == IPC_MAGIC;
 	if (rec->has_header) {
-		rec->raw_type = (uint16_t)(rec->raw[6] | rec->raw[7] << 8);
-		rec->raw_length = raw_le32(rec->raw + 8);
-		rec->raw_sequence = raw_le32(rec->raw + 12);
+		rec->raw_type = h.type;
+		rec->raw_length = h.length;
+		rec->raw_sequence = h.sequence;
 	}
 	rec->status = ipc_decode(rec->raw, rec->raw_len, &rec->msg, &rec->error);
 	if (rec->status != IPC_OK)

@@ -430,12 +430,12 @@ static int drop(struct trace *tr, int rc)
 	return rc;
 }
 
-/* Whether `raw` says it is a config message: the type field of its header
- * (ipc.h: u16 at offset 6), read without decoding, which every other
- * message would pay for. */
+/* Whether `raw` says it is a config message: its header's type, read
+ * without decoding, which every other message would pay for. */
 static bool is_config(const uint8_t *raw, size_t len)
 {
-	return len >= IPC_HEADER_SIZE && (raw[6] | raw[7] << 8) == IPC_CONFIG;
+	struct ipc_header h;
+	return ipc_peek_header(raw, len, &h) && h.type == IPC_CONFIG;
 }
 
 /* Copies the message into `out`. Operators read traces, and need not
