@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <libgen.h>
+#include <limits.h>
 #include <unistd.h>
 
 enum {
@@ -561,6 +563,19 @@ static int check_arguments(const char *path, uint64_t max_bytes, unsigned max_fi
 		return -1;
 	}
 	return 0;
+}
+
+int trace_check(const char *path, char *err, size_t err_size)
+{
+	if (check_arguments(path, 0, 1, err, err_size) != 0)
+		return -1;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	const char *parent = dirname(dir);
+	if (access(parent, W_OK | X_OK) == 0)
+		return 0;
+	snprintf(err, err_size, "trace: cannot create files in %s: %s", parent, strerror(errno));
+	return -1;
 }
 
 struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_files, char *err,

@@ -99,6 +99,11 @@ struct trace;
 struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_files, char *err,
                          size_t err_size);
 
+/* For a configuration check: whether trace_open could create its files at
+ * `path` (the directory exists and is writable), touching nothing there.
+ * Returns 0, or -1 with `err` saying why not. */
+int trace_check(const char *path, char *err, size_t err_size);
+
 /* Records one message of `len` bytes (a config's token zeroed, above),
  * timestamped now. Returns 0, or -errno
  * when the record was dropped (counted in the stats): -EMSGSIZE when longer

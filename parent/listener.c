@@ -84,6 +84,7 @@ static const char *bind_hint(int e)
 	}
 }
 
+/* Returns 0, or -errno with `err` filled (-EINVAL: not an address). */
 static int bind_address(struct listener *l, const char *spec, char *err, size_t err_size)
 {
 	struct sockaddr_storage ss;
@@ -91,12 +92,13 @@ static int bind_address(struct listener *l, const char *spec, char *err, size_t 
 	struct config_error cerr;
 	if (config_parse_listen(spec, &ss, &len, &cerr) < 0) {
 		snprintf(err, err_size, "%s", cerr.message);
-		return -1;
+		return -EINVAL;
 	}
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, err_size, "cannot create a socket for %s: %s", spec, strerror(errno));
-		return -1;
+		int e = errno;
+		snprintf(err, err_size, "cannot create a socket for %s: %s", spec, strerror(e));
+		return -e;
 	}
 	int one = 1;
 	/* A restarted daemon must not wait out TIME_WAIT; v6 sockets take
@@ -109,7 +111,7 @@ static int bind_address(struct listener *l, const char *spec, char *err, size_t 
 		snprintf(err, err_size, "cannot listen on %s: %s%s", spec, strerror(e),
 		         bind_hint(e));
 		close(fd);
-		return -1;
+		return -e;
 	}
 	l->fd = fd;
 	describe_bound(l);
@@ -127,7 +129,17 @@ int listener_open(struct listener *l, const char *spec, char *err, size_t err_si
 	}
 	if (n > 0)
 		return from_systemd(l, n, err, err_size);
-	return bind_address(l, spec, err, err_size);
+	return bind_address(l, spec, err, err_size) < 0 ? -1 : 0;
+}
+
+int listener_check(const char *spec, char *err, size_t err_size)
+{
+	if (sd_listen_fds(0) > 0)
+		return 0; /* systemd binds it: nothing to try here */
+	struct listener l = {.fd = -1};
+	int rc = bind_address(&l, spec, err, err_size);
+	listener_close(&l);
+	return rc == -EADDRINUSE ? 1 : rc < 0 ? -1 : 0;
 }
 
 void listener_close(struct listener *l)

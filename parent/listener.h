@@ -22,6 +22,13 @@ struct listener {
  * address and the cause (address in use, permission denied, ...). */
 int listener_open(struct listener *l, const char *spec, char *err, size_t err_size);
 
+/* For --check-config: binds `spec` and closes it again, as listener_open
+ * would (nothing to do when systemd passes the socket). Returns 0; 1 when
+ * the address is in use (a running warden keeps its socket across a
+ * reload, so this is only a note), with `err` saying so; or -1 with `err`
+ * naming what listener_open would fail on. */
+int listener_check(const char *spec, char *err, size_t err_size);
+
 void listener_close(struct listener *l);
 
 #endif

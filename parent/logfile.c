@@ -56,6 +56,26 @@ static struct logger *create_writer(int fd, enum ipc_log_level min_level)
 	return logger_create(&lg, &cfg) < 0 ? NULL : lg;
 }
 
+int logfile_check(const char *path, char *err, size_t err_size)
+{
+	/* O_NONBLOCK: a FIFO planted at the path must not hang a check. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT) {
+		explain_open_error(path, errno, err, err_size);
+		return -1;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (access(dirname(dir), W_OK | X_OK) == 0)
+		return 0; /* run creates the file there */
+	explain_open_error(path, errno, err, err_size);
+	return -1;
+}
+
 int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_level, char *err,
                  size_t err_size)
 {

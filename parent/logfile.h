@@ -26,6 +26,11 @@ struct logfile {
 int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_level, char *err,
                  size_t err_size);
 
+/* For --check-config: whether logfile_open would succeed, without creating
+ * the file (an existing file must be writable; else its directory must be
+ * writable). Returns 0, or -1 with `err` as logfile_open says it. */
+int logfile_check(const char *path, char *err, size_t err_size);
+
 /* Opens `path` again and, on success, swaps the new descriptor in and
  * closes the old one; on failure keeps the old one. Returns 0 or -1. */
 int logfile_reopen(struct logfile *lf, char *err, size_t err_size);

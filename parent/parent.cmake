@@ -9,6 +9,7 @@ target_sources(warden PRIVATE
   parent/status.c
   parent/backoff.c
   parent/spawn.c
+  parent/child_program.c
   parent/listener.c
   parent/logfile.c
   parent/notify.c)

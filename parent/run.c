@@ -6,6 +6,7 @@
  * found here, before any child starts, and reported with what to fix.
  */
 #include "run.h"
+#include "child_program.h"
 #include "listener.h"
 #include "logfile.h"
 #include "options.h"
@@ -34,39 +35,13 @@ static int report_options(int errors, enum run_action action)
 	return EXIT_USAGE;
 }
 
-/* Where an installed warden's child lies, relative to warden's directory
- * (install.cmake computes it); a build tree has the child beside warden. */
-#ifndef WARDEN_CHILD_FROM_BINDIR
-#define WARDEN_CHILD_FROM_BINDIR "../libexec/warden/warden-child"
-#endif
-
-/* The configured child program; else warden-child beside this binary (a
- * build tree), else the installed one. */
-static void find_child_program(const struct warden_config *cfg, char *out, size_t size)
-{
-	if (cfg->child_program[0] != '\0') {
-		snprintf(out, size, "%s", cfg->child_program);
-		return;
-	}
-	spawn_sibling_path("warden-child", out, size);
-	if (out[0] == '\0' || access(out, X_OK) == 0)
-		return;
-	spawn_sibling_path(WARDEN_CHILD_FROM_BINDIR, out, size);
-	char resolved[PATH_MAX]; /* without "bin/../", for the log */
-	if (realpath(out, resolved) != NULL)
-		snprintf(out, size, "%s", resolved);
-}
-
 static int child_program(const struct warden_config *cfg, char *out, size_t size)
 {
-	find_child_program(cfg, out, size);
-	if (out[0] == '\0' || access(out, X_OK) < 0) {
-		fprintf(stderr, "warden: cannot run the child program %s: %s\n",
-		        out[0] ? out : "warden-child (beside warden, or in ../libexec/warden/)",
-		        out[0] ? strerror(errno) : "not found");
-		return -1;
-	}
-	return 0;
+	char err[PATH_MAX + 200];
+	if (child_program_find(cfg, out, size, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "warden: %s\n", err);
+	return -1;
 }
 
 static int child_config(const struct warden_config *cfg, struct ipc_config *out)
@@ -122,6 +97,10 @@ static int serve(const struct warden_config *cfg)
 		fprintf(stderr, "warden: %s\n", err);
 		goto close_log;
 	}
+	/* The first thing an operator wants from a foreground start; under
+	 * systemd it is the journal's first line. */
+	fprintf(stderr, "warden: the GUI is at http://%s/ (log %s)\n", listener.address,
+	        cfg->log_file);
 	struct trace *trace = open_trace(cfg, &trace_failed);
 	if (trace_failed)
 		goto close_listener;
@@ -142,6 +121,35 @@ close_log:
 	return status;
 }
 
+/* What serve() would open, tried without side effects: the child program,
+ * the token, the log file's place, the listen address, the trace's place.
+ * Every problem is reported, not only the first. */
+static int check_config(const struct warden_config *cfg)
+{
+	char program[PATH_MAX], err[PATH_MAX + 256];
+	struct ipc_config ipc;
+	int errors = 0;
+	errors += child_program(cfg, program, sizeof(program)) < 0;
+	errors += child_config(cfg, &ipc) < 0;
+	if (logfile_check(cfg->log_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "warden: %s\n", err);
+		errors++;
+	}
+	int listen = listener_check(cfg->listen, err, sizeof(err));
+	if (listen != 0)
+		fprintf(listen > 0 ? stdout : stderr, "warden: %s%s\n", listen > 0 ? "note: " : "",
+		        err);
+	errors += listen < 0;
+	if (cfg->trace_file[0] != '\0' && trace_check(cfg->trace_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "warden: cannot record the IPC trace: %s\n", err);
+		errors++;
+	}
+	if (errors > 0)
+		return report_options(errors, RUN_CHECK_CONFIG);
+	printf("configuration ok\n");
+	return 0;
+}
+
 int run_command(int argc, char **argv)
 {
 	struct warden_config cfg;
@@ -153,14 +161,8 @@ int run_command(int argc, char **argv)
 	case RUN_HELP:
 		options_usage(stdout);
 		return 0;
-	case RUN_CHECK_CONFIG: {
-		/* The token file is part of the configuration an operator checks. */
-		struct ipc_config ipc;
-		if (child_config(&cfg, &ipc) < 0)
-			return EXIT_USAGE;
-		printf("configuration ok\n");
-		return 0;
-	}
+	case RUN_CHECK_CONFIG:
+		return check_config(&cfg);
 	case RUN_PRINT_CONFIG:
 		config_print(&cfg, stdout);
 		return 0;

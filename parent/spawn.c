@@ -78,19 +78,3 @@ struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
 	r.pid_namespace = try_ns;
 	return r;
 }
-
-void spawn_sibling_path(const char *name, char *out, size_t size)
-{
-	char self[PATH_MAX];
-	out[0] = '\0';
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash == NULL)
-		return;
-	slash[1] = '\0';
-	if ((size_t)snprintf(out, size, "%s%s", self, name) >= size)
-		out[0] = '\0';
-}

@@ -30,8 +30,4 @@ struct spawn_result {
 struct spawn_result spawn_child(const char *program, int ipc_fd, int devnull_fd,
                                 bool *pid_namespace_failed);
 
-/* The path of `name` in the directory of the running executable
- * (/proc/self/exe), or "" if it cannot be found. */
-void spawn_sibling_path(const char *name, char *out, size_t size);
-
 #endif

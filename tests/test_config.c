@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -655,6 +656,70 @@ Test(cli, check_config_good_and_bad)
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "unknown option '--frob'") != NULL, "stderr: %s", r.err);
 	free(r.out);
+}
+
+Test(cli, version_help_and_exit_statuses)
+{
+	const struct {
+		const char *args;
+		int status;
+		const char *out;
+	} cases[] = {
+	        {"--version", 0, "warden " WARDEN_VERSION "\n"},
+	        {"-h", 0, "usage: warden run [OPTIONS]"},
+	        {"help", 0, "usage: warden run [OPTIONS]"},
+	        {"help run", 0, "usage: warden run [--config FILE]"},
+	        {"help policy", 0, "usage: warden policy check"},
+	        {"help trace", 0, "usage: warden trace show"},
+	        {"help bogus", 2, ""},
+	        {"", 2, ""},
+	        /* Output that cannot be written is a runtime failure. */
+	        {"--help >/dev/full", 1, ""},
+	        {"run --print-config >/dev/full", 1, ""},
+	        {"policy check " WARDEN_SOURCE_DIR "/policy/child.policy >/dev/full", 1, ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cli_result r = cli_run(cases[i].args);
+		cr_expect_eq(r.status, cases[i].status, "'%s' exited %d: %s", cases[i].args,
+		             r.status, r.err);
+		cr_expect(strstr(r.out, cases[i].out) != NULL, "'%s': %s", cases[i].args, r.out);
+		free(r.out);
+	}
+}
+
+/* --check-config tries what run would open, and reports every problem:
+ * the log's directory, the trace's, the child program (never the test
+ * build), the listen address (in use is only a note: a running warden
+ * keeps it across a reload). */
+Test(cli, check_config_checks_what_run_opens)
+{
+	struct cli_result r = cli_run("run --check-config /dev/null --log /nonexistent/w.log"
+	                              " --set trace.file=/nonexistent/t.pcap"
+	                              " --set sandbox.child_program=" WARDEN_CHILD_TEST_BINARY);
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "/nonexistent/w.log: directory /nonexistent does not exist") !=
+	                  NULL,
+	          "%s", r.err);
+	cr_expect(strstr(r.err, "cannot create files in /nonexistent") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "is the test build") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "3 errors") != NULL, "%s", r.err);
+	free(r.out);
+
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(in);
+	cr_assert(bind(fd, (struct sockaddr *)&in, len) == 0 && listen(fd, 1) == 0);
+	cr_assert(getsockname(fd, (struct sockaddr *)&in, &len) == 0);
+	char args[160];
+	snprintf(args, sizeof(args),
+	         "run --check-config /dev/null --log /tmp/w.log --listen 127.0.0.1:%u",
+	         ntohs(in.sin_port));
+	r = cli_run(args);
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "note: cannot listen on") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "configuration ok") != NULL, "%s", r.out);
+	free(r.out);
+	close(fd);
 }
 
 Test(cli, print_config_is_the_effective_configuration)

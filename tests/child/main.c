@@ -8,8 +8,13 @@
 #include "child/child.h"
 #include "escape.h"
 #include "misbehave.h"
+#include "parent/child_program.h"
 
 #include <string.h>
+
+/* How the parent tells this build from warden-child, and refuses it unless
+ * WARDEN_ALLOW_TEST_CHILD=1 says a test means it (child_program.h). */
+__attribute__((used)) static const char test_build_mark[] = CHILD_PROGRAM_TEST_MARK;
 
 static void attempt_escape(struct child *c, void *ctx)
 {
