@@ -2,6 +2,7 @@
  * json.c - see json.h.
  */
 #include "json.h"
+#include "common/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -104,33 +105,6 @@ void json_null(struct json *j)
 	json_raw(j, "null", 4);
 }
 
-size_t json_utf8_sequence(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp, min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* One ASCII byte that JSON does not allow raw in a string. */
 static void put_escape(struct json *j, unsigned char c)
 {
@@ -180,7 +154,7 @@ void json_string(struct json *j, const char *s, size_t length)
 			put_escape(j, p[i++]);
 			continue;
 		}
-		size_t seq = json_utf8_sequence(p + i, length - i);
+		size_t seq = utf8_sequence(p + i, length - i);
 		if (seq == 0) {
 			json_raw(j, "\\ufffd", 6);
 			i++;

@@ -62,8 +62,4 @@ void json_field_bool(struct json *j, const char *key, bool v);
 void json_field_cstring(struct json *j, const char *key, const char *s);
 void json_field_string(struct json *j, const char *key, const char *s, size_t length);
 
-/* The length of the well-formed UTF-8 sequence at s[0] (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-size_t json_utf8_sequence(const unsigned char *s, size_t n);
-
 #endif

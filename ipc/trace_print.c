@@ -10,6 +10,7 @@
  * bytes added as a "<name>_hex" member so nothing is hidden.
  */
 #include "trace_print.h"
+#include "common/utf8.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -51,38 +52,11 @@ const char *trace_status_name(enum ipc_decode_status status)
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid:
  * overlong forms, surrogates and code points above U+10FFFF included. */
-static size_t utf8_length(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len;
-	uint32_t min, cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, min = 0x80, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, min = 0x800, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, min = 0x10000, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void text_escape(FILE *f, const uint8_t *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		uint8_t c = s[i];
-		size_t len = utf8_length(s + i, n - i);
+		size_t len = utf8_sequence(s + i, n - i);
 		if (c == '\\' || c == '"')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')
@@ -105,7 +79,7 @@ static bool json_escape(FILE *f, const uint8_t *s, size_t n)
 	bool replaced = false;
 	for (size_t i = 0; i < n;) {
 		uint8_t c = s[i];
-		size_t len = utf8_length(s + i, n - i);
+		size_t len = utf8_sequence(s + i, n - i);
 		if (c == '\\' || c == '"')
 			fprintf(f, "\\%c", c);
 		else if (c == '\n')

@@ -14,6 +14,7 @@
 #include "logger.h"
 #include "common/clock.h"
 #include "common/io.h"
+#include "common/utf8.h"
 
 #include <errno.h>
 #include <stdalign.h>
@@ -159,50 +160,6 @@ static size_t format_timestamp(char *dst, uint64_t time_ns)
 
 /* ---- Escaping ---------------------------------------------------------- */
 
-/* The well-formed continuations of a UTF-8 lead byte (RFC 3629, section
- * 4): how many follow, and the range of the first one, which excludes
- * overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF
- * (F4). Returns false for a byte that cannot start a sequence: ASCII,
- * continuation bytes, C0 and C1 (always overlong), F5..FF. */
-static bool utf8_lead(uint8_t b, size_t *follow, uint8_t *lo, uint8_t *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (b >= 0xc2 && b <= 0xdf)
-		*follow = 1;
-	else if (b >= 0xe0 && b <= 0xef)
-		*follow = 2;
-	else if (b >= 0xf0 && b <= 0xf4)
-		*follow = 3;
-	else
-		return false;
-	if (b == 0xe0)
-		*lo = 0xa0;
-	else if (b == 0xed)
-		*hi = 0x9f;
-	else if (b == 0xf0)
-		*lo = 0x90;
-	else if (b == 0xf4)
-		*hi = 0x8f;
-	return true;
-}
-
-/* Length of the well-formed UTF-8 sequence that starts `s` (n > 0 bytes
- * available), or 0 if it is not one. */
-static size_t utf8_length(const uint8_t *s, size_t n)
-{
-	size_t follow;
-	uint8_t lo, hi;
-	if (!utf8_lead(s[0], &follow, &lo, &hi) || n <= follow)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i <= follow; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return follow + 1;
-}
-
 static size_t put_hex_escape(char *dst, uint8_t b)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -243,7 +200,7 @@ static size_t escape_unit(const uint8_t *s, size_t n, char *dst, size_t *out)
 		*out = escape_ascii(dst, s[0]);
 		return 1;
 	}
-	size_t len = utf8_length(s, n);
+	size_t len = utf8_sequence(s, n);
 	if (len == 0) {
 		*out = put_hex_escape(dst, s[0]); /* resynchronise at the next byte */
 		return 1;

@@ -10,6 +10,7 @@
  */
 #include "gui_client.h"
 #include "child/json.h"
+#include "common/utf8.h"
 
 #include <criterion/criterion.h>
 #include <regex.h>
@@ -55,8 +56,8 @@ static bool string(struct parser *ps)
 		if (c < 0x20)
 			return false;
 		if (c >= 0x80) {
-			size_t n = json_utf8_sequence((const unsigned char *)ps->p,
-			                              (size_t)(ps->end - ps->p));
+			size_t n = utf8_sequence((const unsigned char *)ps->p,
+			                         (size_t)(ps->end - ps->p));
 			if (n == 0)
 				return false;
 			ps->p += n;
