@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,4 +39,12 @@ struct cli_result cli_run(const char *args)
 	close(errfd);
 	unlink(errfile);
 	return r;
+}
+
+void cli_expect(const char *args, int status, const char *out)
+{
+	struct cli_result r = cli_run(args);
+	cr_expect_eq(r.status, status, "'%s' exited %d: %s", args, r.status, r.err);
+	cr_expect(strstr(r.out, out) != NULL, "'%s' printed: %s", args, r.out);
+	free(r.out);
 }

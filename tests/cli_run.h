@@ -17,4 +17,7 @@ struct cli_result {
 /* Runs `WARDEN_BINARY args` (args are shell words). */
 struct cli_result cli_run(const char *args);
 
+/* Runs it and expects exit status `status` and `out` in its stdout. */
+void cli_expect(const char *args, int status, const char *out);
+
 #endif

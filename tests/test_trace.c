@@ -1051,13 +1051,8 @@ Test(trace_cli, help_goes_to_stdout_and_exits_0)
 {
 	const char *cases[] = {"trace --help", "trace -h", "trace show --help",
 	                       "trace stats -h /tmp/x", "trace follow --help"};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct cli_result r = cli_run(cases[i]);
-		cr_expect_eq(r.status, 0, "'%s' exited %d: %s", cases[i], r.status, r.err);
-		cr_expect(strstr(r.out, "usage: warden trace show") != NULL, "'%s': %s", cases[i],
-		          r.out);
-		free(r.out);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cli_expect(cases[i], 0, "usage: warden trace show");
 }
 
 Test(trace_cli, a_damaged_file_shows_what_precedes_and_exits_1)
