@@ -50,31 +50,11 @@ const char *trace_status_name(enum ipc_decode_status status)
 
 /* ---- string escaping ---------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid:
- * overlong forms, surrogates and code points above U+10FFFF included. */
-static void text_escape(FILE *f, const uint8_t *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		uint8_t c = s[i];
-		size_t len = utf8_sequence(s + i, n - i);
-		if (c == '\\' || c == '"')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (len == 0 || c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fwrite(s + i, 1, len, f);
-		i += len > 0 ? len : 1;
-	}
-}
-
-/* Returns whether some bytes were not valid UTF-8 (and became U+FFFD). */
-static bool json_escape(FILE *f, const uint8_t *s, size_t n)
+/* Escapes s[0..n) for the inside of a quoted string. A control character
+ * becomes \xHH in text and \u00HH in JSON; a byte that is not UTF-8
+ * becomes \xHH in text and U+FFFD in JSON, which has no byte escapes.
+ * Returns whether some bytes were not UTF-8. */
+static bool escape(FILE *f, const uint8_t *s, size_t n, bool json)
 {
 	bool replaced = false;
 	for (size_t i = 0; i < n;) {
@@ -89,11 +69,13 @@ static bool json_escape(FILE *f, const uint8_t *s, size_t n)
 		else if (c == '\r')
 			fputs("\\r", f);
 		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", c);
 		else if (len > 0)
 			fwrite(s + i, 1, len, f);
-		else
+		else if (json)
 			fputs("\\ufffd", f);
+		else
+			fprintf(f, "\\x%02x", c);
 		replaced |= len == 0;
 		i += len > 0 ? len : 1;
 	}
@@ -164,11 +146,11 @@ static void emit_bytes(struct emit *e, const char *name, const void *data, size_
 		return;
 	fputc('"', e->f);
 	if (!e->json) {
-		text_escape(e->f, data, n);
+		escape(e->f, data, n, false);
 		fputc('"', e->f);
 		return;
 	}
-	bool replaced = json_escape(e->f, data, n);
+	bool replaced = escape(e->f, data, n, true);
 	fputc('"', e->f);
 	if (replaced) {
 		fprintf(e->f, ",\"%s_hex\":\"", name);
@@ -348,8 +330,8 @@ void trace_print_text(FILE *out, const struct trace_record *rec)
 		fields(&e, &rec->msg);
 	} else {
 		fprintf(out, " MALFORMED(%s): ", trace_status_name(rec->status));
-		text_escape(out, (const uint8_t *)rec->error.message,
-		            strnlen(rec->error.message, sizeof(rec->error.message)));
+		escape(out, (const uint8_t *)rec->error.message,
+		       strnlen(rec->error.message, sizeof(rec->error.message)), false);
 	}
 	fputc('\n', out);
 }
@@ -387,8 +369,8 @@ void trace_print_json(FILE *out, const struct trace_record *rec)
 	} else {
 		fprintf(out, ",\"error\":{\"status\":\"%s\",\"message\":\"",
 		        trace_status_name(rec->status));
-		json_escape(out, (const uint8_t *)rec->error.message,
-		            strnlen(rec->error.message, sizeof(rec->error.message)));
+		escape(out, (const uint8_t *)rec->error.message,
+		       strnlen(rec->error.message, sizeof(rec->error.message)), true);
 		fputs("\"},\"raw_hex\":\"", out);
 		hex(out, rec->raw, rec->raw_len);
 		fputc('"', out);
