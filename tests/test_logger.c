@@ -114,6 +114,8 @@ static const char *nth_line(const char *text, size_t index, char *out, size_t ca
 	return out;
 }
 
+static size_t expect_json_lines(const char *text);
+
 static struct logger *make_logger(int log_fd, int stderr_fd, size_t ring_lines)
 {
 	struct logger_config cfg = {
@@ -1193,7 +1195,8 @@ static void check_stats(const struct logger *lg, bool log_ok)
 /* In the forked process: the fixed fds, the logger created before
  * lockdown (as the child does), the filter, then only logging. */
 static void __attribute__((noreturn))
-locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
+locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok,
+            enum ipc_log_format format)
 {
 	if (dup2(err_fd, 2) != 2 || (log_fd >= 0 && dup2(log_fd, KERNEL_LOG_FD) != KERNEL_LOG_FD))
 		_exit(120);
@@ -1202,6 +1205,7 @@ locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
 	struct logger_config cfg = {.log_fd = KERNEL_LOG_FD,
 	                            .stderr_fd = 2,
 	                            .stderr_level = IPC_LOG_WARNING,
+	                            .format = format,
 	                            .generation = 7,
 	                            .ring_lines = KERNEL_RING};
 	struct logger *lg;
@@ -1212,6 +1216,13 @@ locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
 		_exit(122);
 	log_everything(lg);
 	check_ring(lg, logger_ring_newest(lg), true);
+	if (format == IPC_LOG_FORMAT_JSON) /* the access line's fields, locked down too */
+		logger_log_access(lg, &(struct logger_access){.connection = 1,
+		                                              .request_line = "GET /x\x1b HTTP/1.1",
+		                                              .request_line_length = 16,
+		                                              .status = 200,
+		                                              .bytes = 2,
+		                                              .duration_us = 3});
 	for (int i = 0; i < 200; i++) /* around the ring a few times */
 		logger_logf(lg, IPC_LOG_DEBUG, "filler %d", i);
 	check_ring(lg, logger_ring_newest(lg), false);
@@ -1226,7 +1237,7 @@ struct run {
 	char *log, *err;
 };
 
-static struct run run_locked_down(int log_fd, bool log_ok)
+static struct run run_locked_down(int log_fd, bool log_ok, enum ipc_log_format format)
 {
 	struct policy_bpf bpf;
 	compile_lockdown(&bpf);
@@ -1236,7 +1247,7 @@ static struct run run_locked_down(int log_fd, bool log_ok)
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		locked_down(log_fd, err, &bpf, log_ok);
+		locked_down(log_fd, err, &bpf, log_ok, format);
 	struct run r;
 	cr_assert_eq(waitpid(pid, &r.status, 0), pid);
 	policy_bpf_release(&bpf);
@@ -1268,7 +1279,7 @@ static size_t expect_well_formed(const char *text)
 Test(kernel, logging_makes_no_other_syscall)
 {
 	int fd = temp_file();
-	struct run r = run_locked_down(fd, true);
+	struct run r = run_locked_down(fd, true, IPC_LOG_FORMAT_TEXT);
 	size_t lines = expect_well_formed(r.log);
 	cr_expect_eq(lines, 1 + 6 + 4 + 200);
 	cr_expect(strstr(r.log, " INFO child[7] before lockdown\n") != NULL);
@@ -1290,17 +1301,33 @@ Test(kernel, logging_makes_no_other_syscall)
 	close(fd);
 }
 
+Test(kernel, json_logging_makes_no_other_syscall)
+{
+	int fd = temp_file();
+	struct run r = run_locked_down(fd, true, IPC_LOG_FORMAT_JSON);
+	cr_expect_eq(expect_json_lines(r.log), 1 + 6 + 4 + 1 + 200);
+	cr_expect(strstr(r.log, "\"method\":\"GET\",\"path\":\"/x\\u001b\",\"status\":200,"
+	                        "\"bytes\":2,\"duration_us\":3}\n") != NULL,
+	          "%s", r.log);
+	cr_expect_eq(count_str(r.log, LOGGER_TRUNCATED_MARKER "\""), 2);
+	cr_expect_eq(expect_json_lines(r.err), 4, "WARNING, ERROR, CRIT, parent's WARNING: %s",
+	             r.err);
+	free(r.log);
+	free(r.err);
+	close(fd);
+}
+
 Test(kernel, write_failures_are_survived)
 {
 	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(full, 0);
-	struct run r = run_locked_down(full, false);
+	struct run r = run_locked_down(full, false, IPC_LOG_FORMAT_TEXT);
 	cr_expect_eq(count_str(r.err, "log file write failed: ENOSPC (No space left on device)"), 1,
 	             "%s", r.err);
 	expect_well_formed(r.err);
 	free(r.err);
 	close(full);
-	r = run_locked_down(-1, false);
+	r = run_locked_down(-1, false, IPC_LOG_FORMAT_TEXT);
 	cr_expect_eq(count_str(r.err, "log file write failed: EBADF"), 1, "%s", r.err);
 	free(r.err);
 }
