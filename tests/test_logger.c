@@ -1536,16 +1536,9 @@ Test(json, one_object_per_line_with_its_fields)
 	struct ipc_log rec = {.time_ns = 1764343561123456789ull, .level = IPC_LOG_WARNING};
 	rec.text_length = (uint16_t)snprintf(rec.text, sizeof(rec.text), "child restarted");
 	logger_log_parent(lg, &rec);
-	const char req[] = "POST /api/x HTTP/1.1";
-	logger_log_access(lg, &(struct logger_access){.connection = 4,
-	                                              .request_line = req,
-	                                              .request_line_length = sizeof(req) - 1,
-	                                              .status = 201,
-	                                              .bytes = 17,
-	                                              .duration_us = 250});
 	char *text = file_text(fd, NULL), *errs = pipe_text(err[0], NULL);
 	char line[LOGGER_LINE_MAX + 1], v[LOGGER_LINE_MAX + 1];
-	cr_assert_eq(expect_json_lines(text), 3);
+	cr_assert_eq(expect_json_lines(text), 2);
 
 	nth_line(text, 0, line, sizeof(line));
 	cr_expect(matches("^\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z\"$",
@@ -1573,9 +1566,31 @@ Test(json, one_object_per_line_with_its_fields)
 	char want_err[LOGGER_LINE_MAX + 2];
 	snprintf(want_err, sizeof(want_err), "%s\n", line);
 	cr_expect_str_eq(errs, want_err, "stderr: the WARNING line, in JSON");
+	free(text);
+	free(errs);
+	logger_destroy(lg);
+	close(fd);
+	close(err[0]);
+	close(err[1]);
+}
 
-	nth_line(text, 2, line, sizeof(line));
+Test(json, access_line_has_its_fields)
+{
+	int fd = temp_file();
+	struct logger *lg = make_styled(fd, -1, IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	const char req[] = "POST /api/x HTTP/1.1";
+	logger_log_access(lg, &(struct logger_access){.connection = 4,
+	                                              .request_line = req,
+	                                              .request_line_length = sizeof(req) - 1,
+	                                              .status = 201,
+	                                              .bytes = 17,
+	                                              .duration_us = 250});
+	logger_log_access(lg, &(struct logger_access){.connection = 5, .status = 408});
+	char *text = file_text(fd, NULL), line[LOGGER_LINE_MAX + 1], v[LOGGER_LINE_MAX + 1];
+	cr_assert_eq(expect_json_lines(text), 2);
+	nth_line(text, 0, line, sizeof(line));
 	cr_expect_str_eq(member(line, "level", v, sizeof(v)), "\"info\"");
+	cr_expect_str_eq(member(line, "generation", v, sizeof(v)), "3");
 	cr_expect_str_eq(member(line, "message", v, sizeof(v)),
 	                 "\"http #4 \\\"POST /api/x HTTP/1.1\\\" 201 17 bytes 0.25 ms\"");
 	cr_expect_str_eq(member(line, "method", v, sizeof(v)), "\"POST\"");
@@ -1583,12 +1598,15 @@ Test(json, one_object_per_line_with_its_fields)
 	cr_expect_str_eq(member(line, "status", v, sizeof(v)), "201");
 	cr_expect_str_eq(member(line, "bytes", v, sizeof(v)), "17");
 	cr_expect_str_eq(member(line, "duration_us", v, sizeof(v)), "250");
+	nth_line(text, 1, line, sizeof(line)); /* no request line: empty strings */
+	cr_expect_str_eq(member(line, "message", v, sizeof(v)),
+	                 "\"http #5 \\\"-\\\" 408 0 bytes 0.00 ms\"");
+	cr_expect_str_eq(member(line, "method", v, sizeof(v)), "\"\"");
+	cr_expect_str_eq(member(line, "path", v, sizeof(v)), "\"\"");
+	cr_expect_str_eq(member(line, "status", v, sizeof(v)), "408");
 	free(text);
-	free(errs);
 	logger_destroy(lg);
 	close(fd);
-	close(err[0]);
-	close(err[1]);
 }
 
 Test(json, stderr_gets_the_json_line_too)
