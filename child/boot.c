@@ -149,6 +149,8 @@ static void start_logger(struct child *c, const struct logger_allocator *allocat
 	        .stderr_fd = FD_STDERR,
 	        .generation = c->generation,
 	        .min_level = (enum ipc_log_level)c->config.log_min_level,
+	        .stderr_level = (enum ipc_log_level)c->config.log_stderr_level,
+	        .format = (enum ipc_log_format)c->config.log_format,
 	        .ring_lines = c->config.log_ring_lines,
 	        .batch_bytes = LOG_BATCH_BYTES,
 	        .allocator = allocator,

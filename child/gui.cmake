@@ -58,7 +58,8 @@ set(WARDEN_GUI_LIBS)
 
 # ---- tests --------------------------------------------------------------------------
 # The endpoints in the real child, over loopback sockets.
-warden_test(test_api tests/child_harness.c tests/http_client.c tests/gui_client.c child/json.c)
+warden_test(test_api tests/child_harness.c tests/http_client.c tests/gui_client.c child/json.c
+            tests/json_check.c)
 target_link_libraries(test_api PRIVATE warden_ipc)
 target_compile_definitions(test_api PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>")

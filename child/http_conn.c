@@ -291,14 +291,18 @@ static void access_log(struct http_core *core, const struct http_conn *conn,
 {
 	if (core->cfg.logger == NULL)
 		return;
-	uint64_t us = (clock_monotonic_ns() - e->started_ns) / 1000;
-	int line_length = (int)(e->line_length < LOG_LINE_MAX ? e->line_length : LOG_LINE_MAX);
-	logger_logf(core->cfg.logger, IPC_LOG_INFO,
-	            "http #%llu \"%.*s%s\" %u %zu bytes %llu.%02llu ms%s%s",
-	            (unsigned long long)conn->id, e->line ? line_length : 1,
-	            e->line ? e->line : "-", e->line_length > LOG_LINE_MAX ? "..." : "", e->status,
-	            e->bytes, (unsigned long long)(us / 1000), (unsigned long long)(us % 1000 / 10),
-	            e->why ? ": " : "", e->why ? e->why : "");
+	const struct logger_access a = {
+	        .connection = conn->id,
+	        .request_line = e->line,
+	        .request_line_length =
+	                e->line_length < LOG_LINE_MAX ? e->line_length : LOG_LINE_MAX,
+	        .request_line_cut = e->line != NULL && e->line_length > LOG_LINE_MAX,
+	        .status = e->status,
+	        .bytes = e->bytes,
+	        .duration_us = (clock_monotonic_ns() - e->started_ns) / 1000,
+	        .why = e->why,
+	};
+	logger_log_access(core->cfg.logger, &a);
 }
 
 /* ---- Errors the server answers itself ---------------------------------------------- */

@@ -26,7 +26,7 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 2 -- ipc/ipc.h; 1 had no status.violations
+local IPC_VERSION = 3 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
@@ -37,6 +37,7 @@ local SENDER = { [1] = 1, [2] = 1, [3] = 2, [4] = 1, [5] = 2, [6] = 1, [7] = 1, 
 
 local DIRECTIONS = { [1] = "parent -> child", [2] = "child -> parent" }
 local LEVELS = { [0] = "debug", [1] = "info", [2] = "notice", [3] = "warning", [4] = "error", [5] = "crit" }
+local LOG_FORMATS = { [0] = "text", [1] = "json" }
 local NAMESPACES = { [0] = "off", [1] = "auto", [2] = "required" }
 local STATES = { [1] = "starting", [2] = "running", [3] = "restarting", [4] = "draining" }
 local END_REASONS = {
@@ -178,6 +179,8 @@ local LAYOUTS = {
 		F("u32", "config.memory_reserve_kib", "Memory reserve (KiB)"),
 		F("u32", "config.log_ring_lines", "Log ring lines"),
 		F("u8", "config.log_min_level", "Log min level", base.DEC, LEVELS),
+		F("u8", "config.log_format", "Log format", base.DEC, LOG_FORMATS),
+		F("u8", "config.log_stderr_level", "Log stderr level", base.DEC, LEVELS),
 		F("u8", "config.namespaces", "Namespaces", base.DEC, NAMESPACES),
 		F("u8", "config.report_violations", "Report violations"),
 		F("u8", "config.token_length", "Token length"),

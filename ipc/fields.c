@@ -43,6 +43,8 @@ static const struct ipc_field config_rows[] = {
         {ONE(struct ipc_config, memory_reserve_kib)},
         {ONE(struct ipc_config, log_ring_lines)},
         {ONE(struct ipc_config, log_min_level), .flags = SUMMARY, .value_name = ipc_log_level_name},
+        {ONE(struct ipc_config, log_format), .flags = SUMMARY, .value_name = ipc_log_format_name},
+        {ONE(struct ipc_config, log_stderr_level), .value_name = ipc_log_level_name},
         {ONE(struct ipc_config, namespaces), .flags = SUMMARY, .value_name = ipc_namespaces_name},
         {ONE(struct ipc_config, report_violations), .flags = SUMMARY},
         {ONE(struct ipc_config, token_length), .flags = SUMMARY},

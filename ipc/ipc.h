@@ -33,7 +33,7 @@
 /* ---- Framing ------------------------------------------------------------ */
 
 #define IPC_MAGIC   0x4e445257u /* "WRDN" in little-endian byte order */
-#define IPC_VERSION 2u          /* 2: status carries violations */
+#define IPC_VERSION 3u          /* 2: status carries violations; 3: config the log's form */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -91,6 +91,13 @@ enum ipc_namespaces_mode {
 	IPC_NAMESPACES_REQUIRED = 2,
 };
 
+/* What the log file's lines look like (logger.h). */
+enum ipc_log_format {
+	IPC_LOG_FORMAT_TEXT = 0,
+	IPC_LOG_FORMAT_JSON = 1,
+	IPC_LOG_FORMAT_MAX = IPC_LOG_FORMAT_JSON,
+};
+
 struct ipc_config {
 	uint32_t max_connections;       /* 1 .. 65536 */
 	uint32_t header_max_bytes;      /* 256 .. 65536 */
@@ -102,6 +109,8 @@ struct ipc_config {
 	uint32_t memory_reserve_kib;    /* 1024 .. 4194304 */
 	uint32_t log_ring_lines;        /* 16 .. 65536 */
 	uint8_t log_min_level;          /* enum ipc_log_level */
+	uint8_t log_format;             /* enum ipc_log_format */
+	uint8_t log_stderr_level;       /* enum ipc_log_level: this and above also go to stderr */
 	uint8_t namespaces;             /* enum ipc_namespaces_mode */
 	uint8_t report_violations;      /* 0: the filter kills; 1: trap, report, exit */
 	uint8_t token_length;           /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
@@ -268,6 +277,7 @@ struct ipc_message {
  * configuration file, `warden trace`, the GUI's JSON, /metrics and the log.
  * Each function returns NULL for a value that has no name. */
 const char *ipc_log_level_name(unsigned level);        /* "debug" .. "crit" */
+const char *ipc_log_format_name(unsigned format);      /* "text", "json" */
 const char *ipc_namespaces_name(unsigned mode);        /* "off", "auto", "required" */
 const char *ipc_state_name(unsigned state);            /* "starting" .. "draining" */
 const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeout", "reload" */
@@ -282,6 +292,7 @@ bool ipc_log_level_parse(const char *text, size_t length, enum ipc_log_level *ou
 /* The same tables indexed by value and ending in NULL, for parsers that
  * walk them (the configuration file). */
 extern const char *const ipc_log_level_names[IPC_LOG_MAX + 2];
+extern const char *const ipc_log_format_names[IPC_LOG_FORMAT_MAX + 2];
 extern const char *const ipc_namespaces_names[IPC_NAMESPACES_REQUIRED + 2];
 
 /* ---- Payload fields (fields.c) -------------------------------------------- */

@@ -322,6 +322,8 @@ static bool check_config_limits(const struct ipc_config *m, struct ipc_decode_er
 	       range(err, "config", "memory_reserve_kib", m->memory_reserve_kib, 1024, 4194304) &&
 	       range(err, "config", "log_ring_lines", m->log_ring_lines, 16, 65536) &&
 	       range(err, "config", "log_min_level", m->log_min_level, 0, IPC_LOG_MAX) &&
+	       range(err, "config", "log_format", m->log_format, 0, IPC_LOG_FORMAT_MAX) &&
+	       range(err, "config", "log_stderr_level", m->log_stderr_level, 0, IPC_LOG_MAX) &&
 	       range(err, "config", "namespaces", m->namespaces, 0, IPC_NAMESPACES_REQUIRED) &&
 	       range(err, "config", "report_violations", m->report_violations, 0, 1);
 }

@@ -16,6 +16,11 @@ const char *const ipc_log_level_names[IPC_LOG_MAX + 2] = {
         [IPC_LOG_WARNING] = "warning", [IPC_LOG_ERROR] = "error", [IPC_LOG_CRIT] = "crit",
 };
 
+const char *const ipc_log_format_names[IPC_LOG_FORMAT_MAX + 2] = {
+        [IPC_LOG_FORMAT_TEXT] = "text",
+        [IPC_LOG_FORMAT_JSON] = "json",
+};
+
 const char *const ipc_namespaces_names[IPC_NAMESPACES_REQUIRED + 2] = {
         [IPC_NAMESPACES_OFF] = "off",
         [IPC_NAMESPACES_AUTO] = "auto",
@@ -90,6 +95,11 @@ bool ipc_log_level_parse(const char *text, size_t length, enum ipc_log_level *ou
 		}
 	}
 	return false;
+}
+
+const char *ipc_log_format_name(unsigned format)
+{
+	return pick(ipc_log_format_names, IPC_LOG_FORMAT_MAX + 1, format);
 }
 
 const char *ipc_namespaces_name(unsigned mode)

@@ -3,8 +3,9 @@
  *
  * One record goes through four steps, each below in its own section:
  * format the line into the logger's line buffer (timestamp, level, origin,
- * escaped message), copy it into the ring, write it to the descriptors,
- * then report log file failures or recovery with records of their own.
+ * escaped message), copy it into the ring, write it to the descriptors
+ * (in JSON, json_line.c's form of it), then report log file failures or
+ * recovery with records of their own.
  *
  * Everything the logging path touches was allocated by logger_create; the
  * only system calls it makes are write(2) and fsync(2) (clock_gettime is
@@ -12,6 +13,7 @@
  * kills it for anything else.
  */
 #include "logger.h"
+#include "json_line.h"
 #include "common/clock.h"
 #include "common/io.h"
 #include "common/utf8.h"
@@ -77,7 +79,8 @@ struct logger {
 	struct logger_allocator allocator;
 	struct sink log, err;
 	uint32_t generation;
-	enum ipc_log_level min_level;
+	enum ipc_log_level min_level, stderr_level;
+	enum ipc_log_format format;
 	struct ring ring;
 	struct logger_stats stats;
 	/* Failure reporting (section "Reporting failures"). */
@@ -97,6 +100,9 @@ struct logger {
 	/* The line being written, from line[1]; line[0] is always '\n', for a
 	 * sink that must first close a broken line. */
 	char line[1 + LOGGER_LINE_MAX];
+	/* The JSON form of the line (format IPC_LOG_FORMAT_JSON), the same way
+	 * from json[1]: the ring keeps `line`, the descriptors get this. */
+	char json[1 + LOGGER_LINE_MAX];
 };
 
 /* A record on its way to the line buffer. */
@@ -107,8 +113,9 @@ struct record {
 	uint32_t generation;
 	const uint8_t *text;
 	size_t len;
-	bool cut;           /* the text was already cut before the logger saw it */
-	bool skip_log_file; /* a note about the failing log file */
+	bool cut;                           /* the text was already cut before the logger saw it */
+	bool skip_log_file;                 /* a note about the failing log file */
+	const struct logger_access *access; /* an access line's fields, or NULL */
 };
 
 /* ---- Levels ------------------------------------------------------------ */
@@ -497,24 +504,24 @@ static void flush_batch(struct logger *lg)
 	lg->batch_length = lg->batch_lines = 0;
 }
 
-/* The line in lg->line (`len` bytes from line[1], newline included). */
-static void batch_line(struct logger *lg, size_t len)
+/* The line in `out` (`len` bytes from out[1], newline included). */
+static void batch_line(struct logger *lg, const char *out, size_t len)
 {
 	if (lg->batch_length + len > lg->batch_cap)
 		flush_batch(lg);
-	memcpy(lg->batch + 1 + lg->batch_length, lg->line + 1, len);
+	memcpy(lg->batch + 1 + lg->batch_length, out + 1, len);
 	lg->batch_length += len;
 	lg->batch_lines++;
 }
 
-static void to_log_file(struct logger *lg, size_t len, enum ipc_log_level level)
+static void to_log_file(struct logger *lg, const char *out, size_t len, enum ipc_log_level level)
 {
 	if (lg->batch != NULL && level < IPC_LOG_WARNING) {
-		batch_line(lg, len);
+		batch_line(lg, out, len);
 		return;
 	}
 	flush_batch(lg); /* the lines before this one go first */
-	int err = sink_write(&lg->log, lg->line, len, &lg->stats.bytes);
+	int err = sink_write(&lg->log, out, len, &lg->stats.bytes);
 	lg->log_ok = err == 0;
 	if (err != 0) {
 		log_file_failed(lg, err, 1);
@@ -526,9 +533,9 @@ static void to_log_file(struct logger *lg, size_t len, enum ipc_log_level level)
 }
 
 /* A failing stderr is only counted: there is nowhere left to report it. */
-static void to_stderr(struct logger *lg, size_t len)
+static void to_stderr(struct logger *lg, const char *out, size_t len)
 {
-	if (sink_write(&lg->err, lg->line, len, &lg->stats.stderr_bytes) != 0)
+	if (sink_write(&lg->err, out, len, &lg->stats.stderr_bytes) != 0)
 		lg->stats.stderr_errors++;
 	else
 		lg->stats.stderr_lines++;
@@ -538,22 +545,45 @@ static void to_stderr(struct logger *lg, size_t len)
 
 static void report(struct logger *lg);
 
-/* Formats, keeps, counts and writes one record (already past the filter). */
+/* The JSON form of the record whose text line is in lg->line, into
+ * lg->json; returns its length without the newline. */
+static size_t format_json(struct logger *lg, const struct record *r, bool *truncated)
+{
+	const struct json_line j = {
+	        .timestamp = lg->line + 1,
+	        .timestamp_length = TIMESTAMP_LEN,
+	        .level = r->level,
+	        .from_parent = r->from_parent,
+	        .generation = r->generation,
+	        .text = r->text,
+	        .length = r->len,
+	        .cut = r->cut,
+	        .access = r->access,
+	};
+	return json_line_format(lg->json + 1, TEXT_MAX, &j, truncated);
+}
+
+/* Formats, keeps, counts and writes one record (already past the filter).
+ * `truncated` counts the written form's cut: the text's or the JSON's. */
 static void emit(struct logger *lg, const struct record *r)
 {
-	char *text = lg->line + 1;
+	char *out = lg->line;
 	bool truncated;
-	size_t prefix = format_prefix(text, r);
-	size_t len = format_message(text, prefix, r, &truncated);
-	ring_add(&lg->ring, r, text, len, prefix, truncated);
-	text[len++] = '\n';
+	size_t prefix = format_prefix(out + 1, r);
+	size_t len = format_message(out + 1, prefix, r, &truncated);
+	ring_add(&lg->ring, r, out + 1, len, prefix, truncated);
+	if (lg->format == IPC_LOG_FORMAT_JSON) {
+		out = lg->json;
+		len = format_json(lg, r, &truncated);
+	}
+	out[1 + len++] = '\n';
 	lg->stats.lines++;
 	lg->stats.lines_by_level[r->level]++;
 	lg->stats.truncated += truncated;
 	if (lg->log.fd >= 0 && !r->skip_log_file)
-		to_log_file(lg, len, r->level);
-	if (lg->err.fd >= 0 && lg->err.fd != lg->log.fd && r->level >= IPC_LOG_WARNING)
-		to_stderr(lg, len);
+		to_log_file(lg, out, len, r->level);
+	if (lg->err.fd >= 0 && lg->err.fd != lg->log.fd && r->level >= lg->stderr_level)
+		to_stderr(lg, out, len);
 	if (!lg->reporting)
 		report(lg);
 }
@@ -621,6 +651,34 @@ void logger_logf(struct logger *lg, enum ipc_log_level level, const char *fmt, .
 	va_start(ap, fmt);
 	logger_vlogf(lg, level, fmt, ap);
 	va_end(ap);
+}
+
+/* The access line's text, through lg->message as logger_logf's. */
+static void __attribute__((format(printf, 3, 4)))
+emit_access(struct logger *lg, struct record *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_formatted(lg, r, fmt, ap);
+	va_end(ap);
+}
+
+void logger_log_access(struct logger *lg, const struct logger_access *a)
+{
+	if (a == NULL || !wanted(lg, IPC_LOG_INFO))
+		return;
+	struct record r = own_record(lg, IPC_LOG_INFO);
+	r.access = a;
+	bool line = a->request_line != NULL;
+	/* The message holds no more: a longer length is cut with the rest. */
+	size_t length =
+	        a->request_line_length < LOGGER_LINE_MAX ? a->request_line_length : LOGGER_LINE_MAX;
+	int line_length = line ? (int)length : 1;
+	unsigned long long us = a->duration_us;
+	emit_access(lg, &r, "http #%llu \"%.*s%s\" %u %llu bytes %llu.%02llu ms%s%s",
+	            (unsigned long long)a->connection, line_length, line ? a->request_line : "-",
+	            a->request_line_cut ? "..." : "", a->status, (unsigned long long)a->bytes,
+	            us / 1000, us % 1000 / 10, a->why ? ": " : "", a->why ? a->why : "");
 }
 
 void logger_log_parent(struct logger *lg, const struct ipc_log *rec)
@@ -788,6 +846,8 @@ static bool config_valid(const struct logger_config *cfg)
 	const struct logger_allocator *a = cfg->allocator;
 	if ((unsigned)cfg->min_level > IPC_LOG_MAX || cfg->ring_lines > LOGGER_RING_MAX_LINES)
 		return false;
+	if ((unsigned)cfg->stderr_level > IPC_LOG_MAX || (unsigned)cfg->format > IPC_LOG_FORMAT_MAX)
+		return false;
 	if (a != NULL && (a->alloc == NULL || a->free == NULL))
 		return false;
 	if (cfg->batch_bytes != 0 &&
@@ -830,8 +890,11 @@ static void logger_init(struct logger *lg, const struct logger_config *cfg,
 	lg->err = (struct sink){.fd = cfg->stderr_fd};
 	lg->generation = cfg->generation;
 	lg->min_level = cfg->min_level;
+	lg->stderr_level = cfg->stderr_level;
+	lg->format = cfg->format;
 	lg->log_ok = true;
 	lg->line[0] = '\n';
+	lg->json[0] = '\n';
 	if (l->batch_bytes > 0) {
 		lg->batch = base + l->batch_offset;
 		lg->batch[0] = '\n';

@@ -8,8 +8,13 @@
  * an RFC 3339 UTC timestamp with microseconds, the level, the origin
  * ("child[N]" for the child of generation N, "parent" for records the
  * parent sent over IPC) and the message. The line goes to the log file;
- * WARNING and above also go to stderr, and the log file is fsynced right
- * after them. The recent lines stay in a ring in memory for the GUI.
+ * records at logger_config.stderr_level and above also go to stderr, and
+ * the log file is fsynced right after WARNING and above. The recent lines
+ * stay in a ring in memory for the GUI.
+ *
+ * With logger_config.format = IPC_LOG_FORMAT_JSON the log file and stderr
+ * get one JSON object per line instead (json_line.h shows one), for log
+ * shippers; the ring keeps the text form, which the GUI shows.
  *
  * Built to run after lockdown, where the child may only write(2) to fds 2
  * and 4 and fsync(2) fd 4: all memory is allocated by logger_create (before
@@ -19,7 +24,8 @@
  *
  *     struct logger_config cfg = {
  *             .log_fd = 4, .stderr_fd = 2, .generation = 3,
- *             .min_level = IPC_LOG_INFO, .ring_lines = 1024,
+ *             .min_level = IPC_LOG_INFO, .stderr_level = IPC_LOG_NOTICE,
+ *             .ring_lines = 1024,
  *     };
  *     struct logger *lg;
  *     if (logger_create(&lg, &cfg) < 0) ...        (before lockdown)
@@ -87,11 +93,13 @@ struct logger_allocator {
 };
 
 struct logger_config {
-	int log_fd;          /* every line; normally 4. -1: no log file */
-	int stderr_fd;       /* WARNING and above; normally 2. -1: none. Ignored if == log_fd */
-	uint32_t generation; /* N in "child[N]" */
-	enum ipc_log_level min_level; /* records below it are dropped (counted) */
-	size_t ring_lines;            /* lines kept for the GUI; 0: no ring */
+	int log_fd;    /* every line; normally 4. -1: no log file */
+	int stderr_fd; /* stderr_level and above; normally 2. -1: none. Ignored if == log_fd */
+	uint32_t generation;             /* N in "child[N]" */
+	enum ipc_log_level min_level;    /* records below it are dropped (counted) */
+	enum ipc_log_level stderr_level; /* records at it and above go to stderr_fd too */
+	enum ipc_log_format format;      /* of the lines written (0: text); the ring keeps text */
+	size_t ring_lines;               /* lines kept for the GUI; 0: no ring */
 	/* Bytes of line text the ring holds: it keeps at most ring_lines lines
 	 * and at most this many bytes, dropping the oldest first. 0: the
 	 * default above. Else from LOGGER_LINE_MAX to LOGGER_RING_MAX_BYTES. */
@@ -138,6 +146,28 @@ void logger_vlogf(struct logger *lg, enum ipc_log_level level, const char *fmt, 
 /* A record the parent sent (IPC_LOG): origin "parent", the record's own
  * time_ns, text_length bytes of text (at most IPC_TEXT_MAX are read). */
 void logger_log_parent(struct logger *lg, const struct ipc_log *rec);
+
+/* An access line, one per response the child's HTTP server sent: an INFO
+ * record whose message is
+ *
+ *     http #7 "GET / HTTP/1.1" 200 512 bytes 0.31 ms: why
+ *
+ * (the request line cut at what is given, "..." if request_line_cut; "-"
+ * without one; ": why" only with a why). In JSON the object also has the
+ * members method and path (the request line's first two words, "" when
+ * absent), status, bytes and duration_us (numbers). */
+struct logger_access {
+	uint64_t connection;
+	const char *request_line; /* without its line end; NULL: none */
+	size_t request_line_length;
+	bool request_line_cut; /* the request line was longer */
+	unsigned status;
+	uint64_t bytes;
+	uint64_t duration_us;
+	const char *why; /* the reason for an error the server answered, or NULL */
+};
+
+void logger_log_access(struct logger *lg, const struct logger_access *a);
 
 /* Writes the batched lines now (see logger_config.batch_bytes); nothing
  * to do without batching or with an empty batch. */

@@ -79,6 +79,8 @@ static const struct key keys[] = {
         {U32("server", "send_timeout_ms", send_timeout_ms, 1, 600000)},
         {"log", "file", KEY_STRING, FIELD(log_file), 0, 0, NULL, KEY_NONEMPTY, "--log"},
         {ENUM("log", "level", log_level, ipc_log_level_names)},
+        {ENUM("log", "format", log_format, ipc_log_format_names)},
+        {ENUM("log", "stderr_level", log_stderr_level, ipc_log_level_names)},
         {U32("log", "ring_lines", log_ring_lines, 16, 65536)},
         {ENUM("sandbox", "namespaces", namespaces, ipc_namespaces_names)},
         {STR("sandbox", "user", user, KEY_NONEMPTY | KEY_NAME)},
@@ -161,6 +163,8 @@ void config_defaults(struct warden_config *cfg)
 	cfg->send_timeout_ms = 10000;
 	strcpy(cfg->log_file, "warden.log");
 	cfg->log_level = IPC_LOG_INFO;
+	cfg->log_format = IPC_LOG_FORMAT_TEXT;
+	cfg->log_stderr_level = IPC_LOG_NOTICE;
 	cfg->log_ring_lines = 1000;
 	cfg->namespaces = IPC_NAMESPACES_AUTO;
 	strcpy(cfg->user, "nobody");
@@ -949,6 +953,8 @@ void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 	out->memory_reserve_kib = cfg->memory_reserve_kib;
 	out->log_ring_lines = cfg->log_ring_lines;
 	out->log_min_level = cfg->log_level;
+	out->log_format = cfg->log_format;
+	out->log_stderr_level = cfg->log_stderr_level;
 	out->namespaces = cfg->namespaces;
 	out->report_violations = cfg->report_violations ? 1 : 0;
 	if (geteuid() == 0) {

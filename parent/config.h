@@ -23,7 +23,7 @@ enum config_burst_action {
 };
 
 enum {
-	CONFIG_KEY_COUNT = 33, /* keys in all sections; config.c checks it */
+	CONFIG_KEY_COUNT = 35, /* keys in all sections; config.c checks it */
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
 };
@@ -38,7 +38,9 @@ struct warden_config {
 
 	/* [log] */
 	char log_file[PATH_MAX];
-	uint8_t log_level; /* enum ipc_log_level */
+	uint8_t log_level;        /* enum ipc_log_level */
+	uint8_t log_format;       /* enum ipc_log_format */
+	uint8_t log_stderr_level; /* enum ipc_log_level */
 	uint32_t log_ring_lines;
 
 	/* [sandbox] */

@@ -42,13 +42,15 @@ static int open_path(const char *path, char *err, size_t err_size)
 	return fd;
 }
 
-static struct logger *create_writer(int fd, enum ipc_log_level min_level)
+static struct logger *create_writer(int fd, const struct logfile_style *style)
 {
 	const struct logger_config cfg = {
 	        .log_fd = fd,
 	        .stderr_fd = 2,
 	        .generation = 0,
-	        .min_level = min_level,
+	        .min_level = style->min_level,
+	        .stderr_level = style->stderr_level,
+	        .format = style->format,
 	        .ring_lines = 0,
 	        .allocator = NULL,
 	};
@@ -76,12 +78,12 @@ int logfile_check(const char *path, char *err, size_t err_size)
 	return -1;
 }
 
-int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_level, char *err,
+int logfile_open(struct logfile *lf, const char *path, const struct logfile_style *style, char *err,
                  size_t err_size)
 {
 	memset(lf, 0, sizeof(*lf));
 	lf->fd = -1;
-	lf->min_level = min_level;
+	lf->style = *style;
 	if (snprintf(lf->path, sizeof(lf->path), "%s", path) >= (int)sizeof(lf->path)) {
 		snprintf(err, err_size, "log file path too long");
 		return -1;
@@ -89,7 +91,7 @@ int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_le
 	lf->fd = open_path(path, err, err_size);
 	if (lf->fd < 0)
 		return -1;
-	lf->logger = create_writer(lf->fd, min_level);
+	lf->logger = create_writer(lf->fd, &lf->style);
 	if (lf->logger == NULL) {
 		snprintf(err, err_size, "cannot set up the log writer: out of memory");
 		logfile_close(lf);
@@ -103,7 +105,7 @@ int logfile_reopen(struct logfile *lf, char *err, size_t err_size)
 	int fd = open_path(lf->path, err, err_size);
 	if (fd < 0)
 		return -1;
-	struct logger *lg = create_writer(fd, lf->min_level);
+	struct logger *lg = create_writer(fd, &lf->style);
 	if (lg == NULL) {
 		snprintf(err, err_size, "cannot set up the log writer: out of memory");
 		close(fd);

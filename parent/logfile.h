@@ -2,7 +2,8 @@
  * logfile.h - the log file as the parent holds it: opened once (append,
  * created 0640, close-on-exec), reopened by path on SIGHUP after logrotate
  * renamed it, and written by the parent itself while no child runs (the
- * same line format as the child's logger, origin "parent").
+ * same line format as the child's logger, origin "parent", and the same
+ * [log] settings: level, format, stderr_level).
  */
 #ifndef WARDEN_PARENT_LOGFILE_H
 #define WARDEN_PARENT_LOGFILE_H
@@ -14,16 +15,23 @@
 
 struct logger;
 
+/* How the parent's own lines are written: as the child's (ipc_config). */
+struct logfile_style {
+	enum ipc_log_level min_level;
+	enum ipc_log_level stderr_level;
+	enum ipc_log_format format;
+};
+
 struct logfile {
 	char path[PATH_MAX];
 	int fd;
-	enum ipc_log_level min_level;
+	struct logfile_style style;
 	struct logger *logger; /* the parent's own writer on fd */
 };
 
 /* Returns 0, or -1 with `err` saying what is wrong with `path` (missing
  * directory, permission denied, a directory, ...). */
-int logfile_open(struct logfile *lf, const char *path, enum ipc_log_level min_level, char *err,
+int logfile_open(struct logfile *lf, const char *path, const struct logfile_style *style, char *err,
                  size_t err_size);
 
 /* For --check-config: whether logfile_open would succeed, without creating
@@ -35,8 +43,8 @@ int logfile_check(const char *path, char *err, size_t err_size);
  * closes the old one; on failure keeps the old one. Returns 0 or -1. */
 int logfile_reopen(struct logfile *lf, char *err, size_t err_size);
 
-/* Writes one of the parent's records itself: to the file, and WARNING and
- * above to stderr too. */
+/* Writes one of the parent's records itself: to the file, and those at
+ * the style's stderr_level and above to stderr too. */
 void logfile_write(struct logfile *lf, const struct ipc_log *rec);
 
 void logfile_close(struct logfile *lf);

@@ -20,7 +20,7 @@ target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warde
 warden_test(test_backoff parent/backoff.c)
 
 # The real parent with the test build of the child (tests/child/misbehave.c).
-warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c)
+warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c tests/json_check.c)
 target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_supervisor warden warden-child warden-child-test)

@@ -72,6 +72,16 @@ static struct trace *open_trace(const struct warden_config *cfg, int *failed)
 	return tr;
 }
 
+/* The parent writes its own lines as the child does. */
+static struct logfile_style log_style(const struct warden_config *cfg)
+{
+	return (struct logfile_style){
+	        .min_level = (enum ipc_log_level)cfg->log_level,
+	        .stderr_level = (enum ipc_log_level)cfg->log_stderr_level,
+	        .format = (enum ipc_log_format)cfg->log_format,
+	};
+}
+
 static int serve(const struct warden_config *cfg)
 {
 	char err[PATH_MAX + 256];
@@ -88,8 +98,8 @@ static int serve(const struct warden_config *cfg)
 	signal(SIGXFSZ, SIG_IGN);
 	if (child_program(cfg, program, sizeof(program)) < 0 || child_config(cfg, &ipc) < 0)
 		return EXIT_SETUP;
-	if (logfile_open(&log, cfg->log_file, (enum ipc_log_level)cfg->log_level, err,
-	                 sizeof(err)) < 0) {
+	const struct logfile_style style = log_style(cfg);
+	if (logfile_open(&log, cfg->log_file, &style, err, sizeof(err)) < 0) {
 		fprintf(stderr, "warden: %s\n", err);
 		return EXIT_SETUP;
 	}

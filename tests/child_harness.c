@@ -31,6 +31,7 @@ struct ipc_config child_test_config(void)
 	        .memory_reserve_kib = 16384,
 	        .log_ring_lines = 256,
 	        .log_min_level = IPC_LOG_DEBUG,
+	        .log_stderr_level = IPC_LOG_WARNING,
 	        .namespaces = IPC_NAMESPACES_AUTO,
 	        .report_violations = 1,
 	};

@@ -34,6 +34,8 @@ static void sample_config(struct ipc_config *c, unsigned v)
 	c->memory_reserve_kib = 4194304 - v;
 	c->log_ring_lines = 16 + v;
 	c->log_min_level = (uint8_t)(v % (IPC_LOG_MAX + 1));
+	c->log_format = (uint8_t)(v % (IPC_LOG_FORMAT_MAX + 1));
+	c->log_stderr_level = (uint8_t)((v + 2) % (IPC_LOG_MAX + 1));
 	c->namespaces = (uint8_t)(v % 3);
 	c->report_violations = (uint8_t)(v % 2);
 	c->token_length = (uint8_t)(v == 0 ? IPC_TOKEN_MAX : 7 + v % 100);
@@ -195,6 +197,8 @@ static bool same_config(const struct ipc_config *a, const struct ipc_config *b, 
 	SAME(memory_reserve_kib);
 	SAME(log_ring_lines);
 	SAME(log_min_level);
+	SAME(log_format);
+	SAME(log_stderr_level);
 	SAME(namespaces);
 	SAME(report_violations);
 	SAME(token_length);

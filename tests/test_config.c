@@ -96,6 +96,8 @@ Test(config, defaults_are_valid_and_as_documented)
 	cr_expect_str_eq(cfg.listen, "127.0.0.1:8080");
 	cr_expect_str_eq(cfg.log_file, "warden.log");
 	cr_expect_eq(cfg.log_level, IPC_LOG_INFO);
+	cr_expect_eq(cfg.log_format, IPC_LOG_FORMAT_TEXT);
+	cr_expect_eq(cfg.log_stderr_level, IPC_LOG_NOTICE);
 	cr_expect_eq(cfg.namespaces, IPC_NAMESPACES_AUTO);
 	cr_expect_eq(cfg.max_connections, 512);
 	cr_expect_eq(cfg.restart_factor, 2.0);
@@ -118,6 +120,8 @@ static const char every_key[] = "[server]\n"
                                 "[log]\n"
                                 "file = /var/log/w.log\n"
                                 "level = crit\n"
+                                "format = json\n"
+                                "stderr_level = error\n"
                                 "ring_lines = 65536\n"
                                 "[sandbox]\n"
                                 "namespaces = required\n"
@@ -160,6 +164,8 @@ Test(config, every_key_is_parsed)
 	cr_expect_eq(c->send_timeout_ms, 600000);
 	cr_expect_str_eq(c->log_file, "/var/log/w.log");
 	cr_expect_eq(c->log_level, IPC_LOG_CRIT);
+	cr_expect_eq(c->log_format, IPC_LOG_FORMAT_JSON);
+	cr_expect_eq(c->log_stderr_level, IPC_LOG_ERROR);
 	cr_expect_eq(c->log_ring_lines, 65536);
 	cr_expect_eq(c->namespaces, IPC_NAMESPACES_REQUIRED);
 	cr_expect_str_eq(c->user, "daemon");
@@ -267,6 +273,11 @@ Test(config_errors, each_kind_names_file_line_and_key)
 	             "[sandbox] report_violations: 'maybe' is not a boolean");
 	expect_error("[sandbox]\nnamespaces = sometimes\n", 2,
 	             "[sandbox] namespaces: 'sometimes' is not one of off, auto, required");
+	expect_error("[log]\nformat = yaml\n", 2, "[log] format: 'yaml' is not one of text, json");
+	expect_error(
+	        "[log]\nstderr_level = loud\n", 2,
+	        "[log] stderr_level: 'loud' is not one of debug, info, notice, warning, error, "
+	        "crit");
 	expect_error("[supervise]\nburst_action = panic\n", 2,
 	             "[supervise] burst_action: 'panic' is not one of exit, throttle");
 	expect_error("[sandbox]\nuser = abcdefghijklmnopqrstuvwxyz012345\n", 2,
@@ -610,6 +621,8 @@ Test(config, to_ipc_copies_the_childs_part)
 	cr_expect_eq(ic.memory_reserve_kib, 4194304);
 	cr_expect_eq(ic.log_ring_lines, 65536);
 	cr_expect_eq(ic.log_min_level, IPC_LOG_CRIT);
+	cr_expect_eq(ic.log_format, IPC_LOG_FORMAT_JSON);
+	cr_expect_eq(ic.log_stderr_level, IPC_LOG_ERROR);
 	cr_expect_eq(ic.namespaces, IPC_NAMESPACES_REQUIRED);
 	cr_expect_eq(ic.report_violations, 0);
 	cr_expect_eq(ic.token_length, 0);

@@ -14,7 +14,7 @@ enum { VARIANTS = 4 };
 
 /* Payload sizes from docs/ipc.md; log is 11 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
-        [IPC_HELLO] = 16,   [IPC_CONFIG] = 232, [IPC_READY] = 32, [IPC_PING] = 16,
+        [IPC_HELLO] = 16,   [IPC_CONFIG] = 234, [IPC_READY] = 32, [IPC_PING] = 16,
         [IPC_PONG] = 136,   [IPC_STATUS] = 744, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
         [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,
 };
@@ -238,7 +238,7 @@ Test(ipc_message, extreme_values_round_trip)
 	/* Lower bounds of every config range, empty strings, no token. */
 	ipc_sample(IPC_CONFIG, UINT32_MAX, 1, &in);
 	struct ipc_config *c = &in.u.config;
-	*c = (struct ipc_config){1, 256, 16, 1, 1, 1, 1, 1024, 16, 0, 0, 0, 0, "", "", {0}};
+	*c = (struct ipc_config){1, 256, 16, 1, 1, 1, 1, 1024, 16, 0, 0, 0, 0, 0, 0, "", "", {0}};
 	size_t n = ipc_encode(&in, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(ipc_decode(buf, n, &out, NULL), IPC_OK);
@@ -253,6 +253,8 @@ Test(ipc_message, extreme_values_round_trip)
 	                         600000,
 	                         4194304,
 	                         65536,
+	                         IPC_LOG_MAX,
+	                         IPC_LOG_FORMAT_MAX,
 	                         IPC_LOG_MAX,
 	                         IPC_NAMESPACES_REQUIRED,
 	                         1,
@@ -287,7 +289,7 @@ Test(ipc_message, golden_ping_bytes)
 	m.u.ping.nonce = 0x1122334455667788ull;
 	m.u.ping.sent_ns = 0x99aabbccddeeff00ull;
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x02, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
+	        'W',  'R',  'D',  'N',  0x03, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
 	        0x00, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
 	        0x22, 0x11, 0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
 	};
@@ -304,7 +306,7 @@ Test(ipc_message, golden_log_bytes)
 	m.u.log.text_length = 3;
 	memcpy(m.u.log.text, "h\xffi", 3);
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x02, 0x00, 0x07, 0x00, 0x0e, 0x00,
+	        'W',  'R',  'D',  'N',  0x03, 0x00, 0x07, 0x00, 0x0e, 0x00,
 	        0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
 	        0x05, 0x06, 0x07, 0x08, 0x03, 0x03, 0x00, 'h',  0xff, 'i',
 	};
@@ -325,10 +327,12 @@ Test(ipc_message, field_offsets)
 	cr_expect_eq(peek(p, 8, 4), m.u.config.uri_max_bytes);
 	cr_expect_eq(peek(p, 32, 4), m.u.config.log_ring_lines);
 	cr_expect_eq(p[36], m.u.config.log_min_level);
-	cr_expect_eq(p[39], m.u.config.token_length);
-	cr_expect_eq(memcmp(p + 40, m.u.config.user, 32), 0);
-	cr_expect_eq(memcmp(p + 72, m.u.config.group, 32), 0);
-	cr_expect_eq(memcmp(p + 104, m.u.config.token, 128), 0);
+	cr_expect_eq(p[37], m.u.config.log_format);
+	cr_expect_eq(p[38], m.u.config.log_stderr_level);
+	cr_expect_eq(p[41], m.u.config.token_length);
+	cr_expect_eq(memcmp(p + 42, m.u.config.user, 32), 0);
+	cr_expect_eq(memcmp(p + 74, m.u.config.group, 32), 0);
+	cr_expect_eq(memcmp(p + 106, m.u.config.token, 128), 0);
 
 	ipc_sample(IPC_READY, 1, 0, &m);
 	encode_sample(IPC_READY, 0, 1, buf);
@@ -382,13 +386,15 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'X';
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x58445257, not 0x4e445257");
 	buf[3] = 'N';
-	buf[4] = 3;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 2 is supported");
+	buf[4] = 4;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 3 is supported");
+	buf[4] = 2; /* before the config message said the log's form */
+	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 3 is supported");
 	buf[4] = 1; /* before the status message carried violations */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 2 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 3 is supported");
 	buf[4] = 0;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 2 is supported");
-	buf[4] = 2;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 3 is supported");
+	buf[4] = 3;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
 	buf[6] = 11;
@@ -424,9 +430,9 @@ Test(ipc_message, payload_size_wrong_for_type)
 	buf[8] = 17; /* header length 17, and 17 bytes follow */
 	expect_error(buf, n + 1, IPC_E_SIZE, "ping: payload of 17 bytes, not 16");
 	n = encode_sample(IPC_CONFIG, 0, 1, buf);
-	buf[8] = (uint8_t)(231 & 0xff);
+	buf[8] = (uint8_t)(233 & 0xff);
 	buf[9] = 0;
-	expect_error(buf, n - 1, IPC_E_SIZE, "config: payload of 231 bytes, not 232");
+	expect_error(buf, n - 1, IPC_E_SIZE, "config: payload of 233 bytes, not 234");
 	n = encode_sample(IPC_SHUTDOWN, 0, 1, buf);
 	buf[8] = 0;
 	expect_error(buf, IPC_HEADER_SIZE, IPC_E_SIZE, "shutdown: payload of 0 bytes, not 8");
@@ -482,9 +488,9 @@ struct string_case {
 };
 
 static const struct string_case string_cases[] = {
-        {IPC_CONFIG, 1, 40, 32, "config: user not terminated within its 32 bytes",
+        {IPC_CONFIG, 1, 42, 32, "config: user not terminated within its 32 bytes",
          "config: user has non-zero bytes after its terminator"},
-        {IPC_CONFIG, 1, 72, 32, "config: group not terminated within its 32 bytes",
+        {IPC_CONFIG, 1, 74, 32, "config: group not terminated within its 32 bytes",
          "config: group has non-zero bytes after its terminator"},
         {IPC_STATUS, 0, 72 + 2 * 84 + 20, 64,
          "status: recent[2].detail not terminated within its 64 bytes",
@@ -565,13 +571,15 @@ static const struct range_case range_cases[] = {
         {IPC_CONFIG, 1, 32, 4, 15, "config: log_ring_lines 15 not in 16..65536"},
         {IPC_CONFIG, 1, 32, 4, 65537, "config: log_ring_lines 65537 not in 16..65536"},
         {IPC_CONFIG, 1, 36, 1, 6, "config: log_min_level 6 not in 0..5"},
-        {IPC_CONFIG, 1, 37, 1, 3, "config: namespaces 3 not in 0..2"},
-        {IPC_CONFIG, 1, 38, 1, 2, "config: report_violations 2 not in 0..1"},
-        {IPC_CONFIG, 1, 39, 1, 129, "config: token_length 129 not in 0..128"},
-        {IPC_CONFIG, 1, 39, 1, 255, "config: token_length 255 not in 0..128"},
-        {IPC_CONFIG, 1, 104 + 127, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
-        {IPC_CONFIG, 1, 104 + 8, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
-        {IPC_CONFIG, 1, 104 + 7, 1, 0, NULL}, /* a token byte may be anything */
+        {IPC_CONFIG, 1, 37, 1, 2, "config: log_format 2 not in 0..1"},
+        {IPC_CONFIG, 1, 38, 1, 6, "config: log_stderr_level 6 not in 0..5"},
+        {IPC_CONFIG, 1, 39, 1, 3, "config: namespaces 3 not in 0..2"},
+        {IPC_CONFIG, 1, 40, 1, 2, "config: report_violations 2 not in 0..1"},
+        {IPC_CONFIG, 1, 41, 1, 129, "config: token_length 129 not in 0..128"},
+        {IPC_CONFIG, 1, 41, 1, 255, "config: token_length 255 not in 0..128"},
+        {IPC_CONFIG, 1, 106 + 127, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
+        {IPC_CONFIG, 1, 106 + 8, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
+        {IPC_CONFIG, 1, 106 + 7, 1, 0, NULL}, /* a token byte may be anything */
         /* ready */
         {IPC_READY, 0, 4, 4, 0, "ready: generation 0 not in 1..4294967295"},
         {IPC_READY, 0, 8, 4, IPC_SANDBOX_ALL + 1, "ready: sandbox 0x800 has unknown flags 0x800"},
@@ -634,9 +642,9 @@ Test(ipc_message, first_problem_reported)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	size_t n = encode_sample(IPC_CONFIG, 1, 1, buf);
 	patch(buf, 0, 4, 0);         /* max_connections out of range */
-	patch(buf, 40 + 31, 1, 'x'); /* and user unterminated */
-	buf[IPC_HEADER_SIZE + 40] = 'x';
-	memset(buf + IPC_HEADER_SIZE + 40, 'x', 32);
+	patch(buf, 42 + 31, 1, 'x'); /* and user unterminated */
+	buf[IPC_HEADER_SIZE + 42] = 'x';
+	memset(buf + IPC_HEADER_SIZE + 42, 'x', 32);
 	expect_error(buf, n, IPC_E_STRING, "config: user not terminated within its 32 bytes");
 	buf[0] = 0; /* and a bad magic: the frame comes first */
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x4e445200, not 0x4e445257");
@@ -744,7 +752,7 @@ Test(ipc_message, random_bytes)
 			unsigned type = 1 + sample_rng_next(&r) % IPC_TYPE_MAX;
 			n = IPC_HEADER_SIZE +
 			    (sample_rng_next(&r) % 2 ? payload_sizes[type] : n % 200);
-			memcpy(buf, "WRDN\x02\x00", 6);
+			memcpy(buf, "WRDN\x03\x00", 6);
 			buf[6] = (uint8_t)type;
 			buf[7] = 0;
 			uint32_t len = (uint32_t)(n - IPC_HEADER_SIZE);

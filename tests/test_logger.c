@@ -1,10 +1,10 @@
 /*
  * The logger (logger/logger.h): the line format, escaping,
  * truncation, which descriptor gets what, write failures, the ring, parent
- * records, memory; and, in forked processes under a seccomp filter that
- * allows only write(2/4), fsync(4) and exit_group, that logging makes no
- * other system call.
+ * records, memory, the JSON form and access lines; and, in forked processes under a seccomp filter
+ * that allows only write(2/4), fsync(4) and exit_group, that logging makes no other system call.
  */
+#include "json_check.h"
 #include "logger/logger.h"
 #include "policy/policy.h"
 
@@ -114,6 +114,8 @@ static const char *nth_line(const char *text, size_t index, char *out, size_t ca
 	return out;
 }
 
+static size_t expect_json_lines(const char *text);
+
 static struct logger *make_logger(int log_fd, int stderr_fd, size_t ring_lines)
 {
 	struct logger_config cfg = {
@@ -121,6 +123,7 @@ static struct logger *make_logger(int log_fd, int stderr_fd, size_t ring_lines)
 	        .stderr_fd = stderr_fd,
 	        .generation = 3,
 	        .min_level = IPC_LOG_DEBUG,
+	        .stderr_level = IPC_LOG_WARNING,
 	        .ring_lines = ring_lines,
 	};
 	struct logger *lg = NULL;
@@ -1044,6 +1047,10 @@ Test(create, rejects_bad_configurations)
 	cr_expect_eq(logger_create(&lg, NULL), -EINVAL);
 	cfg = good, cfg.min_level = (enum ipc_log_level)6;
 	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
+	cfg = good, cfg.stderr_level = (enum ipc_log_level)6;
+	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
+	cfg = good, cfg.format = (enum ipc_log_format)2;
+	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
 	cfg = good, cfg.ring_lines = LOGGER_RING_MAX_LINES + 1;
 	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
 	cfg = good, cfg.ring_bytes = LOGGER_LINE_MAX - 1;
@@ -1188,7 +1195,8 @@ static void check_stats(const struct logger *lg, bool log_ok)
 /* In the forked process: the fixed fds, the logger created before
  * lockdown (as the child does), the filter, then only logging. */
 static void __attribute__((noreturn))
-locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
+locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok,
+            enum ipc_log_format format)
 {
 	if (dup2(err_fd, 2) != 2 || (log_fd >= 0 && dup2(log_fd, KERNEL_LOG_FD) != KERNEL_LOG_FD))
 		_exit(120);
@@ -1196,6 +1204,8 @@ locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
 		close(KERNEL_LOG_FD); /* writes get EBADF */
 	struct logger_config cfg = {.log_fd = KERNEL_LOG_FD,
 	                            .stderr_fd = 2,
+	                            .stderr_level = IPC_LOG_WARNING,
+	                            .format = format,
 	                            .generation = 7,
 	                            .ring_lines = KERNEL_RING};
 	struct logger *lg;
@@ -1206,6 +1216,13 @@ locked_down(int log_fd, int err_fd, const struct policy_bpf *bpf, bool log_ok)
 		_exit(122);
 	log_everything(lg);
 	check_ring(lg, logger_ring_newest(lg), true);
+	if (format == IPC_LOG_FORMAT_JSON) /* the access line's fields, locked down too */
+		logger_log_access(lg, &(struct logger_access){.connection = 1,
+		                                              .request_line = "GET /x\x1b HTTP/1.1",
+		                                              .request_line_length = 16,
+		                                              .status = 200,
+		                                              .bytes = 2,
+		                                              .duration_us = 3});
 	for (int i = 0; i < 200; i++) /* around the ring a few times */
 		logger_logf(lg, IPC_LOG_DEBUG, "filler %d", i);
 	check_ring(lg, logger_ring_newest(lg), false);
@@ -1220,7 +1237,7 @@ struct run {
 	char *log, *err;
 };
 
-static struct run run_locked_down(int log_fd, bool log_ok)
+static struct run run_locked_down(int log_fd, bool log_ok, enum ipc_log_format format)
 {
 	struct policy_bpf bpf;
 	compile_lockdown(&bpf);
@@ -1230,7 +1247,7 @@ static struct run run_locked_down(int log_fd, bool log_ok)
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		locked_down(log_fd, err, &bpf, log_ok);
+		locked_down(log_fd, err, &bpf, log_ok, format);
 	struct run r;
 	cr_assert_eq(waitpid(pid, &r.status, 0), pid);
 	policy_bpf_release(&bpf);
@@ -1262,7 +1279,7 @@ static size_t expect_well_formed(const char *text)
 Test(kernel, logging_makes_no_other_syscall)
 {
 	int fd = temp_file();
-	struct run r = run_locked_down(fd, true);
+	struct run r = run_locked_down(fd, true, IPC_LOG_FORMAT_TEXT);
 	size_t lines = expect_well_formed(r.log);
 	cr_expect_eq(lines, 1 + 6 + 4 + 200);
 	cr_expect(strstr(r.log, " INFO child[7] before lockdown\n") != NULL);
@@ -1284,17 +1301,33 @@ Test(kernel, logging_makes_no_other_syscall)
 	close(fd);
 }
 
+Test(kernel, json_logging_makes_no_other_syscall)
+{
+	int fd = temp_file();
+	struct run r = run_locked_down(fd, true, IPC_LOG_FORMAT_JSON);
+	cr_expect_eq(expect_json_lines(r.log), 1 + 6 + 4 + 1 + 200);
+	cr_expect(strstr(r.log, "\"method\":\"GET\",\"path\":\"/x\\u001b\",\"status\":200,"
+	                        "\"bytes\":2,\"duration_us\":3}\n") != NULL,
+	          "%s", r.log);
+	cr_expect_eq(count_str(r.log, LOGGER_TRUNCATED_MARKER "\""), 2);
+	cr_expect_eq(expect_json_lines(r.err), 4, "WARNING, ERROR, CRIT, parent's WARNING: %s",
+	             r.err);
+	free(r.log);
+	free(r.err);
+	close(fd);
+}
+
 Test(kernel, write_failures_are_survived)
 {
 	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(full, 0);
-	struct run r = run_locked_down(full, false);
+	struct run r = run_locked_down(full, false, IPC_LOG_FORMAT_TEXT);
 	cr_expect_eq(count_str(r.err, "log file write failed: ENOSPC (No space left on device)"), 1,
 	             "%s", r.err);
 	expect_well_formed(r.err);
 	free(r.err);
 	close(full);
-	r = run_locked_down(-1, false);
+	r = run_locked_down(-1, false, IPC_LOG_FORMAT_TEXT);
 	cr_expect_eq(count_str(r.err, "log file write failed: EBADF"), 1, "%s", r.err);
 	free(r.err);
 }
@@ -1377,4 +1410,289 @@ Test(batch, bad_sizes_are_refused)
 	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
 	cfg.batch_bytes = (size_t)LOGGER_BATCH_MAX + 1;
 	cr_expect_eq(logger_create(&lg, &cfg), -EINVAL);
+}
+
+/* ---- The stderr threshold ------------------------------------------------------ */
+
+static struct logger *make_styled(int log_fd, int stderr_fd, enum ipc_log_level stderr_level,
+                                  enum ipc_log_format format)
+{
+	struct logger_config cfg = {
+	        .log_fd = log_fd,
+	        .stderr_fd = stderr_fd,
+	        .generation = 3,
+	        .min_level = IPC_LOG_DEBUG,
+	        .stderr_level = stderr_level,
+	        .format = format,
+	        .ring_lines = 16,
+	};
+	struct logger *lg = NULL;
+	cr_assert_eq(logger_create(&lg, &cfg), 0);
+	return lg;
+}
+
+Test(sinks, stderr_gets_the_configured_level_and_above)
+{
+	for (int threshold = IPC_LOG_DEBUG; threshold <= IPC_LOG_MAX; threshold++) {
+		int fd = temp_file(), err[2];
+		make_pipe(err);
+		struct logger *lg =
+		        make_styled(fd, err[1], (enum ipc_log_level)threshold, IPC_LOG_FORMAT_TEXT);
+		for (int level = IPC_LOG_DEBUG; level <= IPC_LOG_MAX; level++)
+			logger_logf(lg, (enum ipc_log_level)level, "level %d", level);
+		char *file = file_text(fd, NULL), *errs = pipe_text(err[0], NULL), line[128];
+		cr_expect_eq(count_char(file, '\n'), 6);
+		cr_expect_eq(count_char(errs, '\n'), (size_t)(IPC_LOG_MAX + 1 - threshold));
+		nth_line(file, (size_t)threshold, line, sizeof(line));
+		cr_expect(strncmp(errs, line, strlen(line)) == 0, "stderr starts at %d: %s",
+		          threshold, errs);
+		cr_expect_eq(stats_of(lg).stderr_lines, (uint64_t)(IPC_LOG_MAX + 1 - threshold));
+		free(file);
+		free(errs);
+		logger_destroy(lg);
+		close(fd);
+		close(err[0]);
+		close(err[1]);
+	}
+}
+
+/* ---- Access lines ----------------------------------------------------------------- */
+
+Test(access, text_line_as_the_server_always_wrote_it)
+{
+	int fd = temp_file();
+	struct logger *lg = make_logger(fd, -1, 16);
+	const char req[] = "GET /api/status?x=1 HTTP/1.1";
+	logger_log_access(lg, &(struct logger_access){.connection = 7,
+	                                              .request_line = req,
+	                                              .request_line_length = sizeof(req) - 1,
+	                                              .status = 200,
+	                                              .bytes = 512,
+	                                              .duration_us = 1310});
+	logger_log_access(lg, &(struct logger_access){.connection = 8,
+	                                              .request_line = "GET /aaaa",
+	                                              .request_line_length = 6,
+	                                              .request_line_cut = true,
+	                                              .status = 414,
+	                                              .duration_us = 5,
+	                                              .why = "request target too long"});
+	logger_log_access(lg, &(struct logger_access){.connection = 9, .status = 408});
+	char *text = file_text(fd, NULL), line[LOGGER_LINE_MAX + 1];
+	cr_expect_str_eq(nth_line(text, 0, line, sizeof(line)) + 27,
+	                 " INFO child[3] http #7 \"GET /api/status?x=1 HTTP/1.1\" 200 512 bytes "
+	                 "1.31 ms");
+	cr_expect_str_eq(nth_line(text, 1, line, sizeof(line)) + 27,
+	                 " INFO child[3] http #8 \"GET /a...\" 414 0 bytes 0.00 ms: request target "
+	                 "too long");
+	cr_expect_str_eq(nth_line(text, 2, line, sizeof(line)) + 27,
+	                 " INFO child[3] http #9 \"-\" 408 0 bytes 0.00 ms");
+	free(text);
+	logger_destroy(lg);
+	close(fd);
+}
+
+/* ---- The JSON form ------------------------------------------------------------------ */
+
+/* Member `key` of a JSON line, raw (strings keep their quotes), in `out`. */
+static const char *member(const char *line, const char *key, char *out, size_t cap)
+{
+	const char *v;
+	size_t n;
+	cr_assert(json_member(line, strlen(line), key, &v, &n), "no %s in %s", key, line);
+	cr_assert_lt(n, cap);
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return out;
+}
+
+static bool has_member(const char *line, const char *key)
+{
+	const char *v;
+	size_t n;
+	return json_member(line, strlen(line), key, &v, &n);
+}
+
+/* Every line of `text` is one valid JSON object; returns how many. */
+static size_t expect_json_lines(const char *text)
+{
+	size_t lines = 0;
+	for (const char *p = text; *p != '\0'; lines++) {
+		const char *nl = strchr(p, '\n');
+		cr_assert_not_null(nl, "a line without its newline: %s", p);
+		cr_expect(p[0] == '{' && json_valid(p, (size_t)(nl - p)), "not JSON: %.*s",
+		          (int)(nl - p), p);
+		cr_expect_leq((size_t)(nl - p) + 1, (size_t)LOGGER_LINE_MAX);
+		p = nl + 1;
+	}
+	return lines;
+}
+
+Test(json, one_object_per_line_with_its_fields)
+{
+	int fd = temp_file(), err[2];
+	make_pipe(err);
+	struct logger *lg = make_styled(fd, err[1], IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	logger_logf(lg, IPC_LOG_NOTICE, "started %d", 1);
+	struct ipc_log rec = {.time_ns = 1764343561123456789ull, .level = IPC_LOG_WARNING};
+	rec.text_length = (uint16_t)snprintf(rec.text, sizeof(rec.text), "child restarted");
+	logger_log_parent(lg, &rec);
+	char *text = file_text(fd, NULL), *errs = pipe_text(err[0], NULL);
+	char line[LOGGER_LINE_MAX + 1], v[LOGGER_LINE_MAX + 1];
+	cr_assert_eq(expect_json_lines(text), 2);
+
+	nth_line(text, 0, line, sizeof(line));
+	cr_expect(matches("^\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z\"$",
+	                  member(line, "time", v, sizeof(v))),
+	          "%s", line);
+	cr_expect_str_eq(member(line, "level", v, sizeof(v)), "\"notice\"");
+	cr_expect_str_eq(member(line, "origin", v, sizeof(v)), "\"child\"");
+	cr_expect_str_eq(member(line, "generation", v, sizeof(v)), "3");
+	cr_expect_str_eq(member(line, "message", v, sizeof(v)), "\"started 1\"");
+	cr_expect(!has_member(line, "method"));
+	struct logger_record r;
+	cr_assert(logger_ring_next(lg, 0, IPC_LOG_DEBUG, &r));
+	char ring_line[LOGGER_LINE_MAX + 1];
+	snprintf(ring_line, sizeof(ring_line), "%.*s", (int)r.length, r.line);
+	cr_expect(matches(LINE_RE "started 1$", ring_line), "the ring keeps text: %s", ring_line);
+	cr_expect_eq(memcmp(r.line, member(line, "time", v, sizeof(v)) + 1, 27), 0,
+	             "the same timestamp as the text line");
+
+	nth_line(text, 1, line, sizeof(line));
+	cr_expect_str_eq(member(line, "time", v, sizeof(v)), "\"2025-11-28T15:26:01.123456Z\"");
+	cr_expect_str_eq(member(line, "level", v, sizeof(v)), "\"warning\"");
+	cr_expect_str_eq(member(line, "origin", v, sizeof(v)), "\"parent\"");
+	cr_expect(!has_member(line, "generation"), "a parent record belongs to no child");
+	cr_expect_str_eq(member(line, "message", v, sizeof(v)), "\"child restarted\"");
+	char want_err[LOGGER_LINE_MAX + 2];
+	snprintf(want_err, sizeof(want_err), "%s\n", line);
+	cr_expect_str_eq(errs, want_err, "stderr: the WARNING line, in JSON");
+	free(text);
+	free(errs);
+	logger_destroy(lg);
+	close(fd);
+	close(err[0]);
+	close(err[1]);
+}
+
+Test(json, access_line_has_its_fields)
+{
+	int fd = temp_file();
+	struct logger *lg = make_styled(fd, -1, IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	const char req[] = "POST /api/x HTTP/1.1";
+	logger_log_access(lg, &(struct logger_access){.connection = 4,
+	                                              .request_line = req,
+	                                              .request_line_length = sizeof(req) - 1,
+	                                              .status = 201,
+	                                              .bytes = 17,
+	                                              .duration_us = 250});
+	logger_log_access(lg, &(struct logger_access){.connection = 5, .status = 408});
+	char *text = file_text(fd, NULL), line[LOGGER_LINE_MAX + 1], v[LOGGER_LINE_MAX + 1];
+	cr_assert_eq(expect_json_lines(text), 2);
+	nth_line(text, 0, line, sizeof(line));
+	cr_expect_str_eq(member(line, "level", v, sizeof(v)), "\"info\"");
+	cr_expect_str_eq(member(line, "generation", v, sizeof(v)), "3");
+	cr_expect_str_eq(member(line, "message", v, sizeof(v)),
+	                 "\"http #4 \\\"POST /api/x HTTP/1.1\\\" 201 17 bytes 0.25 ms\"");
+	cr_expect_str_eq(member(line, "method", v, sizeof(v)), "\"POST\"");
+	cr_expect_str_eq(member(line, "path", v, sizeof(v)), "\"/api/x\"");
+	cr_expect_str_eq(member(line, "status", v, sizeof(v)), "201");
+	cr_expect_str_eq(member(line, "bytes", v, sizeof(v)), "17");
+	cr_expect_str_eq(member(line, "duration_us", v, sizeof(v)), "250");
+	nth_line(text, 1, line, sizeof(line)); /* no request line: empty strings */
+	cr_expect_str_eq(member(line, "message", v, sizeof(v)),
+	                 "\"http #5 \\\"-\\\" 408 0 bytes 0.00 ms\"");
+	cr_expect_str_eq(member(line, "method", v, sizeof(v)), "\"\"");
+	cr_expect_str_eq(member(line, "path", v, sizeof(v)), "\"\"");
+	cr_expect_str_eq(member(line, "status", v, sizeof(v)), "408");
+	free(text);
+	logger_destroy(lg);
+	close(fd);
+}
+
+Test(json, stderr_gets_the_json_line_too)
+{
+	int fd = temp_file(), err[2];
+	make_pipe(err);
+	struct logger *lg = make_styled(fd, err[1], IPC_LOG_NOTICE, IPC_LOG_FORMAT_JSON);
+	logger_logf(lg, IPC_LOG_INFO, "quiet");
+	logger_logf(lg, IPC_LOG_NOTICE, "loud");
+	char *text = file_text(fd, NULL), *errs = pipe_text(err[0], NULL);
+	cr_expect_eq(expect_json_lines(errs), 1);
+	cr_expect_str_eq(errs, strchr(text, '\n') + 1);
+	free(text);
+	free(errs);
+	logger_destroy(lg);
+	close(fd);
+	close(err[0]);
+	close(err[1]);
+}
+
+/* The message member of the one line `text` holds, raw. */
+static const char *json_message(struct logger *lg, int fd, const char *text, size_t len, char *out,
+                                size_t cap)
+{
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	logger_log(lg, IPC_LOG_INFO, text, len);
+	char *file = file_text(fd, NULL), line[LOGGER_LINE_MAX + 1];
+	cr_assert_eq(expect_json_lines(file), 1);
+	member(nth_line(file, 0, line, sizeof(line)), "message", out, cap);
+	free(file);
+	return out;
+}
+
+#define JSON_ESCAPES_TO(lg, fd, literal, expected)                                                 \
+	do {                                                                                       \
+		char got_[LOGGER_LINE_MAX + 1];                                                    \
+		cr_expect_str_eq(                                                                  \
+		        json_message(lg, fd, literal, sizeof(literal) - 1, got_, sizeof(got_)),    \
+		        expected, "escaping %s", #literal);                                        \
+	} while (0)
+
+Test(json, escapes_quotes_controls_and_bad_utf8)
+{
+	int fd = temp_file();
+	struct logger *lg = make_styled(fd, -1, IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	JSON_ESCAPES_TO(lg, fd, "say \"hi\"", "\"say \\\"hi\\\"\"");
+	JSON_ESCAPES_TO(lg, fd, "back\\slash", "\"back\\\\slash\"");
+	JSON_ESCAPES_TO(lg, fd, "a\nb\rc\td", "\"a\\nb\\rc\\td\"");
+	JSON_ESCAPES_TO(lg, fd, "nul\0esc\x1b del\x7f", "\"nul\\u0000esc\\u001b del\\u007f\"");
+	JSON_ESCAPES_TO(lg, fd, "csi\xc2\x9b", "\"csi\\u009b\"");
+	JSON_ESCAPES_TO(lg, fd, "bad\xff\xc3(", "\"bad\\ufffd\\ufffd(\"");
+	JSON_ESCAPES_TO(lg, fd, "over\xc0\xaf", "\"over\\ufffd\\ufffd\"");
+	JSON_ESCAPES_TO(lg, fd, "surrogate\xed\xa0\x80", "\"surrogate\\ufffd\\ufffd\\ufffd\"");
+	JSON_ESCAPES_TO(lg, fd, "na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80",
+	                "\"na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	logger_destroy(lg);
+	close(fd);
+}
+
+Test(json, a_long_message_is_cut_and_the_line_stays_valid)
+{
+	int fd = temp_file();
+	struct logger *lg = make_styled(fd, -1, IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	static char big[3 * LOGGER_LINE_MAX];
+	for (size_t i = 0; i < sizeof(big); i++) /* escapes six times its size, and a euro sign */
+		big[i] = i % 7 == 0 ? '\x01' : i % 7 < 4 ? "\xe2\x82\xac"[i % 7 - 1] : 'x';
+	logger_log(lg, IPC_LOG_INFO, big, sizeof(big));
+	static char huge_path[4000];
+	memcpy(huge_path, "GET /", 5);
+	memset(huge_path + 5, '"', sizeof(huge_path) - 5);
+	logger_log_access(lg, &(struct logger_access){.connection = 1,
+	                                              .request_line = huge_path,
+	                                              .request_line_length = sizeof(huge_path),
+	                                              .status = 414});
+	char *text = file_text(fd, NULL), line[LOGGER_LINE_MAX + 1], v[LOGGER_LINE_MAX + 1];
+	cr_assert_eq(expect_json_lines(text), 2);
+	for (size_t i = 0; i < 2; i++) {
+		nth_line(text, i, line, sizeof(line));
+		member(line, "message", v, sizeof(v));
+		cr_expect(strstr(v, LOGGER_TRUNCATED_MARKER "\"") != NULL, "marked: %s", v);
+		cr_expect(matches("\"(time|level|origin|generation)\":", line), "%s", line);
+	}
+	cr_expect(strstr(member(line, "path", v, sizeof(v)), LOGGER_TRUNCATED_MARKER) != NULL);
+	cr_expect_str_eq(member(line, "status", v, sizeof(v)), "414");
+	cr_expect_eq(stats_of(lg).truncated, 2);
+	free(text);
+	logger_destroy(lg);
+	close(fd);
 }

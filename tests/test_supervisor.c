@@ -3,11 +3,14 @@
  * can end is noticed, classified, logged and followed by a new generation;
  * crash loops back off and hit the burst limit; SIGTERM drains; SIGHUP
  * moves the log to a new file; clients never see a refused connection
- * while children are killed; restarts leak nothing.
+ * while children are killed; restarts leak nothing; log.format=json makes
+ * every line of the log file a JSON object, and the journal (stderr) sees
+ * a healthy start.
  */
 #include "daemon_harness.h"
 #include "child/sandbox.h"
 #include "http_client.h"
+#include "json_check.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -298,6 +301,94 @@ Test(setup, clear_errors)
 	err[n > 0 ? n : 0] = '\0';
 	cr_assert(strstr(err, "directory /nonexistent-dir does not exist") != NULL, "stderr: %s",
 	          err);
+	daemon_cleanup(&d);
+}
+
+/* ---- The log's forms and stderr ------------------------------------------------------ */
+
+/* What the daemon wrote to stderr so far, appended to `buf` (`*len` bytes
+ * in it), until it holds `needle` or `timeout_ms` passed. */
+static bool stderr_wait(struct daemon *d, char *buf, size_t cap, size_t *len, const char *needle,
+                        int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		ssize_t n = read(d->stderr_read, buf + *len, cap - 1 - *len);
+		if (n > 0)
+			*len += (size_t)n;
+		buf[*len] = '\0';
+		if (strstr(buf, needle) != NULL)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+Test(log, stderr_shows_a_healthy_start_at_notice)
+{
+	struct daemon d;
+	static char err[1 << 16];
+	size_t len = 0;
+	start_serving(&d, NULL);
+	cr_expect(stderr_wait(&d, err, sizeof(err), &len, "child generation 1 ready", 5000),
+	          "stderr: %s", err);
+	cr_expect(strstr(err, " NOTICE parent warden ") != NULL, "no start line: %s", err);
+	cr_expect(strstr(err, " INFO ") == NULL, "INFO is for the log file only: %s", err);
+	daemon_cleanup(&d);
+}
+
+/* Every line of `text` is a JSON object; returns how many have
+ * "path":"`path`" with a method and a status, as an access line does. */
+static int json_lines_with_path(const char *text, const char *path)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "\"%s\"", path);
+	int found = 0, lines = 0;
+	for (const char *p = text; *p != '\0'; lines++) {
+		const char *nl = strchr(p, '\n'), *v;
+		cr_assert_not_null(nl, "a line without its newline: %s", p);
+		size_t n = (size_t)(nl - p), vlen;
+		cr_expect(json_valid(p, n) && *p == '{', "line %d is not a JSON object: %.*s",
+		          lines, (int)n, p);
+		if (json_member(p, n, "path", &v, &vlen) && vlen == strlen(want) &&
+		    memcmp(v, want, vlen) == 0 && json_member(p, n, "method", &v, &vlen) &&
+		    json_member(p, n, "status", &v, &vlen))
+			found++;
+		p = nl + 1;
+	}
+	cr_expect_gt(lines, 3);
+	return found;
+}
+
+Test(log, json_format_every_line_parses)
+{
+	struct daemon d;
+	const char *const json[] = {"log.format=json", NULL};
+	static char err[1 << 16];
+	size_t len = 0;
+	start_serving(&d, json);
+	cr_expect_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
+	cr_expect_eq(http_request(d.port, "GET", "/no/such/page", NULL, 5000, NULL), 404);
+	cr_assert(daemon_wait_log(&d, "\"path\":\"/no/such/page\"", 1, 5000), "log:\n%s",
+	          daemon_log(&d));
+	cr_expect(stderr_wait(&d, err, sizeof(err), &len, "child generation 1 ready", 5000),
+	          "stderr: %s", err);
+	daemon_signal(&d, SIGTERM);
+	cr_assert_neq(daemon_wait(&d, 10000), -1);
+	const char *log = daemon_log(&d);
+	cr_expect(strstr(log, "parent exiting with status 0") != NULL, "%s", log);
+	cr_expect_eq(json_lines_with_path(log, "/no/such/page"), 1, "%s", log);
+	cr_expect_geq(json_lines_with_path(log, "/healthz"), 2, "%s", log);
+	cr_expect(strstr(log, "\"status\":404") != NULL, "%s", log);
+	stderr_wait(&d, err, sizeof(err), &len, "parent exiting", 1000);
+	/* stderr: the log's NOTICE lines in JSON, among the command's own words
+	 * ("warden: the GUI is at ..."); no access line. */
+	const char *ready = strstr(err, "child generation 1 ready");
+	cr_assert_not_null(ready);
+	const char *start = ready;
+	while (start > err && start[-1] != '\n')
+		start--;
+	cr_expect(json_valid(start, (size_t)(strchr(ready, '\n') - start)), "stderr: %s", err);
+	cr_expect(strstr(err, "/healthz") == NULL, "stderr: %s", err);
 	daemon_cleanup(&d);
 }
 

@@ -833,7 +833,7 @@ Test(trace_cli, show_prints_one_line_per_message)
 	line_with(r.out, " config ", line, sizeof(line));
 	cr_expect(strstr(line, "user=\"nobody\" group=\"nogroup\"") != NULL, "%s", line);
 	cr_expect(strstr(r.out, "MALFORMED(magic)") != NULL, "%s", r.out);
-	cr_expect(strstr(r.out, "config seq=5 len=248 fds=0 MALFORMED(direction)") != NULL, "%s",
+	cr_expect(strstr(r.out, "config seq=5 len=250 fds=0 MALFORMED(direction)") != NULL, "%s",
 	          r.out);
 	cr_expect(strstr(r.out, "-> gen=2 pid=4243 hello seq=1") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "s3cr") == NULL, "the token was printed");
@@ -1113,7 +1113,7 @@ Test(trace_cli, stats_count_types_and_heartbeat_round_trips)
 	r = run_on(&c, "trace stats %s");
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	line_with(r.out, "malformed ", line, sizeof(line));
-	cr_expect(strstr(line, "malformed           0            0          2          271") ==
+	cr_expect(strstr(line, "malformed           0            0          2          273") ==
 	                  line,
 	          "%s", line);
 	cr_expect(strstr(r.out, "1 pairs, p50 1.000 ms") != NULL, "%s", r.out);
