@@ -102,7 +102,8 @@ static void record(struct args *a, const struct given *g)
 		set_file(a, g);
 		break;
 	case F_CHECK_CONFIG:
-		set_file(a, g);
+		if (g->value != NULL)
+			set_file(a, g);
 		set_action(a, RUN_CHECK_CONFIG, g->flag->name);
 		break;
 	case F_PRINT_CONFIG:
@@ -120,6 +121,16 @@ static void record(struct args *a, const struct given *g)
 	}
 }
 
+/* Whether argv[i + 1] is the value of flag `f` at argv[i]. --check-config's
+ * FILE may be left out, so that an operator can add --check-config to the
+ * daemon's very command line (--config FILE and all). */
+static bool value_follows(const struct flag *f, int argc, char **argv, int i)
+{
+	if (i + 1 >= argc)
+		return false;
+	return f->id != F_CHECK_CONFIG || argv[i + 1][0] != '-';
+}
+
 /* Reads argv[*i] (and its value, "--flag value" or "--flag=value"). */
 static void read_arg(struct args *a, int argc, char **argv, int *i)
 {
@@ -135,10 +146,11 @@ static void read_arg(struct args *a, int argc, char **argv, int *i)
 		usage_error(a, "unknown option '%s'", arg);
 	} else if (!g.flag->takes_value && eq != NULL) {
 		usage_error(a, "%s takes no value", g.flag->name);
-	} else if (g.flag->takes_value && eq == NULL && *i + 1 >= argc) {
+	} else if (g.flag->takes_value && eq == NULL && !value_follows(g.flag, argc, argv, *i) &&
+	           g.flag->id != F_CHECK_CONFIG) {
 		usage_error(a, "%s needs a value", g.flag->name);
 	} else {
-		if (g.flag->takes_value && eq == NULL)
+		if (g.flag->takes_value && eq == NULL && value_follows(g.flag, argc, argv, *i))
 			g.value = argv[++*i];
 		record(a, &g);
 	}
@@ -198,7 +210,7 @@ void options_usage(FILE *out)
 {
 	fputs("usage: warden run [--config FILE] [--listen ADDR:PORT] [--log FILE] [--trace FILE]\n"
 	      "                  [--set SECTION.KEY=VALUE ...]\n"
-	      "       warden run --check-config FILE [flags]\n"
+	      "       warden run --check-config [FILE] [flags]\n"
 	      "       warden run --print-config [--config FILE] [flags]\n"
 	      "       warden run --help\n"
 	      "\n"
@@ -220,8 +232,11 @@ void options_usage(FILE *out)
 	      "  --set SECTION.KEY=VALUE\n"
 	      "                         set any key, e.g. --set supervise.burst_limit=5;\n"
 	      "                         repeatable, applied left to right\n"
-	      "  --check-config FILE    load FILE and the flags, report every error with\n"
-	      "                         FILE:LINE and the key, and exit: 0 valid, 2 invalid\n"
+	      "  --check-config [FILE]  load FILE (or --config's) and the flags, report every\n"
+	      "                         error with FILE:LINE and the key, try what serving\n"
+	      "                         opens (child, token, log, address, trace), and exit:\n"
+	      "                         0 valid, 2 invalid. Add it to the daemon's own command\n"
+	      "                         line to check exactly what will run\n"
 	      "  --print-config         print the effective configuration as an INI file that\n"
 	      "                         loads back to the same values, and exit\n"
 	      "  -h, --help             print this help and exit\n"
@@ -229,6 +244,7 @@ void options_usage(FILE *out)
 	      "Flags take their value as '--flag VALUE' or '--flag=VALUE'. Unknown flags,\n"
 	      "unknown keys and out-of-range values are errors, never ignored.\n"
 	      "\n"
-	      "exit status: 0 ok, 2 a usage or configuration error\n",
+	      "exit status: 0 ok, 1 a failure to start or a restart burst, 2 a usage or\n"
+	      "configuration error\n",
 	      out);
 }

@@ -640,7 +640,7 @@ Test(cli, help_exits_0)
 	struct cli_result r = cli_run("run --help");
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect(strstr(r.out, "usage: warden run") != NULL, "%s", r.out);
-	cr_expect(strstr(r.out, "--check-config FILE") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "--check-config [FILE]") != NULL, "%s", r.out);
 	free(r.out);
 }
 
@@ -693,6 +693,26 @@ Test(cli, version_help_and_exit_statuses)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cli_expect(cases[i].args, cases[i].status, cases[i].out);
+}
+
+/* --check-config without a FILE checks --config's: an operator adds it to
+ * the daemon's very command line. */
+Test(cli, check_config_joins_the_daemons_command_line)
+{
+	struct temp t = temp_file("[log]\nlevel = debug\n", 0600);
+	char args[256];
+	snprintf(args, sizeof(args), "run --config %s --log /tmp/w.log --check-config", t.path);
+	cli_expect(args, 0, "configuration ok");
+	snprintf(args, sizeof(args), "run --config %s --check-config --set log.level=loud", t.path);
+	struct cli_result r = cli_run(args);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "'loud' is not one of") != NULL, "%s", r.err);
+	free(r.out);
+	snprintf(args, sizeof(args), "run --config %s --check-config %s", t.path, t.path);
+	r = cli_run(args);
+	cr_expect_eq(r.status, 2, "two files are one too many, even the same twice");
+	free(r.out);
+	unlink(t.path);
 }
 
 /* --check-config tries what run would open, and reports every problem:
