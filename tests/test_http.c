@@ -342,6 +342,37 @@ Test(http, bearer_token)
 	finish(&p);
 }
 
+/* With two Authorization fields the server keeps the last value, so a
+ * request pairing a wrong one with the right one would pass the token
+ * check if the parser let the duplicate through; it must be refused. */
+Test(http, two_authorizations_are_400_even_if_one_is_right)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	start(&p, &config);
+	const struct rejected two = {"two authorizations",
+	                             "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+	                             "Authorization: Bearer s3cret-token\r\n\r\n",
+	                             400, NULL};
+	expect_rejected(&p, &two);
+	finish(&p);
+}
+
+/* HTTP/1.0 has no chunked coding (RFC 9112 6.1): such a request is
+ * malformed (400), not a body the server merely declines to read (411). */
+Test(http, chunked_in_http10_is_400_not_411)
+{
+	const struct rejected chunked10 = {
+	        "chunked http/1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	        400, NULL};
+	struct child_proc p;
+	start_default(&p);
+	expect_rejected(&p, &chunked10);
+	finish(&p);
+}
+
 Test(http, slowloris_gets_408_and_idle_connections_close)
 {
 	struct child_proc p;
