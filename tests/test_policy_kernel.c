@@ -9,13 +9,16 @@
 #include <signal.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HIGH(fd) (0x100000000L | (fd)) /* garbage in the high 32 bits */
 #define X32_BIT  0x40000000L
@@ -367,4 +370,65 @@ Test(constants, negative_int_constant_on_both_widths)
 	EXPECT_ALLOWED(&bpf, SYS_lseek, 3, -1L, 0);
 	EXPECT_KILLED(&bpf, SYS_lseek, 3, 0xffffffffL, 0);
 	policy_bpf_release(&bpf);
+}
+
+/* ---- A filter reaches every thread (TSYNC) --------------------------------- */
+
+static const char tsync_policy[] = "uint go_fd, uint park_fd\n"
+                                   "write: (eq (arg 0) go_fd)\n"
+                                   "read: (eq (arg 0) park_fd)\n";
+
+static int go[2], park[2];
+
+/* Waits until the main thread has loaded the filter, then makes a call the
+ * policy denies. Without TSYNC this thread stays unfiltered: it survives and
+ * ends the process with status 0. */
+static void *call_after_load(void *unused)
+{
+	(void)unused;
+	char byte;
+	if (read(go[0], &byte, 1) != 1)
+		_exit(122);
+	syscall(SYS_getppid);
+	syscall(SYS_exit_group, 0);
+	return NULL;
+}
+
+static void __attribute__((noreturn)) load_with_a_second_thread(const struct policy_bpf *bpf)
+{
+	pthread_t thread;
+	alarm(10); /* a hang ends by SIGALRM, not by the test's timeout */
+	if (pthread_create(&thread, NULL, call_after_load, NULL) != 0)
+		_exit(120);
+	if (policy_bpf_load(bpf) != 0)
+		_exit(121);
+	syscall(SYS_write, go[1], "g", 1);
+	/* Parked: park[1] stays open, so only the second thread ends this. */
+	char byte;
+	syscall(SYS_read, park[0], &byte, 1);
+	_exit(123);
+}
+
+Test(tsync, a_thread_started_before_the_load_is_filtered_too)
+{
+	cr_assert_eq(pipe(go), 0);
+	cr_assert_eq(pipe(park), 0);
+	struct policy_binding b[] = {{"go_fd", go[1]}, {"park_fd", park[0]}};
+	struct policy_bpf bpf;
+	harness_compile_text(tsync_policy, b, 2, &bpf);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		load_with_a_second_thread(&bpf);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	          "the second thread's getppid should kill the process by SIGSYS, but %s %d",
+	          WIFSIGNALED(status) ? "it died by signal" : "it exited with",
+	          WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	policy_bpf_release(&bpf);
+	close(go[0]);
+	close(go[1]);
+	close(park[0]);
+	close(park[1]);
 }
