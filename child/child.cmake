@@ -54,3 +54,7 @@ if(WARDEN_FUZZ)
                  child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
+
+# The allocator alone: refusals, traps on foreign pointers, realloc.
+warden_test(test_arena child/arena.c)
+target_link_libraries(test_arena PRIVATE PkgConfig::UV)
