@@ -54,3 +54,7 @@ if(WARDEN_FUZZ)
                  child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
+
+# The privilege drop on its own, in a forked process, before any filter.
+warden_test(test_sandbox child/sandbox.c)
+target_link_libraries(test_sandbox PRIVATE warden_ipc)
