@@ -58,3 +58,7 @@ endif()
 # The allocator alone: refusals, traps on foreign pointers, realloc.
 warden_test(test_arena child/arena.c)
 target_link_libraries(test_arena PRIVATE PkgConfig::UV)
+
+# The privilege drop on its own, in a forked process, before any filter.
+warden_test(test_sandbox child/sandbox.c)
+target_link_libraries(test_sandbox PRIVATE warden_ipc)

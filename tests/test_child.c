@@ -4,6 +4,7 @@
  * operation ends the child with a violation report naming the syscall.
  */
 #include "child_harness.h"
+#include "http_client.h"
 #include "tests/child/escape.h"
 
 #include <criterion/criterion.h>
@@ -77,6 +78,62 @@ Test(boot, reaches_ready_locked_down)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
 	          child_stderr(&p));
 	cr_expect(strstr(child_log(&p), "INFO child[1] ready") != NULL, "log: %s", child_log(&p));
+	child_cleanup(&p);
+}
+
+/* The soft and hard values of one line of /proc/PID/limits ("Max
+ * processes  0  0  processes"); false when the line is missing or a value
+ * is not a number ("unlimited"). */
+static bool read_limit(pid_t pid, const char *name, unsigned long long *soft,
+                       unsigned long long *hard)
+{
+	char path[64], line[256];
+	bool found = false;
+	size_t n = strlen(name);
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ' ')
+			found = sscanf(line + n, "%llu %llu", soft, hard) == 2;
+	fclose(f);
+	return found;
+}
+
+static void expect_limit(pid_t pid, const char *name, unsigned long long want)
+{
+	unsigned long long soft, hard;
+	cr_assert(read_limit(pid, name, &soft, &hard), "no numeric \"%s\" in /proc/%d/limits", name,
+	          (int)pid);
+	cr_expect_eq(soft, want, "%s: soft limit %llu, want %llu", name, soft, want);
+	cr_expect_eq(hard, want, "%s: hard limit %llu, want %llu", name, hard, want);
+}
+
+/* The limits the child set, as the kernel holds them, read from outside;
+ * the descriptor limit is the one the child reports in /api/policy (first
+ * client fd + max_connections + 1). */
+Test(boot, resource_limits_seen_from_outside)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	struct http_response r;
+	unsigned long long fd_limit = 0;
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready);
+	expect_limit(p.pid, "Max processes", 0);
+	expect_limit(p.pid, "Max core file size", 0);
+	cr_assert_eq(http_request(p.port, "GET", "/api/policy", NULL, CHILD_CLIENT_TIMEOUT_MS, &r),
+	             200);
+	const char *at = strstr(r.body, "\"fd_limit\":");
+	cr_assert(at != NULL && sscanf(at, "\"fd_limit\":%llu", &fd_limit) == 1, "%s", r.body);
+	/* A few fixed descriptors and libuv's: a bound that also holds
+	 * without the report. */
+	cr_expect(fd_limit > config.max_connections + 1 && fd_limit <= config.max_connections + 64,
+	          "fd_limit %llu for %u connections", fd_limit, config.max_connections);
+	expect_limit(p.pid, "Max open files", fd_limit);
 	child_cleanup(&p);
 }
 
