@@ -18,6 +18,7 @@
 #include "logger/logger.h"
 #include "http_parse.h"
 #include "common/clock.h"
+#include "common/decimal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -197,18 +198,6 @@ static size_t put(char *dst, const char *s, size_t n)
 
 #define PUT_LITERAL(dst, s) put((dst), (s), sizeof(s) - 1)
 
-static size_t put_u64(char *dst, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (size_t i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
-}
-
 static size_t connection_line(char *dst, const struct reply *r)
 {
 	if (!r->keep_alive)
@@ -222,7 +211,7 @@ static size_t connection_line(char *dst, const struct reply *r)
 static size_t write_head(const struct http_core *core, const struct reply *r, char *dst)
 {
 	size_t n = PUT_LITERAL(dst, "HTTP/1.1 ");
-	n += put_u64(dst + n, r->status);
+	n += decimal_u64(dst + n, r->status);
 	dst[n++] = ' ';
 	const char *reason = reason_phrase(r->status);
 	n += put(dst + n, reason, strlen(reason));
@@ -235,7 +224,7 @@ static size_t write_head(const struct http_core *core, const struct reply *r, ch
 	 * length, and a 204 none: neither gets one. */
 	if (!r->stream && r->status != 304 && r->status != 204) {
 		n += PUT_LITERAL(dst + n, "Content-Length: ");
-		n += put_u64(dst + n, r->body_length);
+		n += decimal_u64(dst + n, r->body_length);
 		n += PUT_LITERAL(dst + n, "\r\n");
 	}
 	n += connection_line(dst + n, r);

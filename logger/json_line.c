@@ -7,6 +7,7 @@
  */
 #include "json_line.h"
 #include "common/utf8.h"
+#include "common/decimal.h"
 
 #include <string.h>
 
@@ -128,18 +129,6 @@ static size_t put_raw(char *dst, const char *s)
 	return len;
 }
 
-static size_t put_u64(char *dst, uint64_t value)
-{
-	char digits[20];
-	size_t n = 0;
-	do
-		digits[n++] = (char)('0' + value % 10);
-	while ((value /= 10) != 0);
-	for (size_t i = 0; i < n; i++)
-		dst[i] = digits[n - 1 - i];
-	return n;
-}
-
 /* `,"key":"contents"` with the contents in at most `room` bytes. */
 static size_t put_string_member(char *dst, const char *key, const char *s, size_t n, size_t room)
 {
@@ -157,7 +146,7 @@ static size_t put_number_member(char *dst, const char *key, uint64_t value)
 	size_t len = put_raw(dst, ",\"");
 	len += put_raw(dst + len, key);
 	len += put_raw(dst + len, "\":");
-	return len + put_u64(dst + len, value);
+	return len + decimal_u64(dst + len, value);
 }
 
 /* `"time":...,"message":"`: everything before the message's contents. */

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/io.h"
 #include "common/utf8.h"
+#include "common/decimal.h"
 
 #include <errno.h>
 #include <stdalign.h>
@@ -257,15 +258,6 @@ static size_t put_str(char *dst, const char *s)
 	return len;
 }
 
-static size_t put_u32(char *dst, uint32_t value)
-{
-	unsigned width = 1;
-	for (uint32_t v = value; v >= 10; v /= 10)
-		width++;
-	put_digits(dst, value, width);
-	return width;
-}
-
 /* "timestamp LEVEL origin ", at most PREFIX_MAX bytes. */
 static size_t format_prefix(char *dst, const struct record *r)
 {
@@ -277,7 +269,7 @@ static size_t format_prefix(char *dst, const struct record *r)
 		len += put_str(dst + len, "parent");
 	} else {
 		len += put_str(dst + len, "child[");
-		len += put_u32(dst + len, r->generation);
+		len += decimal_u64(dst + len, r->generation);
 		dst[len++] = ']';
 	}
 	dst[len++] = ' ';
