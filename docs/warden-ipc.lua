@@ -26,7 +26,7 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 3 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format
+local IPC_VERSION = 4 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
@@ -124,11 +124,17 @@ local pf = {
 	log_text = protofield("string", "log.text", "Text"),
 }
 
-local sandbox_flags = {}
-for i, name in ipairs(SANDBOX_FLAGS) do
-	sandbox_flags[i] = ProtoField.bool("warden.ready.sandbox." .. name, name, 32, nil, 2 ^ (i - 1))
-	fields[#fields + 1] = sandbox_flags[i]
+-- The sandbox flags' bits, under each field that holds them.
+local function flag_fields(prefix)
+	local list = {}
+	for i, name in ipairs(SANDBOX_FLAGS) do
+		list[i] = ProtoField.bool("warden." .. prefix .. "." .. name, name, 32, nil, 2 ^ (i - 1))
+		fields[#fields + 1] = list[i]
+	end
+	return list
 end
+local ready_flags = flag_fields("ready.sandbox")
+local attested_flags = flag_fields("status.attested")
 
 local counters = {
 	F("u64", "pong.counters.connections_accepted", "Connections accepted"),
@@ -178,20 +184,23 @@ local LAYOUTS = {
 		F("u32", "config.heartbeat_interval_ms", "Heartbeat interval (ms)"),
 		F("u32", "config.memory_reserve_kib", "Memory reserve (KiB)"),
 		F("u32", "config.log_ring_lines", "Log ring lines"),
+		F("u32", "config.max_connections_per_peer", "Max connections per peer"),
 		F("u8", "config.log_min_level", "Log min level", base.DEC, LEVELS),
 		F("u8", "config.log_format", "Log format", base.DEC, LOG_FORMATS),
 		F("u8", "config.log_stderr_level", "Log stderr level", base.DEC, LEVELS),
 		F("u8", "config.namespaces", "Namespaces", base.DEC, NAMESPACES),
 		F("u8", "config.report_violations", "Report violations"),
 		F("u8", "config.token_length", "Token length"),
+		F("u8", "config.test_mode", "Test mode"),
 		S("config.user", "User", 32),
 		S("config.group", "Group", 32),
 		SECRET("Token", 128),
+		S("config.hosts", "Hosts", 256),
 	},
 	[3] = {
 		F("u32", "ready.pid", "Pid"),
 		F("u32", "ready.generation", "Generation"),
-		{ kind = "flags", size = 4, field = protofield("u32", "ready.sandbox", "Sandbox", base.HEX) },
+		{ kind = "flags", size = 4, field = protofield("u32", "ready.sandbox", "Sandbox", base.HEX), bits = ready_flags },
 		F("u32", "ready.uid", "Uid"),
 		F("u32", "ready.gid", "Gid"),
 		F("u32", "ready.policy_instructions", "Policy instructions"),
@@ -212,6 +221,7 @@ local LAYOUTS = {
 		F("u32", "status.state", "State", base.DEC, STATES),
 		F("u32", "status.restarts", "Restarts"),
 		F("u32", "status.violations", "Violations"),
+		{ kind = "flags", size = 4, field = protofield("u32", "status.attested", "Attested", base.HEX), bits = attested_flags },
 		F("u64", "status.parent_start_ns", "Parent start (ns)"),
 		F("u64", "status.child_start_ns", "Child start (ns)"),
 		F("u64", "status.ipc_messages_in", "IPC messages in"),
@@ -285,7 +295,7 @@ local function show_spec(buf, tree, off, spec, values)
 		end
 	elseif spec.kind == "flags" then
 		local item = tree:add_le(spec.field, range)
-		for _, flag in ipairs(sandbox_flags) do
+		for _, flag in ipairs(spec.bits) do
 			item:add_le(flag, range)
 		end
 	else

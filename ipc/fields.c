@@ -42,15 +42,18 @@ static const struct ipc_field config_rows[] = {
         {ONE(struct ipc_config, heartbeat_interval_ms), .flags = SUMMARY},
         {ONE(struct ipc_config, memory_reserve_kib)},
         {ONE(struct ipc_config, log_ring_lines)},
+        {ONE(struct ipc_config, max_connections_per_peer)},
         {ONE(struct ipc_config, log_min_level), .flags = SUMMARY, .value_name = ipc_log_level_name},
         {ONE(struct ipc_config, log_format), .flags = SUMMARY, .value_name = ipc_log_format_name},
         {ONE(struct ipc_config, log_stderr_level), .value_name = ipc_log_level_name},
         {ONE(struct ipc_config, namespaces), .flags = SUMMARY, .value_name = ipc_namespaces_name},
         {ONE(struct ipc_config, report_violations), .flags = SUMMARY},
         {ONE(struct ipc_config, token_length), .flags = SUMMARY},
+        {ONE(struct ipc_config, test_mode)},
         {ONE(struct ipc_config, user), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
         {ONE(struct ipc_config, group), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
         {ONE(struct ipc_config, token), .kind = IPC_FIELD_SECRET},
+        {ONE(struct ipc_config, hosts), .kind = IPC_FIELD_STRING},
 };
 
 static const struct ipc_field ready_rows[] = {
@@ -112,6 +115,7 @@ static const struct ipc_field status_rows[] = {
         {ONE(struct ipc_status, state), .flags = SUMMARY, .value_name = ipc_state_name},
         {ONE(struct ipc_status, restarts), .flags = SUMMARY},
         {ONE(struct ipc_status, violations), .flags = SUMMARY},
+        {ONE(struct ipc_status, attested), .flags = BITS, .value_name = ipc_sandbox_flag_name},
         {ONE(struct ipc_status, parent_start_ns)},
         {ONE(struct ipc_status, child_start_ns)},
         {ONE(struct ipc_status, ipc_messages_in)},

@@ -32,8 +32,10 @@
 
 /* ---- Framing ------------------------------------------------------------ */
 
-#define IPC_MAGIC   0x4e445257u /* "WRDN" in little-endian byte order */
-#define IPC_VERSION 3u          /* 2: status carries violations; 3: config the log's form */
+#define IPC_MAGIC 0x4e445257u /* "WRDN" in little-endian byte order */
+#define IPC_VERSION                                                                                \
+	4u /* 2: status carries violations; 3: config the log's form; 4: config the                \
+	    * Host names, the per-peer cap and test mode, status the attested state */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -77,6 +79,7 @@ enum {
 	IPC_MESSAGE_MAX = 128, /* error message, incl. the NUL */
 	IPC_RECENT_RESTARTS = 8,
 	IPC_HANDOVER_FDS = 2, /* hello carries exactly: [0] log file, [1] GUI socket */
+	IPC_HOSTS_MAX = 256,  /* the Host names the server answers to, incl. the NUL */
 };
 
 struct ipc_hello {
@@ -99,24 +102,30 @@ enum ipc_log_format {
 };
 
 struct ipc_config {
-	uint32_t max_connections;       /* 1 .. 65536 */
-	uint32_t header_max_bytes;      /* 256 .. 65536 */
-	uint32_t uri_max_bytes;         /* 16 .. header_max_bytes */
-	uint32_t header_timeout_ms;     /* 1 .. 600000 */
-	uint32_t idle_timeout_ms;       /* 1 .. 3600000 */
-	uint32_t send_timeout_ms;       /* 1 .. 600000 */
-	uint32_t heartbeat_interval_ms; /* 1 .. 600000 */
-	uint32_t memory_reserve_kib;    /* 1024 .. 4194304 */
-	uint32_t log_ring_lines;        /* 16 .. 65536 */
-	uint8_t log_min_level;          /* enum ipc_log_level */
-	uint8_t log_format;             /* enum ipc_log_format */
-	uint8_t log_stderr_level;       /* enum ipc_log_level: this and above also go to stderr */
-	uint8_t namespaces;             /* enum ipc_namespaces_mode */
-	uint8_t report_violations;      /* 0: the filter kills; 1: trap, report, exit */
-	uint8_t token_length;           /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
-	char user[IPC_NAME_MAX];        /* terminated; "" when not started as root */
+	uint32_t max_connections;          /* 1 .. 65536 */
+	uint32_t header_max_bytes;         /* 256 .. 65536 */
+	uint32_t uri_max_bytes;            /* 16 .. header_max_bytes */
+	uint32_t header_timeout_ms;        /* 1 .. 600000 */
+	uint32_t idle_timeout_ms;          /* 1 .. 3600000 */
+	uint32_t send_timeout_ms;          /* 1 .. 600000 */
+	uint32_t heartbeat_interval_ms;    /* 1 .. 600000 */
+	uint32_t memory_reserve_kib;       /* 1024 .. 4194304 */
+	uint32_t log_ring_lines;           /* 16 .. 65536 */
+	uint32_t max_connections_per_peer; /* 1 .. max_connections: one address's share */
+	uint8_t log_min_level;             /* enum ipc_log_level */
+	uint8_t log_format;                /* enum ipc_log_format */
+	uint8_t log_stderr_level;  /* enum ipc_log_level: this and above also go to stderr */
+	uint8_t namespaces;        /* enum ipc_namespaces_mode */
+	uint8_t report_violations; /* 0: the filter kills; 1: trap, report, exit */
+	uint8_t token_length;      /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
+	uint8_t test_mode;         /* 1: the parent runs in explicit test mode, the only
+	                            * one in which a test build of the child may serve */
+	char user[IPC_NAME_MAX];   /* terminated; "" when not started as root */
 	char group[IPC_NAME_MAX];
 	uint8_t token[IPC_TOKEN_MAX]; /* token_length bytes, the rest zero */
+	/* Names a request's Host may give (its port aside), separated by one
+	 * space, terminated: "localhost 127.0.0.1 [::1] ..." */
+	char hosts[IPC_HOSTS_MAX];
 };
 
 enum ipc_sandbox_flags {
@@ -201,7 +210,10 @@ struct ipc_status {
 	uint32_t child_pid;
 	uint32_t state; /* enum ipc_state, 1 .. IPC_STATE_MAX */
 	uint32_t restarts;
-	uint32_t violations;      /* children the sandbox ended since the parent started */
+	uint32_t violations; /* children the sandbox ended since the parent started */
+	/* enum ipc_sandbox_flags the parent saw from outside, in /proc, after
+	 * the serving child's ready (the child's own flags are only claims) */
+	uint32_t attested;
 	uint64_t parent_start_ns; /* CLOCK_REALTIME */
 	uint64_t child_start_ns;  /* CLOCK_REALTIME */
 	uint64_t ipc_messages_in, ipc_messages_out;

@@ -325,13 +325,39 @@ static bool check_config_limits(const struct ipc_config *m, struct ipc_decode_er
 	       range(err, "config", "log_format", m->log_format, 0, IPC_LOG_FORMAT_MAX) &&
 	       range(err, "config", "log_stderr_level", m->log_stderr_level, 0, IPC_LOG_MAX) &&
 	       range(err, "config", "namespaces", m->namespaces, 0, IPC_NAMESPACES_REQUIRED) &&
-	       range(err, "config", "report_violations", m->report_violations, 0, 1);
+	       range(err, "config", "report_violations", m->report_violations, 0, 1) &&
+	       range(err, "config", "max_connections_per_peer", m->max_connections_per_peer, 1,
+	             m->max_connections) &&
+	       range(err, "config", "test_mode", m->test_mode, 0, 1);
+}
+
+/* Host names as the child compares them: letters, digits, '.', '-', and
+ * bracketed IPv6 literals' ':', '[' and ']' (locale-free on purpose). */
+static bool host_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+}
+
+/* Names separated by one space, none empty. */
+static bool check_hosts(const struct ipc_config *m, struct ipc_decode_error *err)
+{
+	if (!string(err, "config", "hosts", m->hosts, sizeof(m->hosts)))
+		return false;
+	for (const char *p = m->hosts; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool space_ok = c == ' ' && p != m->hosts && p[-1] != ' ' && p[1] != '\0';
+		if (!host_char(c) && !space_ok)
+			return fail(err, IPC_E_RANGE, "config: hosts has a byte 0x%02x at %td", c,
+			            p - m->hosts);
+	}
+	return true;
 }
 
 static bool check_config(const struct ipc_config *m, struct ipc_decode_error *err)
 {
 	return string(err, "config", "user", m->user, sizeof(m->user)) &&
-	       string(err, "config", "group", m->group, sizeof(m->group)) &&
+	       string(err, "config", "group", m->group, sizeof(m->group)) && check_hosts(m, err) &&
 	       check_config_limits(m, err) && check_token(m, err);
 }
 
@@ -378,6 +404,9 @@ static bool check_status(const struct ipc_status *m, struct ipc_decode_error *er
 	    !range(err, "status", "state", m->state, IPC_STATE_STARTING, IPC_STATE_MAX) ||
 	    !range(err, "status", "recent_count", m->recent_count, 0, IPC_RECENT_RESTARTS))
 		return false;
+	if ((m->attested & ~(uint32_t)IPC_SANDBOX_ALL) != 0)
+		return fail(err, IPC_E_RANGE, "status: attested 0x%x has unknown flags 0x%x",
+		            m->attested, m->attested & ~(uint32_t)IPC_SANDBOX_ALL);
 	for (unsigned i = 0; i < IPC_RECENT_RESTARTS; i++) {
 		if (i < m->recent_count && !check_restart(&m->recent[i], i, err))
 			return false;

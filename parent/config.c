@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ enum key_type {
 enum key_flags {
 	KEY_NONEMPTY = 1u << 0, /* a string that must not be "" */
 	KEY_NAME = 1u << 1,     /* a user or group name: no '/' or ':' either */
+	KEY_HOSTS = 1u << 2,    /* host names or IP literals, space-separated, no ports */
 };
 
 struct key {
@@ -77,6 +79,8 @@ static const struct key keys[] = {
         {U32("server", "header_timeout_ms", header_timeout_ms, 1, 600000)},
         {U32("server", "idle_timeout_ms", idle_timeout_ms, 1, 3600000)},
         {U32("server", "send_timeout_ms", send_timeout_ms, 1, 600000)},
+        {U32("server", "max_connections_per_peer", max_connections_per_peer, 1, 65536)},
+        {STR("server", "hosts", hosts, KEY_HOSTS)},
         {"log", "file", KEY_STRING, FIELD(log_file), 0, 0, NULL, KEY_NONEMPTY, "--log"},
         {ENUM("log", "level", log_level, ipc_log_level_names)},
         {ENUM("log", "format", log_format, ipc_log_format_names)},
@@ -130,6 +134,8 @@ static int key_find(const char *section, const char *name)
  * keys[] cannot make them point at the wrong key. */
 #define K_LISTEN             key_find("server", "listen")
 #define K_ALLOW_REMOTE       key_find("server", "allow_remote_without_token")
+#define K_MAX_CONNECTIONS    key_find("server", "max_connections")
+#define K_PER_PEER           key_find("server", "max_connections_per_peer")
 #define K_TOKEN_FILE         key_find("server", "token_file")
 #define K_HEADER_MAX         key_find("server", "header_max_bytes")
 #define K_URI_MAX            key_find("server", "uri_max_bytes")
@@ -161,6 +167,7 @@ void config_defaults(struct warden_config *cfg)
 	cfg->header_timeout_ms = 10000;
 	cfg->idle_timeout_ms = 60000;
 	cfg->send_timeout_ms = 10000;
+	cfg->max_connections_per_peer = 32;
 	strcpy(cfg->log_file, "warden.log");
 	cfg->log_level = IPC_LOG_INFO;
 	cfg->log_format = IPC_LOG_FORMAT_TEXT;
@@ -347,9 +354,45 @@ static int check_string(const struct key *k, const char *value, char *why, size_
 	return 0;
 }
 
+/* One name of server.hosts: a DNS name or IPv4 literal (letters, digits,
+ * '.', '-'), or an IPv6 literal in brackets. A port would never match:
+ * the server compares the Host header's name, its port aside. */
+static bool host_name_ok(const char *name, size_t len)
+{
+	bool bracketed = len >= 2 && name[0] == '[' && name[len - 1] == ']';
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = bracketed ? 1 : 0; i < (bracketed ? len - 1 : len); i++) {
+		unsigned char c = (unsigned char)name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || (bracketed ? c == ':' : c == '-');
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static int check_hosts(const char *value, char *why, size_t n)
+{
+	for (const char *p = value; *p != '\0';) {
+		size_t len = strcspn(p, " ");
+		if (!host_name_ok(p, len)) {
+			snprintf(why, n,
+			         "'%.*s' is not a host name or IP literal (no port; IPv6 in [])",
+			         (int)len, p);
+			return -1;
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
 static int set_string(char *out, const struct key *k, const char *value, char *why, size_t n)
 {
 	if (check_string(k, value, why, n) < 0)
+		return -1;
+	if ((k->flags & KEY_HOSTS) && check_hosts(value, why, n) < 0)
 		return -1;
 	if (k->type == KEY_LISTEN) {
 		struct sockaddr_storage addr;
@@ -749,6 +792,13 @@ int config_validate(const struct warden_config *cfg, FILE *errors)
 		               &count,
 		               "heartbeat_timeout_ms (%u) must exceed heartbeat_interval_ms (%u)",
 		               cfg->heartbeat_timeout_ms, cfg->heartbeat_interval_ms);
+	/* The default share shrinks with a small max_connections; a share
+	 * someone wrote down must fit. */
+	if (cfg->max_connections_per_peer > cfg->max_connections &&
+	    cfg->source_line[K_PER_PEER] != CONFIG_FROM_DEFAULT)
+		validate_error(cfg, blame(cfg, K_PER_PEER, K_MAX_CONNECTIONS), errors, &count,
+		               "max_connections_per_peer (%u) exceeds max_connections (%u)",
+		               cfg->max_connections_per_peer, cfg->max_connections);
 	if (cfg->restart_max_ms < cfg->restart_initial_ms)
 		validate_error(cfg, blame(cfg, K_RESTART_MAX, K_RESTART_INITIAL), errors, &count,
 		               "restart_max_ms (%u) is below restart_initial_ms (%u)",
@@ -940,6 +990,38 @@ int config_read_token(const struct warden_config *cfg, uint8_t token[IPC_TOKEN_M
 
 /* ---- The child's part --------------------------------------------------- */
 
+/* Appends `name` (len bytes) to the space-separated list unless it is
+ * there already. */
+static void hosts_add(char *list, size_t size, const char *name, size_t len)
+{
+	for (const char *p = list; *p != '\0'; p += strspn(p, " ")) {
+		size_t n = strcspn(p, " ");
+		if (n == len && strncasecmp(p, name, len) == 0)
+			return;
+		p += n;
+	}
+	size_t used = strlen(list);
+	if (used + (used > 0) + len + 1 > size)
+		return; /* cannot happen: CONFIG_HOSTS_MAX keeps room for the rest */
+	snprintf(list + used, size - used, "%s%.*s", used > 0 ? " " : "", (int)len, name);
+}
+
+static void hosts_to_ipc(const struct warden_config *cfg, char *out, size_t size)
+{
+	static const char *const builtin[] = {"localhost", "127.0.0.1", "[::1]"};
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		hosts_add(out, size, builtin[i], strlen(builtin[i]));
+	/* The listen address as written: "[::1]:8080" gives "[::1]". */
+	const char *colon = strrchr(cfg->listen, ':');
+	if (colon != NULL)
+		hosts_add(out, size, cfg->listen, (size_t)(colon - cfg->listen));
+	for (const char *p = cfg->hosts; *p != '\0'; p += strspn(p, " ")) {
+		size_t n = strcspn(p, " ");
+		hosts_add(out, size, p, n);
+		p += n;
+	}
+}
+
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -957,6 +1039,10 @@ void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 	out->log_stderr_level = cfg->log_stderr_level;
 	out->namespaces = cfg->namespaces;
 	out->report_violations = cfg->report_violations ? 1 : 0;
+	out->max_connections_per_peer = cfg->max_connections_per_peer < cfg->max_connections
+	                                        ? cfg->max_connections_per_peer
+	                                        : cfg->max_connections;
+	hosts_to_ipc(cfg, out->hosts, sizeof(out->hosts));
 	if (geteuid() == 0) {
 		snprintf(out->user, sizeof(out->user), "%s", cfg->user);
 		snprintf(out->group, sizeof(out->group), "%s", cfg->group);

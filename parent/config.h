@@ -23,9 +23,12 @@ enum config_burst_action {
 };
 
 enum {
-	CONFIG_KEY_COUNT = 35, /* keys in all sections; config.c checks it */
+	CONFIG_KEY_COUNT = 37, /* keys in all sections; config.c checks it */
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
+	/* What server.hosts may add: the rest of IPC_HOSTS_MAX is kept for the
+	 * built-in names and the listen address (config_to_ipc). */
+	CONFIG_HOSTS_MAX = IPC_HOSTS_MAX - 96,
 };
 
 struct warden_config {
@@ -35,6 +38,8 @@ struct warden_config {
 	char token_file[PATH_MAX];       /* "" = no auth; else the token is read from it */
 	uint32_t max_connections, header_max_bytes, uri_max_bytes;
 	uint32_t header_timeout_ms, idle_timeout_ms, send_timeout_ms;
+	uint32_t max_connections_per_peer; /* one client address's share of max_connections */
+	char hosts[CONFIG_HOSTS_MAX];      /* more Host names, space-separated, no ports */
 
 	/* [log] */
 	char log_file[PATH_MAX];
@@ -103,7 +108,8 @@ void config_print(const struct warden_config *cfg, FILE *out);
 /* The part the child needs, as the IPC_CONFIG payload; the token is read
  * from token_file by the caller. user and group are filled only when the
  * process runs as root (ipc.h: "" when not started as root), since only
- * then can the child switch to them. */
+ * then can the child switch to them. hosts is "localhost 127.0.0.1 [::1]",
+ * then the listen address's host as written, then server.hosts. */
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out);
 
 /* ---- Additions for the parent ------------------------------------------ */

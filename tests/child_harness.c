@@ -34,6 +34,8 @@ struct ipc_config child_test_config(void)
 	        .log_stderr_level = IPC_LOG_WARNING,
 	        .namespaces = IPC_NAMESPACES_AUTO,
 	        .report_violations = 1,
+	        .max_connections_per_peer = 64,
+	        .hosts = "localhost 127.0.0.1 [::1]",
 	};
 	if (geteuid() == 0) {
 		strcpy(c.user, "nobody");

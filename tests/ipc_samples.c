@@ -33,6 +33,7 @@ static void sample_config(struct ipc_config *c, unsigned v)
 	c->heartbeat_interval_ms = 1000;
 	c->memory_reserve_kib = 4194304 - v;
 	c->log_ring_lines = 16 + v;
+	c->max_connections_per_peer = v == 0 ? c->max_connections : 1 + v;
 	c->log_min_level = (uint8_t)(v % (IPC_LOG_MAX + 1));
 	c->log_format = (uint8_t)(v % (IPC_LOG_FORMAT_MAX + 1));
 	c->log_stderr_level = (uint8_t)((v + 2) % (IPC_LOG_MAX + 1));
@@ -43,6 +44,11 @@ static void sample_config(struct ipc_config *c, unsigned v)
 		c->token[i] = (uint8_t)(0xff - i - v); /* any bytes, NUL included */
 	fill_string(c->user, sizeof(c->user), v == 0 ? sizeof(c->user) - 1 : 3, 'u');
 	snprintf(c->group, sizeof(c->group), "group%u", v);
+	c->test_mode = (uint8_t)(v % 2);
+	if (v == 0)
+		fill_string(c->hosts, sizeof(c->hosts), sizeof(c->hosts) - 1, 'h');
+	else
+		snprintf(c->hosts, sizeof(c->hosts), "localhost [::1] host%u.example", v);
 }
 
 static void sample_ready(struct ipc_ready *r, unsigned v)
@@ -82,6 +88,7 @@ static void sample_status(struct ipc_status *s, unsigned v)
 	s->state = IPC_STATE_STARTING + v % IPC_STATE_MAX;
 	s->restarts = 6 + v;
 	s->violations = 0xfffffff0u + v;
+	s->attested = v == 0 ? IPC_SANDBOX_ALL : IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS;
 	s->parent_start_ns = wide(v, 1);
 	s->child_start_ns = wide(v, 2);
 	s->ipc_messages_in = wide(v, 3);
@@ -196,15 +203,18 @@ static bool same_config(const struct ipc_config *a, const struct ipc_config *b, 
 	SAME(heartbeat_interval_ms);
 	SAME(memory_reserve_kib);
 	SAME(log_ring_lines);
+	SAME(max_connections_per_peer);
 	SAME(log_min_level);
 	SAME(log_format);
 	SAME(log_stderr_level);
 	SAME(namespaces);
 	SAME(report_violations);
 	SAME(token_length);
+	SAME(test_mode);
 	SAME_BYTES(user, sizeof(a->user));
 	SAME_BYTES(group, sizeof(a->group));
 	SAME_BYTES(token, sizeof(a->token));
+	SAME_BYTES(hosts, sizeof(a->hosts));
 	return true;
 }
 
@@ -246,6 +256,7 @@ static bool same_status(const struct ipc_status *a, const struct ipc_status *b, 
 	SAME(state);
 	SAME(restarts);
 	SAME(violations);
+	SAME(attested);
 	SAME(parent_start_ns);
 	SAME(child_start_ns);
 	SAME(ipc_messages_in);

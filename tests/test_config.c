@@ -117,6 +117,8 @@ static const char every_key[] = "[server]\n"
                                 "header_timeout_ms = 1\n"
                                 "idle_timeout_ms = 3600000\n"
                                 "send_timeout_ms = 600000\n"
+                                "max_connections_per_peer = 65536\n"
+                                "hosts = warden.example  10.1.2.3 [fd00::1] localhost\n"
                                 "[log]\n"
                                 "file = /var/log/w.log\n"
                                 "level = crit\n"
@@ -630,6 +632,45 @@ Test(config, to_ipc_copies_the_childs_part)
 		cr_expect_eq(ic.token[i], 0);
 	cr_expect_str_eq(ic.user, geteuid() == 0 ? "daemon" : "");
 	cr_expect_str_eq(ic.group, geteuid() == 0 ? "daemon" : "");
+	cr_expect_eq(ic.max_connections_per_peer, 65536);
+	cr_expect_eq(ic.test_mode, 0);
+	/* The built-in names, the listen host as written, then server.hosts,
+	 * each once. */
+	cr_expect_str_eq(ic.hosts, "localhost 127.0.0.1 [::1] warden.example 10.1.2.3 [fd00::1]");
+	free(l.errors);
+}
+
+Test(config, hosts_are_names_without_ports)
+{
+	expect_error("[server]\nhosts = example.com:8080\n", 2,
+	             "[server] hosts: 'example.com:8080' is not a host name or IP literal");
+	expect_error("[server]\nhosts = ok.example [::1\n", 2,
+	             "[server] hosts: '[::1' is not a host name or IP literal");
+	expect_error("[server]\nhosts = a/b\n", 2, "[server] hosts: 'a/b' is not a host name");
+	struct loaded l = load_text("[server]\nlisten = 0.0.0.0:9000\nallow_remote_without_token = "
+	                            "true\nhosts = Warden.Example\n");
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	struct ipc_config ic;
+	config_to_ipc(&l.cfg, &ic);
+	cr_expect_str_eq(ic.hosts, "localhost 127.0.0.1 [::1] 0.0.0.0 Warden.Example");
+	free(l.errors);
+}
+
+Test(config, per_peer_share_fits_max_connections)
+{
+	expect_error("[server]\nmax_connections = 8\nmax_connections_per_peer = 9\n", 3,
+	             "[server] max_connections_per_peer: max_connections_per_peer (9) exceeds "
+	             "max_connections (8)");
+	/* The default share (32) shrinks to a smaller max_connections. */
+	struct loaded l = load_text("[server]\nmax_connections = 8\n");
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	struct ipc_config ic;
+	config_to_ipc(&l.cfg, &ic);
+	cr_expect_eq(ic.max_connections_per_peer, 8);
+	free(l.errors);
+	l = load_text("");
+	config_to_ipc(&l.cfg, &ic);
+	cr_expect_eq(ic.max_connections_per_peer, 32);
 	free(l.errors);
 }
 

@@ -455,6 +455,7 @@ Test(http, connection_limit_gets_503)
 	struct http_response r;
 	struct ipc_config config = child_test_config();
 	config.max_connections = 2;
+	config.max_connections_per_peer = 2;
 	start(&p, &config);
 	int a = child_connect(&p), b = child_connect(&p);
 	/* Both served, so both are open in the child. */

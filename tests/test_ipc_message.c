@@ -14,8 +14,8 @@ enum { VARIANTS = 4 };
 
 /* Payload sizes from docs/ipc.md; log is 11 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
-        [IPC_HELLO] = 16,   [IPC_CONFIG] = 234, [IPC_READY] = 32, [IPC_PING] = 16,
-        [IPC_PONG] = 136,   [IPC_STATUS] = 744, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
+        [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 32, [IPC_PING] = 16,
+        [IPC_PONG] = 136,   [IPC_STATUS] = 748, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
         [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,
 };
 
@@ -238,30 +238,24 @@ Test(ipc_message, extreme_values_round_trip)
 	/* Lower bounds of every config range, empty strings, no token. */
 	ipc_sample(IPC_CONFIG, UINT32_MAX, 1, &in);
 	struct ipc_config *c = &in.u.config;
-	*c = (struct ipc_config){1, 256, 16, 1, 1, 1, 1, 1024, 16, 0, 0, 0, 0, 0, 0, "", "", {0}};
+	*c = (struct ipc_config){1, 256, 16, 1, 1, 1, 1,  1024, 16,  1, 0,
+	                         0, 0,   0,  0, 0, 0, "", "",   {0}, ""};
 	size_t n = ipc_encode(&in, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(ipc_decode(buf, n, &out, NULL), IPC_OK);
 	cr_expect(ipc_messages_equal(&in, &out, NULL));
 	/* Upper bounds. */
-	*c = (struct ipc_config){65536,
-	                         65536,
-	                         65536,
-	                         600000,
-	                         3600000,
-	                         600000,
-	                         600000,
-	                         4194304,
-	                         65536,
-	                         IPC_LOG_MAX,
-	                         IPC_LOG_FORMAT_MAX,
-	                         IPC_LOG_MAX,
-	                         IPC_NAMESPACES_REQUIRED,
-	                         1,
-	                         IPC_TOKEN_MAX,
-	                         "",
-	                         "",
-	                         {0}};
+	*c = (struct ipc_config){65536,       65536,
+	                         65536,       600000,
+	                         3600000,     600000,
+	                         600000,      4194304,
+	                         65536,       65536,
+	                         IPC_LOG_MAX, IPC_LOG_FORMAT_MAX,
+	                         IPC_LOG_MAX, IPC_NAMESPACES_REQUIRED,
+	                         1,           IPC_TOKEN_MAX,
+	                         1,           "",
+	                         "",          {0},
+	                         ""};
 	memset(c->token, 0xff, sizeof(c->token));
 	n = ipc_encode(&in, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
@@ -289,7 +283,7 @@ Test(ipc_message, golden_ping_bytes)
 	m.u.ping.nonce = 0x1122334455667788ull;
 	m.u.ping.sent_ns = 0x99aabbccddeeff00ull;
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x03, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
+	        'W',  'R',  'D',  'N',  0x04, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
 	        0x00, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
 	        0x22, 0x11, 0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
 	};
@@ -306,7 +300,7 @@ Test(ipc_message, golden_log_bytes)
 	m.u.log.text_length = 3;
 	memcpy(m.u.log.text, "h\xffi", 3);
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x03, 0x00, 0x07, 0x00, 0x0e, 0x00,
+	        'W',  'R',  'D',  'N',  0x04, 0x00, 0x07, 0x00, 0x0e, 0x00,
 	        0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
 	        0x05, 0x06, 0x07, 0x08, 0x03, 0x03, 0x00, 'h',  0xff, 'i',
 	};
@@ -326,13 +320,16 @@ Test(ipc_message, field_offsets)
 	encode_sample(IPC_CONFIG, 1, 1, buf);
 	cr_expect_eq(peek(p, 8, 4), m.u.config.uri_max_bytes);
 	cr_expect_eq(peek(p, 32, 4), m.u.config.log_ring_lines);
-	cr_expect_eq(p[36], m.u.config.log_min_level);
-	cr_expect_eq(p[37], m.u.config.log_format);
-	cr_expect_eq(p[38], m.u.config.log_stderr_level);
-	cr_expect_eq(p[41], m.u.config.token_length);
-	cr_expect_eq(memcmp(p + 42, m.u.config.user, 32), 0);
-	cr_expect_eq(memcmp(p + 74, m.u.config.group, 32), 0);
-	cr_expect_eq(memcmp(p + 106, m.u.config.token, 128), 0);
+	cr_expect_eq(peek(p, 36, 4), m.u.config.max_connections_per_peer);
+	cr_expect_eq(p[40], m.u.config.log_min_level);
+	cr_expect_eq(p[41], m.u.config.log_format);
+	cr_expect_eq(p[42], m.u.config.log_stderr_level);
+	cr_expect_eq(p[45], m.u.config.token_length);
+	cr_expect_eq(p[46], m.u.config.test_mode);
+	cr_expect_eq(memcmp(p + 47, m.u.config.user, 32), 0);
+	cr_expect_eq(memcmp(p + 79, m.u.config.group, 32), 0);
+	cr_expect_eq(memcmp(p + 111, m.u.config.token, 128), 0);
+	cr_expect_eq(memcmp(p + 239, m.u.config.hosts, 256), 0);
 
 	ipc_sample(IPC_READY, 1, 0, &m);
 	encode_sample(IPC_READY, 0, 1, buf);
@@ -349,12 +346,13 @@ Test(ipc_message, field_offsets)
 	encode_sample(IPC_STATUS, 0, 1, buf);
 	cr_expect_eq(peek(p, 12, 4), m.u.status.restarts);
 	cr_expect_eq(peek(p, 16, 4), m.u.status.violations);
-	cr_expect_eq(peek(p, 20, 8), m.u.status.parent_start_ns);
-	cr_expect_eq(peek(p, 60, 8), m.u.status.ipc_bytes_out);
-	cr_expect_eq(peek(p, 68, 4), m.u.status.recent_count);
-	cr_expect_eq(peek(p, 72 + 84 + 8, 4), m.u.status.recent[1].generation);
-	cr_expect_eq((int32_t)peek(p, 72 + 84 + 16, 4), m.u.status.recent[1].code);
-	cr_expect_eq(memcmp(p + 72 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
+	cr_expect_eq(peek(p, 20, 4), m.u.status.attested);
+	cr_expect_eq(peek(p, 24, 8), m.u.status.parent_start_ns);
+	cr_expect_eq(peek(p, 64, 8), m.u.status.ipc_bytes_out);
+	cr_expect_eq(peek(p, 72, 4), m.u.status.recent_count);
+	cr_expect_eq(peek(p, 76 + 84 + 8, 4), m.u.status.recent[1].generation);
+	cr_expect_eq((int32_t)peek(p, 76 + 84 + 16, 4), m.u.status.recent[1].code);
+	cr_expect_eq(memcmp(p + 76 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
 
 	ipc_sample(IPC_VIOLATION, 1, 0, &m);
 	encode_sample(IPC_VIOLATION, 0, 1, buf);
@@ -386,15 +384,17 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'X';
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x58445257, not 0x4e445257");
 	buf[3] = 'N';
-	buf[4] = 4;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 3 is supported");
+	buf[4] = 5;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 5, only 4 is supported");
+	buf[4] = 3; /* before the config message carried the Host names */
+	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 4 is supported");
 	buf[4] = 2; /* before the config message said the log's form */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 3 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 4 is supported");
 	buf[4] = 1; /* before the status message carried violations */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 3 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 4 is supported");
 	buf[4] = 0;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 3 is supported");
-	buf[4] = 3;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 4 is supported");
+	buf[4] = IPC_VERSION;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
 	buf[6] = 11;
@@ -430,9 +430,9 @@ Test(ipc_message, payload_size_wrong_for_type)
 	buf[8] = 17; /* header length 17, and 17 bytes follow */
 	expect_error(buf, n + 1, IPC_E_SIZE, "ping: payload of 17 bytes, not 16");
 	n = encode_sample(IPC_CONFIG, 0, 1, buf);
-	buf[8] = (uint8_t)(233 & 0xff);
-	buf[9] = 0;
-	expect_error(buf, n - 1, IPC_E_SIZE, "config: payload of 233 bytes, not 234");
+	buf[8] = (uint8_t)(494 & 0xff);
+	buf[9] = (uint8_t)(494 >> 8);
+	expect_error(buf, n - 1, IPC_E_SIZE, "config: payload of 494 bytes, not 495");
 	n = encode_sample(IPC_SHUTDOWN, 0, 1, buf);
 	buf[8] = 0;
 	expect_error(buf, IPC_HEADER_SIZE, IPC_E_SIZE, "shutdown: payload of 0 bytes, not 8");
@@ -488,11 +488,13 @@ struct string_case {
 };
 
 static const struct string_case string_cases[] = {
-        {IPC_CONFIG, 1, 42, 32, "config: user not terminated within its 32 bytes",
+        {IPC_CONFIG, 1, 47, 32, "config: user not terminated within its 32 bytes",
          "config: user has non-zero bytes after its terminator"},
-        {IPC_CONFIG, 1, 74, 32, "config: group not terminated within its 32 bytes",
+        {IPC_CONFIG, 1, 79, 32, "config: group not terminated within its 32 bytes",
          "config: group has non-zero bytes after its terminator"},
-        {IPC_STATUS, 0, 72 + 2 * 84 + 20, 64,
+        {IPC_CONFIG, 1, 239, 256, "config: hosts not terminated within its 256 bytes",
+         "config: hosts has non-zero bytes after its terminator"},
+        {IPC_STATUS, 0, 76 + 2 * 84 + 20, 64,
          "status: recent[2].detail not terminated within its 64 bytes",
          "status: recent[2].detail has non-zero bytes after its terminator"},
         {IPC_VIOLATION, 1, 64, 32, "violation: name not terminated within its 32 bytes",
@@ -570,16 +572,25 @@ static const struct range_case range_cases[] = {
         {IPC_CONFIG, 1, 28, 4, 4194305, "config: memory_reserve_kib 4194305 not in 1024..4194304"},
         {IPC_CONFIG, 1, 32, 4, 15, "config: log_ring_lines 15 not in 16..65536"},
         {IPC_CONFIG, 1, 32, 4, 65537, "config: log_ring_lines 65537 not in 16..65536"},
-        {IPC_CONFIG, 1, 36, 1, 6, "config: log_min_level 6 not in 0..5"},
-        {IPC_CONFIG, 1, 37, 1, 2, "config: log_format 2 not in 0..1"},
-        {IPC_CONFIG, 1, 38, 1, 6, "config: log_stderr_level 6 not in 0..5"},
-        {IPC_CONFIG, 1, 39, 1, 3, "config: namespaces 3 not in 0..2"},
-        {IPC_CONFIG, 1, 40, 1, 2, "config: report_violations 2 not in 0..1"},
-        {IPC_CONFIG, 1, 41, 1, 129, "config: token_length 129 not in 0..128"},
-        {IPC_CONFIG, 1, 41, 1, 255, "config: token_length 255 not in 0..128"},
-        {IPC_CONFIG, 1, 106 + 127, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
-        {IPC_CONFIG, 1, 106 + 8, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
-        {IPC_CONFIG, 1, 106 + 7, 1, 0, NULL}, /* a token byte may be anything */
+        {IPC_CONFIG, 1, 36, 4, 0, "config: max_connections_per_peer 0 not in 1..65535"},
+        {IPC_CONFIG, 1, 36, 4, 65535, NULL},
+        {IPC_CONFIG, 1, 36, 4, 65536, "config: max_connections_per_peer 65536 not in 1..65535"},
+        {IPC_CONFIG, 1, 40, 1, 6, "config: log_min_level 6 not in 0..5"},
+        {IPC_CONFIG, 1, 41, 1, 2, "config: log_format 2 not in 0..1"},
+        {IPC_CONFIG, 1, 42, 1, 6, "config: log_stderr_level 6 not in 0..5"},
+        {IPC_CONFIG, 1, 43, 1, 3, "config: namespaces 3 not in 0..2"},
+        {IPC_CONFIG, 1, 44, 1, 2, "config: report_violations 2 not in 0..1"},
+        {IPC_CONFIG, 1, 45, 1, 129, "config: token_length 129 not in 0..128"},
+        {IPC_CONFIG, 1, 45, 1, 255, "config: token_length 255 not in 0..128"},
+        {IPC_CONFIG, 1, 46, 1, 2, "config: test_mode 2 not in 0..1"},
+        {IPC_CONFIG, 1, 111 + 127, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
+        {IPC_CONFIG, 1, 111 + 8, 1, 1, "config: token has non-zero bytes beyond token_length 8"},
+        {IPC_CONFIG, 1, 111 + 7, 1, 0, NULL}, /* a token byte may be anything */
+        /* hosts: "localhost [::1] host1.example" */
+        {IPC_CONFIG, 1, 239 + 9, 1, '/', "config: hosts has a byte 0x2f at 9"},
+        {IPC_CONFIG, 1, 239 + 0, 1, ' ', "config: hosts has a byte 0x20 at 0"},
+        {IPC_CONFIG, 1, 239 + 10, 1, ' ', "config: hosts has a byte 0x20 at 10"},
+        {IPC_CONFIG, 1, 239 + 9, 1, '.', NULL},
         /* ready */
         {IPC_READY, 0, 4, 4, 0, "ready: generation 0 not in 1..4294967295"},
         {IPC_READY, 0, 8, 4, IPC_SANDBOX_ALL + 1, "ready: sandbox 0x800 has unknown flags 0x800"},
@@ -593,15 +604,18 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 1, 0, 4, 0, "status: generation 0 not in 1..4294967295"},
         {IPC_STATUS, 1, 8, 4, 0, "status: state 0 not in 1..4"},
         {IPC_STATUS, 1, 8, 4, 5, "status: state 5 not in 1..4"},
-        {IPC_STATUS, 0, 68, 4, 9, "status: recent_count 9 not in 0..8"},
-        {IPC_STATUS, 0, 68, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
-        {IPC_STATUS, 0, 68, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
-        {IPC_STATUS, 0, 72 + 3 * 84 + 8, 4, 0,
+        {IPC_STATUS, 1, 20, 4, IPC_SANDBOX_ALL + 1,
+         "status: attested 0x800 has unknown flags 0x800"},
+        {IPC_STATUS, 1, 20, 4, IPC_SANDBOX_ALL, NULL},
+        {IPC_STATUS, 0, 72, 4, 9, "status: recent_count 9 not in 0..8"},
+        {IPC_STATUS, 0, 72, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
+        {IPC_STATUS, 0, 72, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
+        {IPC_STATUS, 0, 76 + 3 * 84 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 72 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
-        {IPC_STATUS, 1, 72 + 7 * 84 + 16, 4, 1,
+        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
+        {IPC_STATUS, 1, 76 + 7 * 84 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
-        {IPC_STATUS, 1, 72 + 7 * 84 + 83, 1, 1,
+        {IPC_STATUS, 1, 76 + 7 * 84 + 83, 1, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         /* log */
         {IPC_LOG, 1, 8, 1, 6, "log: level 6 not in 0..5"},
@@ -642,9 +656,9 @@ Test(ipc_message, first_problem_reported)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	size_t n = encode_sample(IPC_CONFIG, 1, 1, buf);
 	patch(buf, 0, 4, 0);         /* max_connections out of range */
-	patch(buf, 42 + 31, 1, 'x'); /* and user unterminated */
-	buf[IPC_HEADER_SIZE + 42] = 'x';
-	memset(buf + IPC_HEADER_SIZE + 42, 'x', 32);
+	patch(buf, 47 + 31, 1, 'x'); /* and user unterminated */
+	buf[IPC_HEADER_SIZE + 47] = 'x';
+	memset(buf + IPC_HEADER_SIZE + 47, 'x', 32);
 	expect_error(buf, n, IPC_E_STRING, "config: user not terminated within its 32 bytes");
 	buf[0] = 0; /* and a bad magic: the frame comes first */
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x4e445200, not 0x4e445257");
@@ -709,8 +723,8 @@ Test(ipc_message, encoder_needs_room)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	struct ipc_message m;
 	ipc_sample(IPC_STATUS, 1, 0, &m);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 744 - 1), 0);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 744), IPC_HEADER_SIZE + 744);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 748 - 1), 0);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 748), IPC_HEADER_SIZE + 748);
 	cr_expect_eq(ipc_encode(&m, buf, 0), 0);
 	/* Nothing is written past the capacity it was given. */
 	memset(buf, 0xaa, sizeof(buf));
@@ -752,7 +766,9 @@ Test(ipc_message, random_bytes)
 			unsigned type = 1 + sample_rng_next(&r) % IPC_TYPE_MAX;
 			n = IPC_HEADER_SIZE +
 			    (sample_rng_next(&r) % 2 ? payload_sizes[type] : n % 200);
-			memcpy(buf, "WRDN\x03\x00", 6);
+			memcpy(buf, "WRDN", 4);
+			buf[4] = IPC_VERSION;
+			buf[5] = 0;
 			buf[6] = (uint8_t)type;
 			buf[7] = 0;
 			uint32_t len = (uint32_t)(n - IPC_HEADER_SIZE);

@@ -833,7 +833,7 @@ Test(trace_cli, show_prints_one_line_per_message)
 	line_with(r.out, " config ", line, sizeof(line));
 	cr_expect(strstr(line, "user=\"nobody\" group=\"nogroup\"") != NULL, "%s", line);
 	cr_expect(strstr(r.out, "MALFORMED(magic)") != NULL, "%s", r.out);
-	cr_expect(strstr(r.out, "config seq=5 len=250 fds=0 MALFORMED(direction)") != NULL, "%s",
+	cr_expect(strstr(r.out, "config seq=5 len=511 fds=0 MALFORMED(direction)") != NULL, "%s",
 	          r.out);
 	cr_expect(strstr(r.out, "-> gen=2 pid=4243 hello seq=1") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "s3cr") == NULL, "the token was printed");
@@ -972,7 +972,8 @@ Test(trace_cli, json_lines_hold_every_field)
 	/* The token is the parent's secret; the child's copy (malformed) is
 	 * hostile bytes shown raw like any other. */
 	line_with(r.out, "\"type\":\"config\"", line, sizeof(line));
-	cr_expect(strstr(line, "\"token_length\":4,\"user\":\"nobody\"") != NULL, "%s", line);
+	cr_expect(strstr(line, "\"token_length\":4,\"test_mode\":0,\"user\":\"nobody\"") != NULL,
+	          "%s", line);
 	cr_expect(strstr(line, "s3cr") == NULL && strstr(line, "73336372") == NULL, "%s", line);
 	free(r.out);
 	cli_teardown(&c);
@@ -1113,7 +1114,7 @@ Test(trace_cli, stats_count_types_and_heartbeat_round_trips)
 	r = run_on(&c, "trace stats %s");
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	line_with(r.out, "malformed ", line, sizeof(line));
-	cr_expect(strstr(line, "malformed           0            0          2          273") ==
+	cr_expect(strstr(line, "malformed           0            0          2          534") ==
 	                  line,
 	          "%s", line);
 	cr_expect(strstr(r.out, "1 pairs, p50 1.000 ms") != NULL, "%s", r.out);

@@ -17,6 +17,7 @@ static void sample_config(struct ipc_config *c)
 	c->heartbeat_interval_ms = 1000;
 	c->memory_reserve_kib = 65536;
 	c->log_ring_lines = 256;
+	c->max_connections_per_peer = 32;
 	c->log_min_level = IPC_LOG_INFO;
 	c->namespaces = IPC_NAMESPACES_AUTO;
 	c->report_violations = 1;
@@ -24,6 +25,7 @@ static void sample_config(struct ipc_config *c)
 	memcpy(c->token, "s3cr", 4);
 	strcpy(c->user, "nobody");
 	strcpy(c->group, "nogroup");
+	strcpy(c->hosts, "localhost 127.0.0.1 [::1] warden.example");
 }
 
 static void sample_pong(struct ipc_pong *p)
@@ -50,6 +52,7 @@ static void sample_status(struct ipc_status *s)
 	s->state = IPC_STATE_RUNNING;
 	s->restarts = 1;
 	s->violations = 1;
+	s->attested = IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS | IPC_SANDBOX_RLIMITS;
 	s->parent_start_ns = SAMPLE_T0 - 5000000000ull;
 	s->child_start_ns = SAMPLE_T0 - 1000000000ull;
 	s->ipc_messages_in = 3;
