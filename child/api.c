@@ -91,6 +91,12 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		not_found(res);
 }
 
+bool api_is_public(void *ctx, const struct http_text *path)
+{
+	(void)ctx;
+	return api_text_is(path, "/healthz") || assets_find(path) != NULL;
+}
+
 void api_status_changed(struct api *api)
 {
 	api_events_broadcast_status(api);

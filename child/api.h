@@ -10,12 +10,16 @@
  *   GET /healthz          liveness
  *   GET /metrics          Prometheus text exposition
  *
- * The server (server.h) calls api_handle for every valid request.
+ * The server (server.h) calls api_handle for every valid request. With a
+ * bearer token configured, only the page, its assets and /healthz are
+ * served without it (api_is_public).
  */
 #ifndef WARDEN_CHILD_API_H
 #define WARDEN_CHILD_API_H
 
 #include "http.h"
+
+#include <stdbool.h>
 
 struct api;
 struct child;
@@ -27,6 +31,11 @@ int api_create(struct api **out, struct child *c);
 
 /* The server's handler; ctx is the struct api. */
 void api_handle(void *ctx, const struct http_request *req, struct http_response *res);
+
+/* The server's http_public_fn: the page, its assets and /healthz are served
+ * without the bearer token (they hold no data; the page then asks for the
+ * token); /api/... and /metrics, and any unknown path, need it. */
+bool api_is_public(void *ctx, const struct http_text *path);
 
 /* The parent sent a new status snapshot: event streams get it now. */
 void api_status_changed(struct api *api);

@@ -224,6 +224,7 @@ static void start_server(struct child *c, const struct child_hooks *hooks)
 	        .token = c->config.token_length > 0 ? c->config.token : NULL,
 	        .token_length = c->config.token_length,
 	        .handler = hooks->handler != NULL ? hooks->handler : api_handle,
+	        .is_public = api_is_public,
 	        .handler_ctx = c->api,
 	        .arena = &c->arena,
 	        .logger = c->logger,

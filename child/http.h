@@ -4,7 +4,8 @@
  * The server (server.c: sockets and connections; http_conn.c: parsing,
  * responses and event streams, everything declared here) does everything
  * protocol-shaped: it parses and validates the request, answers errors
- * (400, 405, 408, 411, 413, 414, 431, 503, 505) and auth (401) itself, adds
+ * (400, 405, 408, 411, 413, 414, 431, 503, 505) and auth (401, for every
+ * path the handler does not call public) itself, adds
  * Date, Content-Length, Connection and the security headers, drops the body
  * of a HEAD response, keeps pipelined responses in order and writes the
  * access log. A handler (api.c, assets.c) only says what a GET for a path
@@ -99,5 +100,10 @@ void http_stream_close(struct http_stream *stream);
 /* Called once per valid, authorised GET or HEAD request. */
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
                                 struct http_response *res);
+
+/* Whether a path is served without the bearer token when one is configured
+ * (ctx: the handler's). Only for what holds no data: the page, its assets,
+ * liveness. */
+typedef bool (*http_public_fn)(void *ctx, const struct http_text *path);
 
 #endif

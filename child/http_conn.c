@@ -29,7 +29,8 @@
 #include <time.h>
 
 #define SECURITY_HEADERS                                                                           \
-	"Content-Security-Policy: default-src 'self'\r\n"                                          \
+	"Content-Security-Policy: default-src 'self'; base-uri 'none'; form-action 'none'; "       \
+	"frame-ancestors 'none'\r\n"                                                               \
 	"X-Content-Type-Options: nosniff\r\n"                                                      \
 	"X-Frame-Options: DENY\r\n"                                                                \
 	"Referrer-Policy: no-referrer\r\n"
@@ -486,17 +487,14 @@ static bool token_matches(const struct server_config *cfg, const char *given, si
 	return diff == 0;
 }
 
-static bool path_is(struct http_text path, const char *s)
-{
-	return path.length == strlen(s) && memcmp(path.data, s, path.length) == 0;
-}
-
-/* Authorization: Bearer <token> (RFC 6750 2.1). /healthz is exempt: a
- * liveness probe carries no secret, and "ok" tells nothing. */
+/* Authorization: Bearer <token> (RFC 6750 2.1). The handler names the
+ * public paths (the page, its assets, liveness: nothing that holds data),
+ * so that a browser can load the login form before it has a token. */
 static bool authorised(const struct server_config *cfg, const struct parsed_head *p,
                        struct http_text path)
 {
-	if (cfg->token == NULL || cfg->token_length == 0 || path_is(path, "/healthz"))
+	if (cfg->token == NULL || cfg->token_length == 0 ||
+	    (cfg->is_public != NULL && cfg->is_public(cfg->handler_ctx, &path)))
 		return true;
 	struct head_text a = p->fields[HEAD_AUTHORIZATION];
 	if (a.length < 7 || strncasecmp(a.data, "Bearer ", 7) != 0)

@@ -33,10 +33,11 @@ struct server_config {
 	uint32_t send_timeout_ms;   /* a write making no progress this long: close */
 	const uint8_t *token;       /* bearer token; NULL or length 0: no auth */
 	size_t token_length;
-	http_handler_fn handler; /* answers valid requests */
-	void *handler_ctx;
-	struct arena *arena;   /* every allocation */
-	struct logger *logger; /* access log (INFO) and warnings; may be NULL */
+	http_handler_fn handler;  /* answers valid requests */
+	http_public_fn is_public; /* paths served without the token; NULL: none */
+	void *handler_ctx;        /* for both */
+	struct arena *arena;      /* every allocation */
+	struct logger *logger;    /* access log (INFO) and warnings; may be NULL */
 };
 
 /* Creates the server and starts accepting. Returns 0 or -errno. */

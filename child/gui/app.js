@@ -1,13 +1,16 @@
 // warden GUI: live status, restarts, log tail, charts and the sandbox, fed by
-// Server-Sent Events from /api/events (docs/gui.md). No framework, no inline
-// code (the CSP is default-src 'self'), and text is only ever set through
-// textContent: log lines may contain anything.
+// the Server-Sent Events of /api/events, read with fetch() so that the request
+// can carry the bearer token (docs/gui.md). No framework, no inline code (the
+// CSP is default-src 'self'), and text is only ever set through textContent:
+// log lines may contain anything.
 'use strict';
 
 const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'crit'];
 const WINDOW_MS = 120 * 1000; // the charts' rolling window
 const LOG_MAX_LINES = 1000;
-const RECONNECT_MS = 3000; // when the browser gives up on the stream
+const RECONNECT_MS = 3000; // until the stream's own retry: says otherwise
+const STALL_MS = 20000; // silence on the stream (status comes every second, a ping every 15 s)
+const TOKEN_KEY = 'warden.token'; // in sessionStorage: this tab only, forgotten when it closes
 
 const REASONS = {
   exit: (r) => `exited with status ${r.code}`,
@@ -27,16 +30,28 @@ const STATE_TONE = { running: 'ok', starting: 'warn', restarting: 'bad', drainin
 
 const $ = (id) => document.getElementById(id);
 
-const ui = {
-  source: null,
-  generation: null, // of the child serving, as last seen
-  lostAt: null, // when the stream was lost (ms), or null
-  samples: [], // {t, requests, conns, rate}
-  paused: false,
-  held: [],
-  minLevel: 1,
-  policyGeneration: null,
-};
+// What the page shows, forgotten on logout.
+function freshView() {
+  return {
+    generation: null, // of the child serving, as last seen
+    lostAt: null, // when the stream was lost (ms), or null
+    samples: [], // {t, requests, conns, rate}
+    paused: false,
+    held: [],
+    minLevel: 1,
+    policyGeneration: null,
+    lastEventId: null, // of the last log event, sent as Last-Event-ID on reconnect
+  };
+}
+
+const ui = Object.assign(freshView(), {
+  token: null, // the bearer token, or null (none configured, or logged out)
+  stream: null, // the AbortController of the event stream being read
+  reconnect: null, // the timer that reconnects it
+  retryMs: RECONNECT_MS,
+  session: 0, // bumped on logout: answers to older requests are dropped
+  pristine: null, // a copy of <main> as loaded, to show nothing again on logout
+});
 
 // ---- Formatting ----------------------------------------------------------------
 
@@ -108,7 +123,8 @@ function onOpen() {
   }
 }
 
-function onError() {
+function onLost() {
+  ui.stream = null;
   if (ui.lostAt === null) ui.lostAt = Date.now();
   setLink('lost', 'disconnected');
   document.querySelector('main').classList.add('stale');
@@ -116,21 +132,187 @@ function onError() {
   state.textContent = 'state unknown';
   state.dataset.tone = 'muted';
   banner('bad', `Connection to warden lost at ${clock(ui.lostAt)}; reconnecting…`);
-  // The browser retries on its own unless the server answered with an
-  // error; then start over after a pause.
-  if (ui.source.readyState === EventSource.CLOSED) {
-    ui.source = null;
-    setTimeout(connect, RECONNECT_MS);
+  ui.reconnect = setTimeout(connect, ui.retryMs);
+}
+
+function authHeaders() {
+  return ui.token === null ? {} : { Authorization: `Bearer ${ui.token}` };
+}
+
+// ---- The event stream ------------------------------------------------------------
+// EventSource cannot send an Authorization header, so the stream is read with
+// fetch() and parsed here by the rules of the HTML standard's
+// text/event-stream: lines end in CRLF, LF or CR; "field: value" with one
+// space after the colon dropped; a line starting with ':' is a comment; a
+// blank line dispatches the event; `id` is remembered (and sent back as
+// Last-Event-ID after a drop) even by an event without data; `retry` sets
+// the reconnection delay.
+
+function eventStreamParser(on) {
+  let pending = '', data = [], type = '', id = ui.lastEventId;
+  function field(line) {
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (name === 'event') type = value;
+    else if (name === 'data') data.push(value);
+    else if (name === 'id' && !value.includes('\0')) id = value;
+    else if (name === 'retry' && /^[0-9]+$/.test(value)) on.retry(Number(value));
+  }
+  function dispatch() {
+    on.id(id);
+    if (data.length > 0) on.event(type || 'message', data.join('\n'));
+    data = [];
+    type = '';
+  }
+  return (text) => {
+    pending += text;
+    const ends = /\r\n|\r|\n/g;
+    let from = 0, m;
+    while ((m = ends.exec(pending)) !== null) {
+      // A CR last in the chunk may be the first half of a CRLF: wait for more.
+      if (m[0] === '\r' && m.index === pending.length - 1) break;
+      const line = pending.slice(from, m.index);
+      from = ends.lastIndex;
+      if (line === '') dispatch();
+      else if (!line.startsWith(':')) field(line);
+    }
+    pending = pending.slice(from);
+  };
+}
+
+function onEvent(type, data) {
+  if (type === 'status') onStatus(JSON.parse(data));
+  else if (type === 'log') onLog(JSON.parse(data));
+}
+
+async function readEvents(body, stream) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parse = eventStreamParser({
+    event: onEvent,
+    id: (id) => { ui.lastEventId = id; },
+    retry: (ms) => { ui.retryMs = ms; },
+  });
+  let stall = setTimeout(() => stream.abort(), STALL_MS);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      clearTimeout(stall);
+      stall = setTimeout(() => stream.abort(), STALL_MS);
+      parse(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    clearTimeout(stall);
   }
 }
 
-function connect() {
-  const es = new EventSource('/api/events');
-  ui.source = es;
-  es.addEventListener('open', onOpen);
-  es.addEventListener('error', onError);
-  es.addEventListener('status', (e) => onStatus(JSON.parse(e.data)));
-  es.addEventListener('log', (e) => onLog(JSON.parse(e.data)));
+async function connect() {
+  clearTimeout(ui.reconnect);
+  const stream = new AbortController();
+  ui.stream = stream;
+  const headers = authHeaders();
+  if (ui.lastEventId !== null) headers['Last-Event-ID'] = ui.lastEventId;
+  try {
+    const res = await fetch('/api/events', { cache: 'no-store', headers, signal: stream.signal });
+    if (res.status === 401) return refused();
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    onOpen();
+    await readEvents(res.body, stream);
+  } catch (err) {
+    // Lost, stalled (aborted by readEvents) or logged out (ui.stream gone).
+  }
+  if (ui.stream === stream) onLost();
+}
+
+function stopStream() {
+  clearTimeout(ui.reconnect);
+  const stream = ui.stream;
+  ui.stream = null;
+  if (stream) stream.abort();
+}
+
+// ---- Sign-in ---------------------------------------------------------------------
+// With a token configured, every data endpoint wants "Authorization: Bearer";
+// the page and its assets do not, so the page can ask for it here. The token
+// lives in memory and in sessionStorage (this tab, until it closes), never in
+// localStorage, a cookie or a URL; see docs/gui.md for why.
+
+function loginError(text) {
+  const p = $('login-error');
+  p.textContent = text || '';
+  p.hidden = !text;
+  $('token').setAttribute('aria-invalid', String(Boolean(text)));
+}
+
+function showLogin(message) {
+  $('dashboard').hidden = true;
+  $('login').hidden = false;
+  $('logout').hidden = true;
+  $('raw-links').hidden = true; // auth is on: plain links would get 401
+  banner(null);
+  setLink('signed-out', 'signed out');
+  const state = $('state');
+  state.textContent = 'unknown';
+  state.dataset.tone = 'muted';
+  loginError(message);
+  $('token').focus();
+}
+
+function showDashboard() {
+  $('login').hidden = true;
+  $('dashboard').hidden = false;
+  $('logout').hidden = ui.token === null;
+  $('raw-links').hidden = ui.token !== null; // plain links cannot carry the token
+  setLink('connecting', 'connecting…');
+}
+
+// Forgets the token and everything the page showed, then asks again.
+function logout(message) {
+  stopStream();
+  ui.token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  ui.session++;
+  const fresh = ui.pristine.cloneNode(true);
+  $('dashboard').replaceWith(fresh);
+  Object.assign(ui, freshView(), { retryMs: RECONNECT_MS });
+  bindDashboard();
+  showLogin(message);
+}
+
+// A data endpoint answered 401: no token yet, or one no longer accepted
+// (warden restarted with another).
+function refused() {
+  logout(ui.token === null ? null : 'The token is no longer accepted; sign in again.');
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const input = $('token'), submit = $('login-submit');
+  const token = input.value.trim();
+  if (!/^[\x21-\x7e]+$/.test(token)) return loginError('A token is printable ASCII with no spaces.');
+  submit.disabled = true;
+  let res;
+  try {
+    res = await fetch('/api/status', { cache: 'no-store', headers: { Authorization: `Bearer ${token}` } });
+  } catch (err) {
+    return loginError(`Cannot reach warden: ${err.message}`);
+  } finally {
+    submit.disabled = false;
+  }
+  if (res.status === 401) {
+    input.select();
+    return loginError('That token was not accepted.');
+  }
+  if (!res.ok) return loginError(`warden answered ${res.status}; try again.`);
+  input.value = '';
+  loginError(null);
+  ui.token = token;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  showDashboard();
+  connect();
 }
 
 // ---- Status ----------------------------------------------------------------------
@@ -260,12 +442,17 @@ function renderPolicy(p) {
 }
 
 async function loadPolicy(generation) {
+  const session = ui.session;
   ui.policyGeneration = generation;
   try {
-    const res = await fetch('/api/policy', { cache: 'no-store' });
+    const res = await fetch('/api/policy', { cache: 'no-store', headers: authHeaders() });
+    if (session !== ui.session) return; // logged out meanwhile
+    if (res.status === 401) return refused();
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    renderPolicy(await res.json());
+    const policy = await res.json();
+    if (session === ui.session) renderPolicy(policy);
   } catch (err) {
+    if (session !== ui.session) return;
     ui.policyGeneration = null; // try again with the next status
     setText('filter', `policy unavailable: ${err.message}`);
   }
@@ -413,13 +600,23 @@ function drawCharts() {
 
 // ---- Start -----------------------------------------------------------------------
 
-function start() {
+// The controls inside <main>, bound again when logout puts a fresh copy in.
+function bindDashboard() {
   $('log-pause').addEventListener('click', togglePause);
   $('log-level').addEventListener('change', setLevel);
   ui.minLevel = Number($('log-level').value);
+  drawCharts();
+}
+
+function start() {
+  ui.pristine = $('dashboard').cloneNode(true);
+  ui.token = sessionStorage.getItem(TOKEN_KEY); // kept across a reload of this tab
+  bindDashboard();
+  $('login-form').addEventListener('submit', signIn);
+  $('logout').addEventListener('click', () => logout(null));
   window.addEventListener('resize', drawCharts);
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', drawCharts);
-  drawCharts();
+  showDashboard();
   connect();
 }
 
