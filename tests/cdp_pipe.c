@@ -126,7 +126,7 @@ static void scan_event(struct cdp *b, const char *msg)
 {
 	static const char *const signs[] = {"\"level\":\"error\"", "Runtime.exceptionThrown",
 	                                    "Content Security Policy", "\"type\":\"error\""};
-	if (b->problem[0] != '\0')
+	if (b->problem[0] != '\0' || (b->expected != NULL && strstr(msg, b->expected) != NULL))
 		return;
 	for (size_t i = 0; i < sizeof(signs) / sizeof(signs[0]); i++)
 		if (strstr(msg, signs[i]) != NULL)

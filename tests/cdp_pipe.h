@@ -23,6 +23,9 @@ struct cdp {
 	char session[128];  /* the page's session, once attached */
 	char profile[64];   /* the temporary --user-data-dir */
 	char problem[1024]; /* the first console error or CSP report seen */
+	/* An event containing this text is no problem (e.g. the console line
+	 * for an expected 401); NULL: none. */
+	const char *expected;
 };
 
 /* Starts `binary` headless, with its stderr going to `log_path`. Returns

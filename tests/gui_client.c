@@ -15,12 +15,17 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void gui_start_with(struct child_proc *p, const struct ipc_config *config)
+{
+	child_spawn(p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(p, config);
+	child_expect_ready(p, NULL);
+}
+
 void gui_start(struct child_proc *p)
 {
 	struct ipc_config config = child_test_config();
-	child_spawn(p, WARDEN_CHILD_BINARY, NULL, -1);
-	child_handover(p, &config);
-	child_expect_ready(p, NULL);
+	gui_start_with(p, &config);
 }
 
 static void send_message(struct child_proc *p, struct ipc_message *msg)

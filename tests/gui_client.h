@@ -15,6 +15,9 @@
  * READY. */
 void gui_start(struct child_proc *p);
 
+/* The same with another configuration (a bearer token, ...). */
+void gui_start_with(struct child_proc *p, const struct ipc_config *config);
+
 /* Sends an IPC_STATUS: generation 1, running, `restarts` restarts, the
  * last two a violation (ptrace) and an exit 3. */
 void gui_send_status(struct child_proc *p, unsigned restarts);

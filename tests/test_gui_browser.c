@@ -5,8 +5,16 @@
  * shows a log line the parent sends while the page is connected, which
  * only the event stream can deliver (the page never polls /api/logs). Then
  * the child is killed and the page must say the connection is lost.
- * Screenshots (wide light, wide dark, phone, lost) go to the test output
- * directory; their paths are printed.
+ *
+ * With a bearer token configured: the page (public) shows its login form
+ * and nothing else; a wrong token is refused; the right one shows the data,
+ * live over the fetch()-read stream (which EventSource could not do: it
+ * cannot send the header); the session survives a reload of the tab; a
+ * dropped stream resumes with Last-Event-ID (no line twice); logout forgets
+ * the token, ends the stream and shows nothing but the form. The token
+ * appears in no URL, cookie, localStorage or access log line.
+ *
+ * Screenshots go to the test output directory; their paths are printed.
  */
 #include "cdp_pipe.h"
 #include "gui_client.h"
@@ -71,11 +79,12 @@ static void screenshot(const char *name)
 	fprintf(stderr, "test_gui_browser: screenshot %s\n", path);
 }
 
-static void start_browser(void)
+/* `log_name`: Chromium's own log, in the test output directory. */
+static void start_browser(const char *log_name)
 {
 	char why[512], log_path[512];
 	mkdir(WARDEN_TEST_OUTPUT, 0755);
-	snprintf(log_path, sizeof(log_path), "%s/chromium.log", WARDEN_TEST_OUTPUT);
+	snprintf(log_path, sizeof(log_path), "%s/%s", WARDEN_TEST_OUTPUT, log_name);
 	if (access(CHROMIUM, X_OK) != 0) {
 		fprintf(stderr,
 		        "test_gui_browser: SKIPPED: %s is not installed (apt-get install "
@@ -99,17 +108,33 @@ static void expect_no_violation(struct child_proc *p)
 	cr_expect(strstr(child_stderr(p), "violation") == NULL, "stderr: %s", child_stderr(p));
 }
 
+static void navigate(const struct child_proc *p)
+{
+	char url[128];
+	snprintf(url, sizeof(url), "{\"url\":\"http://127.0.0.1:%d/\"}", p->port);
+	free(cdp_call(&browser, "Page.navigate", url, 10000));
+}
+
+/* Sends a line logged by the "parent" now and waits for the page to show
+ * it. */
+static void expect_live_line(struct child_proc *p, const char *marker)
+{
+	char expression[256];
+	gui_send_log(p, IPC_LOG_WARNING, marker, strlen(marker));
+	snprintf(expression, sizeof(expression),
+	         "document.getElementById('log-lines').textContent.includes('%s')", marker);
+	expect_page(expression, "true", 10000);
+}
+
 Test(gui, live_page_in_chromium, .timeout = 180)
 {
 	struct child_proc p;
-	char url[128], want[64], marker[96], expression[256];
+	char want[64], marker[96];
 	gui_start(&p);
 	gui_send_status(&p, 2);
-	start_browser();
+	start_browser("chromium.log");
 	viewport(1280, 900, false, "light");
-
-	snprintf(url, sizeof(url), "{\"url\":\"http://127.0.0.1:%d/\"}", p.port);
-	free(cdp_call(&browser, "Page.navigate", url, 10000));
+	navigate(&p);
 
 	/* The status came over the event stream. */
 	snprintf(want, sizeof(want), "live|1|%d|running", (int)p.pid);
@@ -123,14 +148,16 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	            " document.getElementById('violations').textContent",
 	            "2|3", 5000); /* gui_send_status: 3 violations in all */
 	expect_page("document.querySelectorAll('#rules tr').length > 5", "true", 5000);
+	/* No token configured: no login form, no logout button. */
+	expect_page("[document.getElementById('login').hidden,"
+	            " document.getElementById('logout').hidden,"
+	            " document.getElementById('raw-links').hidden].join('|')",
+	            "true|true|false", 5000);
 
 	/* A line logged now, while the page is connected, arrives live. */
 	snprintf(marker, sizeof(marker), "browser-test-line-%d-%ld", (int)getpid(),
 	         (long)time(NULL));
-	gui_send_log(&p, IPC_LOG_WARNING, marker, strlen(marker));
-	snprintf(expression, sizeof(expression),
-	         "document.getElementById('log-lines').textContent.includes('%s')", marker);
-	expect_page(expression, "true", 10000);
+	expect_live_line(&p, marker);
 	cr_expect(browser.problem[0] == '\0', "the page reported a problem: %s", browser.problem);
 
 	screenshot("gui.png");
@@ -149,4 +176,198 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	screenshot("gui-lost.png");
 	cdp_close(&browser);
 	child_cleanup(&p);
+}
+
+/* ---- With a bearer token ------------------------------------------------------- */
+
+#define TOKEN     "browser-test-token-0123456789abcdef"
+#define TOKEN_KEY "warden.token"
+
+/* Types `text` into the token field as a user would (focus, keystrokes,
+ * Enter: the form's implicit submission). */
+static void submit_token(const char *text)
+{
+	char params[256];
+	cr_assert_not_null(cdp_eval(&browser, "(() => { const t = document.getElementById('token');"
+	                                      " t.value = ''; t.focus(); return 1; })()"));
+	snprintf(params, sizeof(params), "{\"text\":\"%s\"}", text);
+	free(cdp_call(&browser, "Input.insertText", params, 5000));
+	free(cdp_call(&browser, "Input.dispatchKeyEvent",
+	              "{\"type\":\"keyDown\",\"key\":\"Enter\",\"code\":\"Enter\","
+	              "\"windowsVirtualKeyCode\":13,\"text\":\"\\r\"}",
+	              5000));
+	free(cdp_call(&browser, "Input.dispatchKeyEvent",
+	              "{\"type\":\"keyUp\",\"key\":\"Enter\",\"code\":\"Enter\","
+	              "\"windowsVirtualKeyCode\":13}",
+	              5000));
+}
+
+/* The login form alone: no figure, no log line, no token kept. */
+#define LOGGED_OUT                                                                                 \
+	"[!document.getElementById('login').hidden,"                                               \
+	" document.getElementById('dashboard').hidden,"                                            \
+	" document.getElementById('logout').hidden,"                                               \
+	" document.getElementById('link').dataset.link,"                                           \
+	" document.getElementById('generation').textContent === '\\u2013',"                        \
+	" document.querySelectorAll('#log-lines li, #timeline li, #rules tr').length,"             \
+	" sessionStorage.getItem('" TOKEN_KEY "')].join('|')"
+#define LOGGED_OUT_WANT "true|true|true|signed-out|true|0|"
+
+/* The stream as the server counts it, asked with the token. */
+static bool server_streams_open(const struct child_proc *p, int want)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "\"streams_open\":%d,", want);
+	for (int waited = 0; waited < 5000; waited += 100) {
+		struct http_response r;
+		unsigned status = gui_request(p, "GET", "/api/status",
+		                              "Authorization: Bearer " TOKEN "\r\n", &r);
+		cr_assert_eq(status, 200, "%s", r.head);
+		if (strstr(r.body, needle) != NULL)
+			return true;
+		http_msleep(100);
+	}
+	return false;
+}
+
+static void login_form_then_refusal(void)
+{
+	/* The page is public, the data not: the form and nothing else. */
+	expect_page(LOGGED_OUT, LOGGED_OUT_WANT, 15000);
+	/* Accessible: a labelled password field, focused; a submit button; the
+	 * error message an alert tied to the field. */
+	expect_page("(() => { const t = document.getElementById('token'); return [t.type,"
+	            " t.labels.length, t.labels[0].textContent, document.activeElement === t,"
+	            " t.getAttribute('aria-describedby'),"
+	            " document.getElementById('login-error').getAttribute('role'),"
+	            " document.querySelector('#login-form button[type=submit]').textContent]"
+	            ".join('|'); })()",
+	            "password|1|Access token|true|login-error|alert|Sign in", 5000);
+	screenshot("gui-login.png");
+
+	submit_token("wrong-token-0123456789abcdef");
+	expect_page("[!document.getElementById('login-error').hidden,"
+	            " document.getElementById('login-error').textContent,"
+	            " document.getElementById('token').getAttribute('aria-invalid')].join('|')",
+	            "true|That token was not accepted.|true", 10000);
+	expect_page(LOGGED_OUT, LOGGED_OUT_WANT, 1000);
+	screenshot("gui-login-refused.png");
+}
+
+static void login_and_live_data(struct child_proc *p, const char *marker)
+{
+	char want[64];
+	submit_token(TOKEN);
+	snprintf(want, sizeof(want), "live|1|%d|running", (int)p->pid);
+	expect_page("[document.getElementById('link').dataset.link,"
+	            " document.getElementById('generation').textContent,"
+	            " document.getElementById('child-pid').textContent,"
+	            " document.getElementById('state').textContent].join('|')",
+	            want, 15000);
+	expect_page("[document.getElementById('login').hidden,"
+	            " document.getElementById('logout').hidden,"
+	            " document.getElementById('raw-links').hidden,"
+	            " document.querySelectorAll('#timeline li').length,"
+	            " document.querySelectorAll('#rules tr').length > 5].join('|')",
+	            "true|false|true|2|true", 5000);
+	/* Kept in this tab's sessionStorage only: no cookie, no localStorage,
+	 * not in the URL. */
+	expect_page("[sessionStorage.getItem('" TOKEN_KEY "') === '" TOKEN "',"
+	            " localStorage.length, document.cookie === '',"
+	            " location.href.includes('" TOKEN "')].join('|')",
+	            "true|0|true|false", 1000);
+	/* Live over the fetch() stream: only it can bring this line. */
+	expect_live_line(p, marker);
+	screenshot("gui-token.png");
+}
+
+/* A dropped stream comes back with Last-Event-ID: the server then sends
+ * only newer lines, so the line shown before the drop is not shown twice
+ * (without the header a new stream gets the last 200 lines again). */
+static void stream_resumes(struct child_proc *p, const char *marker, const char *after)
+{
+	char expression[256];
+	cr_assert_not_null(cdp_eval(&browser, "(ui.stream.abort(), 1)"));
+	expect_page("document.getElementById('link').dataset.link", "lost", 5000);
+	expect_page("document.getElementById('link').dataset.link", "live", 10000);
+	expect_live_line(p, after);
+	snprintf(expression, sizeof(expression),
+	         "document.getElementById('log-lines').textContent.split('%s').length - 1", marker);
+	expect_page(expression, "1", 1000);
+}
+
+/* The parser alone, in the page: lines split across chunks and CRLF cut in
+ * two, comments, an id without data, a multi-line data field, retry. */
+static void parser_follows_the_standard(void)
+{
+	expect_page("(() => { const got = []; let id = null, retry = null;"
+	            " const parse = eventStreamParser({event: (t, d) => got.push(t + '=' + d),"
+	            " id: (i) => { id = i; }, retry: (ms) => { retry = ms; }});"
+	            " for (const chunk of [': hi\\r\\nevent: lo', 'g\\r', '\\nid: 7\\ndata: "
+	            "a\\rdata:b',"
+	            " '\\r\\n\\r', '\\nid: 9\\n\\ndata\\nretry: 5x\\nretry: 1500\\n\\n'])"
+	            " parse(chunk); return [got.join(','), id, retry].join('|'); })()",
+	            "log=a\nb,message=|9|1500", 5000);
+}
+
+static void logout_forgets(struct child_proc *p, const char *marker)
+{
+	char expression[256];
+	cr_assert_not_null(cdp_eval(&browser, "(document.getElementById('logout').click(), 1)"));
+	expect_page(LOGGED_OUT, LOGGED_OUT_WANT, 5000);
+	expect_page("document.activeElement === document.getElementById('token')", "true", 1000);
+	/* The stream is gone, and what comes now is not shown. */
+	cr_expect(server_streams_open(p, 0), "the event stream is still open after logout");
+	gui_send_log(p, IPC_LOG_WARNING, marker, strlen(marker));
+	http_msleep(1500);
+	snprintf(expression, sizeof(expression), "document.body.textContent.includes('%s')",
+	         marker);
+	expect_page(expression, "false", 1000);
+	/* A reload does not bring the session back. */
+	free(cdp_call(&browser, "Page.reload", NULL, 10000));
+	expect_page(LOGGED_OUT, LOGGED_OUT_WANT, 15000);
+}
+
+Test(gui, token_login_in_chromium, .timeout = 240)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	char markers[5][96];
+	for (int i = 0; i < 5; i++)
+		snprintf(markers[i], sizeof(markers[i]), "browser-token-line-%d-%d-%ld", i,
+		         (int)getpid(), (long)time(NULL));
+	memcpy(config.token, TOKEN, strlen(TOKEN));
+	config.token_length = strlen(TOKEN);
+	gui_start_with(&p, &config);
+	gui_send_status(&p, 2);
+	start_browser("chromium-token.log");
+	/* Chromium logs each 401 a fetch gets (no token yet, a wrong one). */
+	browser.expected = "the server responded with a status of 401";
+	viewport(1280, 900, false, "light");
+	navigate(&p);
+
+	login_form_then_refusal();
+	login_and_live_data(&p, markers[0]);
+	cr_expect(server_streams_open(&p, 1), "no event stream open while logged in");
+
+	/* Reloading the tab keeps the session (sessionStorage). */
+	free(cdp_call(&browser, "Page.reload", NULL, 10000));
+	expect_page("[document.getElementById('link').dataset.link,"
+	            " document.getElementById('login').hidden].join('|')",
+	            "live|true", 15000);
+	expect_live_line(&p, markers[1]);
+	stream_resumes(&p, markers[1], markers[2]);
+	parser_follows_the_standard();
+
+	logout_forgets(&p, markers[3]);
+	screenshot("gui-logged-out.png");
+	cr_expect(browser.problem[0] == '\0', "the page reported a problem: %s", browser.problem);
+	cdp_close(&browser);
+
+	/* The token reached no access log line (the requests that carried it
+	 * are there). */
+	const char *log = child_log(&p);
+	cr_expect(strstr(log, "\"GET /api/events HTTP/1.1\" 200") != NULL, "%s", log);
+	cr_expect(strstr(log, TOKEN) == NULL, "the token is in the log: %s", log);
+	gui_finish(&p);
 }
