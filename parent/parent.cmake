@@ -30,6 +30,13 @@ add_dependencies(test_supervisor warden warden-child warden-child-test)
 add_test(NAME systemd_units
          COMMAND sh "${CMAKE_SOURCE_DIR}/tests/verify_units.sh" "${CMAKE_BINARY_DIR}")
 
+# TLS through nginx as docs/operations.md sets it up, in front of the real
+# daemon: auth over TLS and the event stream unbuffered.
+add_test(NAME proxy_tls
+         COMMAND bash "${CMAKE_SOURCE_DIR}/tests/proxy_tls_test.sh" "$<TARGET_FILE:warden>"
+                 "${CMAKE_SOURCE_DIR}/docs/operations.md")
+set_tests_properties(proxy_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
 # ---- benchmark: crash -> first success, under wrk load ---------------------------
 add_executable(bench_restart bench/bench_restart.c)
 target_compile_definitions(bench_restart PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
