@@ -217,6 +217,7 @@ async function connect() {
   if (ui.lastEventId !== null) headers['Last-Event-ID'] = ui.lastEventId;
   try {
     const res = await fetch('/api/events', { cache: 'no-store', headers, signal: stream.signal });
+    if (ui.stream !== stream) return; // logged out meanwhile
     if (res.status === 401) return refused();
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
     onOpen();
