@@ -83,12 +83,25 @@ static void render_number(struct text *t, uint64_t value)
 		text_add(t, "0x%llx", (unsigned long long)value);
 }
 
+enum naming {
+	NAME_VALUE, /* a value passed: names with any leftover bits in hex */
+	NAME_POINT, /* a set's single value: names that cover it exactly */
+	NAME_BOUND, /* a range's bound: only a plain enumeration's names */
+};
+
 /* A constant's name for the value when the argument's kind has one. */
-static bool constant_name(const struct arg_names *n, uint64_t value, char *buf, size_t size)
+static bool constant_name(const struct arg_names *n, uint64_t value, enum naming naming, char *buf,
+                          size_t size)
 {
 	uint64_t at_fdcwd;
-	if (n->kind.kind == ARG_NAMED)
-		return constant_family_render(n->kind.family, value, n->max, buf, size);
+	const struct constant_family *f = n->kind.family;
+	if (n->kind.kind == ARG_NAMED) {
+		if (naming == NAME_BOUND && (f->choice_mask != UINT64_MAX || f->flags != NULL))
+			return false;
+		if (!constant_family_render(f, value, n->max, buf, size))
+			return false;
+		return naming == NAME_VALUE || strstr(buf, "0x") == NULL;
+	}
 	if (n->kind.kind == ARG_DIRFD && constant_lookup("AT_FDCWD", 8, &at_fdcwd) &&
 	    (at_fdcwd & n->max) == value) {
 		snprintf(buf, size, "AT_FDCWD");
@@ -98,13 +111,14 @@ static bool constant_name(const struct arg_names *n, uint64_t value, char *buf, 
 }
 
 /* A bound of a set: a parameter, a constant or a number. */
-static void render_bound(struct text *t, const struct arg_names *n, uint64_t value)
+static void render_bound(struct text *t, const struct arg_names *n, uint64_t value,
+                         enum naming naming)
 {
 	char names[256];
 	const char *param = param_name(n, value);
 	if (param != NULL)
 		text_add(t, "%s", param);
-	else if (constant_name(n, value, names, sizeof(names)))
+	else if (constant_name(n, value, naming, names, sizeof(names)))
 		text_add(t, "%s", names);
 	else
 		render_number(t, value);
@@ -115,7 +129,7 @@ void render_arg_value(struct text *t, const struct arg_names *n, uint64_t raw)
 	uint64_t seen = raw & n->max;
 	char names[256];
 	const char *param = param_name(n, seen);
-	bool named = param != NULL || constant_name(n, seen, names, sizeof(names));
+	bool named = param != NULL || constant_name(n, seen, NAME_VALUE, names, sizeof(names));
 	render_number(t, raw);
 	if (seen != raw) {
 		text_add(t, " (read as ");
@@ -132,7 +146,7 @@ static void render_lower(struct text *t, const struct arg_names *n, uint64_t lo)
 	if (param_name(n, lo) == NULL && param_name(n, lo - 1) != NULL)
 		text_add(t, "%s < ", param_name(n, lo - 1));
 	else {
-		render_bound(t, n, lo);
+		render_bound(t, n, lo, NAME_BOUND);
 		text_add(t, " <= ");
 	}
 }
@@ -143,7 +157,7 @@ static void render_upper(struct text *t, const struct arg_names *n, uint64_t hi)
 		text_add(t, " < %s", param_name(n, hi + 1));
 	} else {
 		text_add(t, " <= ");
-		render_bound(t, n, hi);
+		render_bound(t, n, hi, NAME_BOUND);
 	}
 }
 
@@ -153,13 +167,13 @@ static void render_interval(struct text *t, const struct arg_names *n, struct in
 		text_add(t, "arg %u is anything", n->arg);
 	} else if (iv.lo == iv.hi) {
 		text_add(t, "arg %u = ", n->arg);
-		render_bound(t, n, iv.lo);
+		render_bound(t, n, iv.lo, NAME_POINT);
 	} else if (iv.hi == n->max) {
 		if (param_name(n, iv.lo) == NULL && param_name(n, iv.lo - 1) != NULL) {
 			text_add(t, "arg %u > %s", n->arg, param_name(n, iv.lo - 1));
 		} else {
 			text_add(t, "arg %u >= ", n->arg);
-			render_bound(t, n, iv.lo);
+			render_bound(t, n, iv.lo, NAME_BOUND);
 		}
 	} else {
 		if (iv.lo != 0)
