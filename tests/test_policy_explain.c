@@ -398,7 +398,7 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-Test(explain, agrees_with_every_corpus_filter, .timeout = 300)
+Test(explain, agrees_with_every_corpus_filter, .timeout = 120)
 {
 	const char *dir = corpus_path("corpus/firedancer-policies");
 	struct rng r = {SEED ^ 1};
