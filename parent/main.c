@@ -21,6 +21,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: warden run [OPTIONS]            (warden run --help)\n"
 	      "       warden policy check|show|export FILE [--bind NAME=VALUE ...]\n"
+	      "       warden policy explain FILE --bind NAME=VALUE ... SYSCALL [ARG ...]\n"
+	      "       warden policy diff BEFORE AFTER --bind NAME=VALUE ...\n"
 	      "       warden trace show|stats|follow [OPTIONS] FILE\n"
 	      "       warden help [COMMAND]\n"
 	      "       warden --version\n"

@@ -1,5 +1,5 @@
 /*
- * command.c - `warden policy check|show|export`.
+ * command.c - `warden policy check|show|export|explain|diff`.
  *
  *   check FILE [--bind name=value ...]   parse; with bindings also compile
  *   show FILE --bind name=value ...      pseudo-filter code and the
@@ -7,9 +7,11 @@
  *   export FILE --bind name=value ...    raw BPF programs on stdout, each
  *                                        preceded by its instruction count
  *                                        (4 bytes, little-endian)
+ *   explain, diff                        review.c
  */
 #include "command.h"
 #include "policy.h"
+#include "review.h"
 #include "common/io.h"
 
 #include <ctype.h>
@@ -20,11 +22,16 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MAX_BINDINGS = 64 };
+enum {
+	MAX_BINDINGS = 2 * 64, /* diff binds two policies' parameters */
+	MAX_OPERANDS = 8,      /* explain FILE SYSCALL and six arguments */
+};
 
 struct invocation {
 	const char *verb;
 	const char *file;
+	char *operands[MAX_OPERANDS];
+	size_t operand_count;
 	struct policy_binding bindings[MAX_BINDINGS];
 	size_t binding_count;
 };
@@ -34,8 +41,15 @@ static void usage(FILE *out)
 	fputs("usage: warden policy check FILE [--bind NAME=VALUE ...]\n"
 	      "       warden policy show FILE --bind NAME=VALUE ...\n"
 	      "       warden policy export FILE --bind NAME=VALUE ... > FILE.bpf\n"
-	      "--bind is given once per parameter the policy declares.\n"
-	      "exit status: 0 ok, 1 policy error, 2 usage error\n",
+	      "       warden policy explain FILE --bind NAME=VALUE ... SYSCALL [ARG ...]\n"
+	      "       warden policy diff BEFORE AFTER --bind NAME=VALUE ...\n"
+	      "--bind is given once per parameter the policy declares (for diff, once per\n"
+	      "parameter either file declares). SYSCALL is a name or a number; an ARG is a\n"
+	      "number, a bound parameter or a constant expression (SOCK_NONBLOCK|SOCK_CLOEXEC);\n"
+	      "missing ARGs are 0.\n"
+	      "exit status: check, show, export: 0 ok, 1 policy error, 2 usage error;\n"
+	      "  explain: 0 allowed, 1 denied, 2 usage or policy error;\n"
+	      "  diff: 0 the same meaning, 1 differences, 2 usage or policy error\n",
 	      out);
 }
 
@@ -87,6 +101,12 @@ static bool is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* "-1" is an argument value for explain, not an option. */
+static bool is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1] != '\0' && !(arg[1] >= '0' && arg[1] <= '9');
+}
+
 static int parse_arguments(int argc, char **argv, struct invocation *inv)
 {
 	if (argc < 2)
@@ -107,10 +127,10 @@ static int parse_arguments(int argc, char **argv, struct invocation *inv)
 		} else if (is_help(argv[i])) {
 			usage(stdout);
 			return -1;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		} else if (is_option(argv[i])) {
 			return usage_error("unknown option '%s'", argv[i]);
-		} else if (inv->file == NULL) {
-			inv->file = argv[i];
+		} else if (inv->operand_count < MAX_OPERANDS) {
+			inv->operands[inv->operand_count++] = argv[i];
 			continue;
 		} else {
 			return usage_error("unexpected argument '%s'", argv[i]);
@@ -123,8 +143,9 @@ static int parse_arguments(int argc, char **argv, struct invocation *inv)
 			                   value);
 		inv->binding_count++;
 	}
-	if (inv->file == NULL)
+	if (inv->operand_count == 0)
 		return usage_error("%s", "missing policy FILE");
+	inv->file = inv->operands[0];
 	return 0;
 }
 
@@ -171,8 +192,26 @@ static int export(const struct policy_bpf *bpf)
 	return POLICY_EXIT_OK;
 }
 
+static int review(const struct invocation *inv)
+{
+	int rc = strcmp(inv->verb, "explain") == 0
+	                 ? review_explain(inv->operands, inv->operand_count, inv->bindings,
+	                                  inv->binding_count)
+	                 : review_diff(inv->operands, inv->operand_count, inv->bindings,
+	                               inv->binding_count);
+	if (rc < 0) {
+		usage(stderr);
+		return POLICY_EXIT_USAGE;
+	}
+	return rc;
+}
+
 static int run(const struct invocation *inv)
 {
+	if (strcmp(inv->verb, "explain") == 0 || strcmp(inv->verb, "diff") == 0)
+		return review(inv);
+	if (inv->operand_count > 1)
+		return usage_error("unexpected argument '%s'", inv->operands[1]);
 	bool is_check = strcmp(inv->verb, "check") == 0;
 	bool is_show = strcmp(inv->verb, "show") == 0;
 	if (!is_check && !is_show && strcmp(inv->verb, "export") != 0)
