@@ -13,7 +13,11 @@
  *   6. unprivileged user, no capabilities, no_new_privs, not dumpable
  *   7. reserved memory for everything, libuv's loop included; the GUI's
  *      endpoints and the HTTP server, watching the listening socket
- *   8. the seccomp filter compiled from the built-in policy; ready
+ *   8. the seccomp filter compiled from the built-in policy; ready, which
+ *      claims what the steps above did
+ *
+ * The server accepts no client until the parent, having checked those
+ * claims from outside (parent/attest.h), says serve (parent_link.c).
  */
 #include "api.h"
 #include "child.h"

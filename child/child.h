@@ -35,7 +35,7 @@ struct child {
 	uv_timer_t drain_deadline;
 	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
 	bool have_status;
-	uint32_t sandbox; /* IPC_SANDBOX_* in force */
+	uint32_t sandbox; /* IPC_SANDBOX_* the boot set up: claimed in ready */
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
@@ -68,7 +68,8 @@ void child_main(const struct child_hooks *hooks);
 /* Starts watching the IPC socket on the child's loop. Before lockdown. */
 int parent_link_start(struct child *c);
 
-/* Sends READY; the first message after lockdown. */
+/* Sends READY, the sandbox the child claims; the first message after
+ * lockdown. The server starts accepting on the parent's serve. */
 int parent_link_send_ready(struct child *c);
 
 /* Sends an IPC_ERROR naming what the child rejected, best effort. */

@@ -194,6 +194,8 @@ static void became_ready(struct generations *set, struct generation *g, const st
 	g->started_ns = clock_realtime_ns();
 	if (set->incoming == g)
 		take_over(set, g);
+	struct ipc_message serve = {.type = IPC_SERVE};
+	ipc_endpoint_send(&g->ep, &serve);
 	generations_log(set, IPC_LOG_NOTICE,
 	                "child generation %u ready: pid %d%s, uid %u, sandbox 0x%x, %u filter "
 	                "instructions, exec to ready %.2f ms (child's own boot %.2f ms)",
