@@ -40,7 +40,6 @@
 
 enum {
 	EXIT_BOOT_FAILED = 70, /* EX_SOFTWARE: the sandbox could not be set up */
-	ADDRESS_SPACE_SLACK = 256 << 20,
 	/* INFO lines (the access log) are written in batches, one write per
 	 * loop turn instead of one per request; WARNING and above at once. */
 	LOG_BATCH_BYTES = 64 << 10,
@@ -113,7 +112,8 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 		boot_failed(c, "signals", "cannot ignore SIGXFSZ");
 	struct sandbox_limits limits = {0};
 #ifndef UNDER_ASAN /* ASan reserves terabytes of shadow address space */
-	limits.address_space = (size_t)c->config.memory_reserve_kib * 1024 + ADDRESS_SPACE_SLACK;
+	limits.address_space =
+	        (size_t)c->config.memory_reserve_kib * 1024 + (size_t)IPC_ADDRESS_SPACE_SLACK;
 #endif
 	if (sandbox_limit_resources(&limits, &err) < 0)
 		boot_failed(c, "resource limits", "%s", err.message);

@@ -9,21 +9,12 @@
 #ifndef WARDEN_CHILD_SANDBOX_H
 #define WARDEN_CHILD_SANDBOX_H
 
+#include "common/sanitizer.h" /* UNDER_ASAN: no mallopt, no RLIMIT_AS */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* ASan builds (CI) differ in two places: ASan's allocator replaces glibc's,
- * so mallopt does not apply, and its shadow memory needs terabytes of
- * address space, so RLIMIT_AS is left unset. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 struct sandbox_error {
 	char message[256];

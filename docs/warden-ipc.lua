@@ -43,7 +43,7 @@ local NAMESPACES = { [0] = "off", [1] = "auto", [2] = "required" }
 local STATES = { [1] = "starting", [2] = "running", [3] = "restarting", [4] = "draining" }
 local END_REASONS = {
 	[0] = "none", [1] = "exit", [2] = "signal", [3] = "violation", [4] = "heartbeat",
-	[5] = "malformed", [6] = "ready_timeout", [7] = "reload",
+	[5] = "malformed", [6] = "ready_timeout", [7] = "reload", [8] = "attestation",
 }
 local SHUTDOWN_REASONS = { [1] = "terminate", [2] = "reload" }
 local STATUSES = {

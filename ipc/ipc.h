@@ -103,6 +103,11 @@ enum ipc_log_format {
 	IPC_LOG_FORMAT_MAX = IPC_LOG_FORMAT_JSON,
 };
 
+/* The child's RLIMIT_AS and RLIMIT_DATA are memory_reserve_kib KiB plus
+ * this, for its code, libraries and stacks (unset in ASan builds); the
+ * parent checks them from outside. */
+#define IPC_ADDRESS_SPACE_SLACK (256ull << 20)
+
 struct ipc_config {
 	uint32_t max_connections;          /* 1 .. 65536 */
 	uint32_t header_max_bytes;         /* 256 .. 65536 */
@@ -192,8 +197,9 @@ enum ipc_end_reason {
 	IPC_END_HEARTBEAT = 4, /* missed heartbeats */
 	IPC_END_MALFORMED = 5, /* sent malformed IPC; detail says what */
 	IPC_END_READY_TIMEOUT = 6,
-	IPC_END_RELOAD = 7, /* replaced by a new generation (SIGHUP) */
-	IPC_END_MAX = IPC_END_RELOAD,
+	IPC_END_RELOAD = 7,      /* replaced by a new generation (SIGHUP) */
+	IPC_END_ATTESTATION = 8, /* /proc contradicted its ready; detail says how */
+	IPC_END_MAX = IPC_END_ATTESTATION,
 };
 
 struct ipc_restart {

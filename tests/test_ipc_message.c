@@ -614,7 +614,7 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 0, 72, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
         {IPC_STATUS, 0, 76 + 3 * 84 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
+        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
         {IPC_STATUS, 1, 76 + 7 * 84 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         {IPC_STATUS, 1, 76 + 7 * 84 + 83, 1, 1,

@@ -17,10 +17,11 @@ const REASONS = {
   malformed: () => 'sent malformed IPC',
   ready_timeout: () => 'not ready in time',
   reload: () => 'replaced on reload',
+  attestation: (r) => `failed attestation: ${r.detail}`,
   none: () => 'ended',
 };
 const REASON_TONE = {
-  violation: 'bad', malformed: 'bad', signal: 'bad',
+  violation: 'bad', malformed: 'bad', signal: 'bad', attestation: 'bad',
   exit: 'warn', heartbeat: 'warn', ready_timeout: 'warn', reload: 'ok',
 };
 const STATE_TONE = { running: 'ok', starting: 'warn', restarting: 'bad', draining: 'warn' };
