@@ -504,20 +504,20 @@ static void compare_caps(const struct attest_view *v, const struct ipc_ready *cl
 		out->attested &= ~(uint32_t)IPC_SANDBOX_CAPS_DROPPED;
 }
 
-static void compare_ids(const char *what, const uint32_t ids[4], uint32_t claimed,
+/* `name` "uid" or "gid", `key` its status line's "Uid" or "Gid". */
+static void compare_ids(const char *name, const char *key, const uint32_t ids[4], uint32_t claimed,
                         const struct attest_view *v, bool parent_is_root, struct attest_result *out)
 {
 	bool same =
 	        ids[0] == claimed && ids[1] == claimed && ids[2] == claimed && ids[3] == claimed;
 	if (!same)
-		mismatch(out, "%s: claimed %u, but /proc/%d/status says %s: %u %u %u %u",
-		         what[0] == 'u' ? "uid" : "gid", claimed, (int)v->pid, what, ids[0], ids[1],
-		         ids[2], ids[3]);
+		mismatch(out, "%s: claimed %u, but /proc/%d/status says %s: %u %u %u %u", name,
+		         claimed, (int)v->pid, key, ids[0], ids[1], ids[2], ids[3]);
 	else if (parent_is_root && claimed == 0)
 		mismatch(out,
-		         "%s: the child runs as root (0), which a parent started as root "
-		         "never lets serve",
-		         what[0] == 'u' ? "uid" : "gid");
+		         "%s: the child runs as root (0), which a parent started as root never "
+		         "lets serve",
+		         name);
 }
 
 static bool limit_is(struct attest_limit l, uint64_t want)
@@ -672,7 +672,7 @@ void attest_compare(const struct attest_view *view, const struct attest_view *se
 	compare_caps(view, claim, out);
 	compare_limits(view, expect, claim, out);
 	compare_namespaces(view, self, claim, out);
-	compare_ids("Uid", view->uid, claim->uid, view, expect->parent_is_root, out);
-	compare_ids("Gid", view->gid, claim->gid, view, expect->parent_is_root, out);
+	compare_ids("uid", "Uid", view->uid, claim->uid, view, expect->parent_is_root, out);
+	compare_ids("gid", "Gid", view->gid, claim->gid, view, expect->parent_is_root, out);
 	compare_fds(view, expect, out);
 }
