@@ -722,6 +722,19 @@ Test(attestation, honest_child_attests_fully)
 	if (geteuid() == 0)
 		cr_expect_eq(attested, claimed, "as root, every claim is seen");
 	cr_expect(strstr(daemon_log(&d), "failed attestation") == NULL, "%s", daemon_log(&d));
+	/* /api/status shows both, once the parent's snapshot has arrived. */
+	struct http_response r;
+	unsigned shown_claimed = 0, shown_attested = 0;
+	for (int i = 0; i < 100 && shown_attested == 0; i++, usleep(50 * 1000)) {
+		cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+		const char *c = strstr(r.body, "\"claimed_flags\":");
+		const char *a = strstr(r.body, "\"attested_flags\":");
+		cr_assert(c != NULL && a != NULL, "%s", r.body);
+		sscanf(c, "\"claimed_flags\":%u", &shown_claimed);
+		sscanf(a, "\"attested_flags\":%u", &shown_attested);
+	}
+	cr_expect_eq(shown_claimed, claimed, "%s", r.body);
+	cr_expect_eq(shown_attested, attested, "%s", r.body);
 	daemon_cleanup(&d);
 }
 
