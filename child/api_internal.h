@@ -49,6 +49,11 @@ void api_status_json(struct api *api, struct json *j, uint64_t now_ns);
 void api_log_record_json(struct json *j, const struct logger_record *r);
 void api_policy_json(struct api *api, struct json *j);
 
+/* The IPC_SANDBOX_* flags the parent saw of this generation from outside
+ * (its status.attested); 0 before its snapshot arrives. What the child
+ * claims is its own c->sandbox. */
+uint32_t api_attested(const struct child *c);
+
 /* ---- JSON answers (api_reply.c) ------------------------------------------- */
 
 /* A JSON builder over the API's scratch buffer. */

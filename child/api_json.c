@@ -22,6 +22,14 @@ static const char *name_or_unknown(const char *name)
 
 /* ---- /api/status -------------------------------------------------------------- */
 
+uint32_t api_attested(const struct child *c)
+{
+	/* The parent's word on this very generation, or nothing seen yet. */
+	if (!c->have_status || c->status.generation != c->generation)
+		return 0;
+	return c->status.attested;
+}
+
 static void restart_json(struct json *j, const struct ipc_restart *r)
 {
 	json_object_begin(j);
@@ -77,13 +85,20 @@ static void sandbox_flags_json(struct json *j, const char *key, uint32_t flags, 
 	json_array_end(j);
 }
 
-static void sandbox_json(struct json *j, uint32_t flags)
+/* What the child claims of its sandbox (its own flags, as sent in ready)
+ * beside what the parent saw of it from outside, in /proc: only the latter
+ * are facts. */
+static void sandbox_json(struct json *j, const struct child *c)
 {
+	uint32_t claimed = c->sandbox, attested = api_attested(c);
 	json_key(j, "sandbox");
 	json_object_begin(j);
-	json_field_u64(j, "flags", flags);
-	sandbox_flags_json(j, "in_force", flags, true);
-	sandbox_flags_json(j, "missing", flags, false);
+	json_field_u64(j, "claimed_flags", claimed);
+	sandbox_flags_json(j, "claimed", claimed, true);
+	sandbox_flags_json(j, "not_claimed", claimed, false);
+	json_field_u64(j, "attested_flags", attested);
+	sandbox_flags_json(j, "attested", attested, true);
+	sandbox_flags_json(j, "unattested", claimed & ~attested, true);
 	json_object_end(j);
 }
 
@@ -178,7 +193,7 @@ static void child_json(struct json *j, const struct child *c)
 	json_field_bool(j, "draining", c->draining);
 	json_field_bool(j, "auth", c->config.token_length > 0);
 	json_field_u64(j, "max_connections", c->config.max_connections);
-	sandbox_json(j, c->sandbox);
+	sandbox_json(j, c);
 	counters_json(j, c->server);
 	memory_json(j, &c->arena);
 	logger_json(j, c->logger);

@@ -85,6 +85,27 @@ static void supervisor_metrics(struct http_response *res, const struct child *c)
 	sample(res, "warden_ipc_bytes_total", "{direction=\"out\"}", s->ipc_bytes_out);
 }
 
+/* Each protection twice: seen="inside", what the child claims of itself;
+ * seen="outside", what the parent saw in /proc (absent before its
+ * snapshot). A 1 inside and a 0 outside is a protection nobody has seen. */
+static void sandbox_metrics(struct http_response *res, const struct child *c)
+{
+	char labels[64];
+	family(res, "warden_sandbox_protection", "gauge",
+	       "A protection of the child's sandbox: claimed by the child (seen=\"inside\") or "
+	       "seen in force by the parent in /proc (seen=\"outside\").");
+	for (unsigned bit = 0; ipc_sandbox_flag_name(bit) != NULL; bit++) {
+		snprintf(labels, sizeof(labels), "{name=\"%s\",seen=\"inside\"}",
+		         ipc_sandbox_flag_name(bit));
+		sample(res, "warden_sandbox_protection", labels, (c->sandbox >> bit) & 1u);
+		if (!c->have_status)
+			continue;
+		snprintf(labels, sizeof(labels), "{name=\"%s\",seen=\"outside\"}",
+		         ipc_sandbox_flag_name(bit));
+		sample(res, "warden_sandbox_protection", labels, (api_attested(c) >> bit) & 1u);
+	}
+}
+
 static void log_metrics(struct http_response *res, const struct logger *lg)
 {
 	struct logger_stats st;
@@ -126,6 +147,7 @@ void api_metrics(struct api *api, const struct http_request *req, struct http_re
 	http_response_header(res, "Cache-Control", "no-store");
 	http_metrics(res, &st);
 	supervisor_metrics(res, c);
+	sandbox_metrics(res, c);
 	log_metrics(res, c->logger);
 	memory_metrics(res, &c->arena);
 }

@@ -13,7 +13,11 @@
  *   6. unprivileged user, no capabilities, no_new_privs, not dumpable
  *   7. reserved memory for everything, libuv's loop included; the GUI's
  *      endpoints and the HTTP server, watching the listening socket
- *   8. the seccomp filter compiled from the built-in policy; ready
+ *   8. the seccomp filter compiled from the built-in policy; ready, which
+ *      claims what the steps above did
+ *
+ * The server accepts no client until the parent, having checked those
+ * claims from outside (parent/attest.h), says serve (parent_link.c).
  */
 #include "api.h"
 #include "child.h"
@@ -26,6 +30,7 @@
 #include "server.h"
 #include "violation.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,7 +41,6 @@
 
 enum {
 	EXIT_BOOT_FAILED = 70, /* EX_SOFTWARE: the sandbox could not be set up */
-	ADDRESS_SPACE_SLACK = 256 << 20,
 	/* INFO lines (the access log) are written in batches, one write per
 	 * loop turn instead of one per request; WARNING and above at once. */
 	LOG_BATCH_BYTES = 64 << 10,
@@ -96,6 +100,8 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 	if (fd_layout_arrange(fds[0], fds[1], why, sizeof(why)) < 0 ||
 	    fd_layout_verify_proc(FD_GUI, why, sizeof(why)) < 0)
 		boot_failed(c, "fd layout", "%s", why);
+	if (c->lie->stray_fd && open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) < 0)
+		boot_failed(c, "fd layout", "cannot keep the stray descriptor");
 	/* Names resolve against /etc, which the pivot below takes away. */
 	if (sandbox_resolve_identity(c->config.user, c->config.group, id, &err) < 0)
 		boot_failed(c, "identity", "%s", err.message);
@@ -109,12 +115,15 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 		boot_failed(c, "signals", "cannot ignore SIGXFSZ");
 	struct sandbox_limits limits = {0};
 #ifndef UNDER_ASAN /* ASan reserves terabytes of shadow address space */
-	limits.address_space = (size_t)c->config.memory_reserve_kib * 1024 + ADDRESS_SPACE_SLACK;
+	limits.address_space =
+	        (size_t)c->config.memory_reserve_kib * 1024 + (size_t)IPC_ADDRESS_SPACE_SLACK;
 #endif
-	if (sandbox_limit_resources(&limits, &err) < 0)
+	bool limit = !(c->lie->skip & IPC_SANDBOX_RLIMITS);
+	if (limit && sandbox_limit_resources(&limits, &err) < 0)
 		boot_failed(c, "resource limits", "%s", err.message);
 	uint32_t ns = 0;
-	int rc = sandbox_enter_namespaces((enum sandbox_namespaces)c->config.namespaces, &ns, &err);
+	int rc = sandbox_enter_namespaces((enum sandbox_namespaces)c->config.namespaces,
+	                                  c->lie->skip, &ns, &err);
 	if (rc < 0)
 		boot_failed(c, "namespaces (required)", "%s", err.message);
 	if (rc > 0) {
@@ -125,7 +134,9 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	c->sandbox |= ns | IPC_SANDBOX_RLIMITS;
-	if (sandbox_drop_privileges(id, &err) < 0)
+	struct sandbox_identity as = *id;
+	as.switch_user = as.switch_user && !c->lie->keep_identity;
+	if (sandbox_drop_privileges(&as, c->lie->skip, &err) < 0)
 		boot_failed(c, "privileges", "%s", err.message);
 	c->sandbox |= IPC_SANDBOX_CAPS_DROPPED | IPC_SANDBOX_NO_NEW_PRIVS;
 }
@@ -204,7 +215,8 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 	 * the connection over the limit to answer it 503 and close it, rather
 	 * than leave it in the backlog with accept4 failing on EMFILE. */
 	c->fd_limit = c->first_client_fd + (int)c->config.max_connections + 1;
-	if (sandbox_limit_files((unsigned)c->fd_limit, &err) < 0)
+	if (!(c->lie->skip & IPC_SANDBOX_RLIMITS) &&
+	    sandbox_limit_files((unsigned)c->fd_limit, &err) < 0)
 		boot_failed(c, "resource limits", "%s", err.message);
 }
 
@@ -277,6 +289,12 @@ static void load_policy(struct child *c, const struct policy_bpf *bpf)
 	            "BENCHMARK BUILD (WARDEN_BENCH_NO_FILTER): NO SECCOMP FILTER LOADED");
 	return;
 #endif
+	/* The test build's lie: no filter (or none, as the kernel would load
+	 * none without no_new_privs), claimed all the same. */
+	if (c->lie->skip & (IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS)) {
+		c->sandbox |= IPC_SANDBOX_SECCOMP;
+		return;
+	}
 	int rc = policy_bpf_load(bpf);
 	if (rc < 0)
 		boot_failed(c, "seccomp policy", "the kernel refused the filter: %s",
@@ -287,12 +305,14 @@ static void load_policy(struct child *c, const struct policy_bpf *bpf)
 void child_main(const struct child_hooks *hooks)
 {
 	static const struct child_hooks none;
+	static const struct child_lie truth;
 	struct child child;
 	struct child *c = &child;
 	memset(c, 0, sizeof(*c));
 	c->start_ns = clock_monotonic_ns();
 	if (hooks == NULL)
 		hooks = &none;
+	c->lie = hooks->lie != NULL ? hooks->lie : &truth;
 	int fds[IPC_HANDOVER_FDS];
 	struct sandbox_identity id;
 	struct policy_bpf bpf;
@@ -307,9 +327,10 @@ void child_main(const struct child_hooks *hooks)
 	 * there, and only there, it is process 1. */
 	if (c->pid == 1)
 		c->sandbox |= IPC_SANDBOX_PID_NS;
-	c->uid = (uint32_t)geteuid();
-	c->gid = (uint32_t)getegid();
+	c->uid = (uint32_t)(c->lie->keep_identity && id.switch_user ? id.uid : geteuid());
+	c->gid = (uint32_t)(c->lie->keep_identity && id.switch_user ? id.gid : getegid());
 	load_policy(c, &bpf);
+	c->sandbox |= c->lie->skip; /* claimed all the same */
 	/* Locked down: from here only what policy/child.policy allows. */
 	c->boot_ns = clock_monotonic_ns() - c->start_ns;
 	if (parent_link_send_ready(c) < 0)

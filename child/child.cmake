@@ -28,7 +28,7 @@ target_link_libraries(warden-child PRIVATE warden_ipc warden_logger warden_polic
 
 # Test-only behaviour is compiled only into this binary.
 add_executable(warden-child-test tests/child/main.c tests/child/escape.c
-               tests/child/misbehave.c ${WARDEN_CHILD_SOURCES})
+               tests/child/misbehave.c tests/child/lie.c ${WARDEN_CHILD_SOURCES})
 target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)

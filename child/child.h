@@ -35,7 +35,8 @@ struct child {
 	uv_timer_t drain_deadline;
 	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
 	bool have_status;
-	uint32_t sandbox; /* IPC_SANDBOX_* in force */
+	uint32_t sandbox;            /* IPC_SANDBOX_* the boot set up: claimed in ready */
+	const struct child_lie *lie; /* the test build's; nothing to tell otherwise */
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
@@ -46,9 +47,21 @@ struct child {
 
 /* ---- The boot sequence (boot.c) ------------------------------------------ */
 
+/* The test build's lies (tests/child/lie.c), for the parent's attestation
+ * tests: steps of the lockdown left out while ready claims them all the
+ * same. The real child tells none. */
+struct child_lie {
+	/* IPC_SANDBOX_* steps not taken: seccomp (the filter not loaded),
+	 * no_new_privs (nor the filter, which the kernel then refuses),
+	 * caps_dropped, rlimits, a namespace (mount_ns: nor the pivot). */
+	uint32_t skip;
+	bool keep_identity; /* as root: stay root, claim the configured ids */
+	bool stray_fd;      /* keep the old root open (O_PATH) past the layout */
+};
+
 /* What a build of the child adds to the boot sequence. The real child
  * (main.c) adds nothing; the test build (tests/child/main.c) misbehaves on
- * request and attempts forbidden operations after ready. */
+ * request, attempts forbidden operations after ready, and lies. */
 struct child_hooks {
 	/* The server's handler instead of api_handle (ctx: the struct api);
 	 * it passes on to api_handle what it does not answer itself. */
@@ -56,6 +69,7 @@ struct child_hooks {
 	/* Runs once, locked down, after READY and before the loop. */
 	void (*after_ready)(struct child *c, void *ctx);
 	void *ctx;
+	const struct child_lie *lie; /* NULL: none */
 };
 
 /* Boots (each step failing closed: stderr, IPC_ERROR, exit status 70),
@@ -68,7 +82,8 @@ void child_main(const struct child_hooks *hooks);
 /* Starts watching the IPC socket on the child's loop. Before lockdown. */
 int parent_link_start(struct child *c);
 
-/* Sends READY; the first message after lockdown. */
+/* Sends READY, the sandbox the child claims; the first message after
+ * lockdown. The server starts accepting on the parent's serve. */
 int parent_link_send_ready(struct child *c);
 
 /* Sends an IPC_ERROR naming what the child rejected, best effort. */

@@ -119,6 +119,18 @@ static void shut_down(struct child *c, const struct ipc_shutdown *req)
 	server_drain(c->server, on_drained, c);
 }
 
+/* The parent saw from outside what ready claimed: accept clients. */
+static void serve(struct child *c, const struct ipc_serve *req)
+{
+	if (c->draining || c->server == NULL)
+		return;
+	if (c->logger != NULL)
+		logger_logf(c->logger, IPC_LOG_INFO,
+		            "serving: the parent attested sandbox 0x%x from outside",
+		            req->attested);
+	server_open(c->server);
+}
+
 static void handle(struct child *c, const struct ipc_message *msg)
 {
 	switch (msg->type) {
@@ -137,6 +149,9 @@ static void handle(struct child *c, const struct ipc_message *msg)
 		break;
 	case IPC_SHUTDOWN:
 		shut_down(c, &msg->u.shutdown);
+		break;
+	case IPC_SERVE:
+		serve(c, &msg->u.serve);
 		break;
 	default:
 		parent_link_send_error(c, IPC_E_TYPE, msg->sequence,

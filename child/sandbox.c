@@ -145,27 +145,48 @@ static int pivot_to_empty_root(struct sandbox_error *err)
 	return 0;
 }
 
-int sandbox_enter_namespaces(enum sandbox_namespaces mode, uint32_t *flags,
+/* The unshare flags of the namespaces not in `skip`, and their bits. */
+static int unshare_flags(uint32_t skip, uint32_t *bits)
+{
+	static const struct {
+		uint32_t bit;
+		int clone;
+	} kinds[] = {
+	        {IPC_SANDBOX_MOUNT_NS, CLONE_NEWNS},      {IPC_SANDBOX_NET_NS, CLONE_NEWNET},
+	        {IPC_SANDBOX_IPC_NS, CLONE_NEWIPC},       {IPC_SANDBOX_UTS_NS, CLONE_NEWUTS},
+	        {IPC_SANDBOX_CGROUP_NS, CLONE_NEWCGROUP},
+	};
+	int flags = 0;
+	*bits = 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (skip & kinds[i].bit)
+			continue;
+		flags |= kinds[i].clone;
+		*bits |= kinds[i].bit;
+	}
+	return flags;
+}
+
+int sandbox_enter_namespaces(enum sandbox_namespaces mode, uint32_t skip, uint32_t *flags,
                              struct sandbox_error *err)
 {
 	*flags = 0;
 	if (mode == SANDBOX_NAMESPACES_OFF)
 		return 0;
-	uint32_t entered = 0;
+	uint32_t entered = 0, others;
 	errno = 0;
-	if (geteuid() != 0) {
+	if (geteuid() != 0 && !(skip & IPC_SANDBOX_USER_NS)) {
 		if (enter_user_namespace(err) < 0)
 			goto unavailable;
 		entered |= IPC_SANDBOX_USER_NS;
 	}
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) <
-	    0) {
+	if (unshare(unshare_flags(skip, &others)) < 0) {
 		fail(err, "cannot create mount, network, IPC, UTS and cgroup namespaces");
 		goto unavailable;
 	}
-	entered |= IPC_SANDBOX_MOUNT_NS | IPC_SANDBOX_NET_NS | IPC_SANDBOX_IPC_NS |
-	           IPC_SANDBOX_UTS_NS | IPC_SANDBOX_CGROUP_NS;
-	if (pivot_to_empty_root(err) < 0)
+	entered |= others;
+	/* Never pivot the root of a mount namespace that is not our own. */
+	if ((entered & IPC_SANDBOX_MOUNT_NS) && pivot_to_empty_root(err) < 0)
 		goto unavailable;
 	*flags = entered;
 	return 0;
@@ -235,11 +256,14 @@ static int switch_identity(const struct sandbox_identity *id, struct sandbox_err
 	return 0;
 }
 
-static int check_dropped(const struct sandbox_identity *id, struct sandbox_error *err)
+static int check_dropped(const struct sandbox_identity *id, uint32_t skip,
+                         struct sandbox_error *err)
 {
 	errno = 0;
 	if (id->switch_user && (setuid(0) == 0 || setgid(0) == 0))
 		return fail(err, "could regain root after dropping it");
+	if (skip & IPC_SANDBOX_CAPS_DROPPED)
+		return 0;
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 	if (syscall(SYS_capget, &header, data) < 0)
@@ -252,17 +276,19 @@ static int check_dropped(const struct sandbox_identity *id, struct sandbox_error
 	return 0;
 }
 
-int sandbox_drop_privileges(const struct sandbox_identity *id, struct sandbox_error *err)
+int sandbox_drop_privileges(const struct sandbox_identity *id, uint32_t skip,
+                            struct sandbox_error *err)
 {
+	bool caps = !(skip & IPC_SANDBOX_CAPS_DROPPED);
 	/* The bounding set needs CAP_SETPCAP, so it goes first, while we
 	 * still have it (as root, or in our own user namespace). */
 	errno = 0;
-	if (drop_bounding_set(err) < 0 || switch_identity(id, err) < 0 ||
-	    clear_capabilities(err) < 0)
+	if ((caps && drop_bounding_set(err) < 0) || switch_identity(id, err) < 0 ||
+	    (caps && clear_capabilities(err) < 0))
 		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (!(skip & IPC_SANDBOX_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail(err, "cannot set no_new_privs");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return fail(err, "cannot clear the dumpable flag");
-	return check_dropped(id, err);
+	return check_dropped(id, skip, err);
 }

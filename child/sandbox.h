@@ -9,21 +9,12 @@
 #ifndef WARDEN_CHILD_SANDBOX_H
 #define WARDEN_CHILD_SANDBOX_H
 
+#include "common/sanitizer.h" /* UNDER_ASAN: no mallopt, no RLIMIT_AS */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* ASan builds (CI) differ in two places: ASan's allocator replaces glibc's,
- * so mallopt does not apply, and its shadow memory needs terabytes of
- * address space, so RLIMIT_AS is left unset. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 struct sandbox_error {
 	char message[256];
@@ -57,10 +48,12 @@ enum sandbox_namespaces {
 
 /* Enters new user (when not root), mount, network, IPC, UTS and cgroup
  * namespaces and pivots the root to an empty read-only tmpfs. `*flags`
- * gets the IPC_SANDBOX_*_NS bits of what was entered. In AUTO mode a
+ * gets the IPC_SANDBOX_*_NS bits of what was entered. The namespaces in
+ * `skip` (IPC_SANDBOX_*_NS bits; 0 but in the test build's lies, child.h)
+ * are left out, and the pivot with the mount namespace. In AUTO mode a
  * failure leaves `*flags` 0 and returns 1 with `err` saying why (the
  * caller logs a WARNING); in REQUIRED mode it returns -1. */
-int sandbox_enter_namespaces(enum sandbox_namespaces mode, uint32_t *flags,
+int sandbox_enter_namespaces(enum sandbox_namespaces mode, uint32_t skip, uint32_t *flags,
                              struct sandbox_error *err);
 
 /* ---- Step 6: identity and privileges ------------------------------------ */
@@ -78,7 +71,10 @@ int sandbox_resolve_identity(const char *user, const char *group, struct sandbox
 
 /* Switches to the identity, drops every capability (effective, permitted,
  * inheritable, ambient and the bounding set), sets no_new_privs and clears
- * the dumpable flag; then checks that none can be regained. */
-int sandbox_drop_privileges(const struct sandbox_identity *id, struct sandbox_error *err);
+ * the dumpable flag; then checks that none can be regained. `skip` leaves
+ * out the capability drop (IPC_SANDBOX_CAPS_DROPPED) or no_new_privs
+ * (IPC_SANDBOX_NO_NEW_PRIVS): 0 but in the test build's lies (child.h). */
+int sandbox_drop_privileges(const struct sandbox_identity *id, uint32_t skip,
+                            struct sandbox_error *err);
 
 #endif

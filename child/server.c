@@ -70,6 +70,7 @@ struct server {
 	struct http_core core;
 	struct server_config cfg;
 	uv_poll_t listen_poll;
+	bool open_to_clients; /* server_open was called: the parent said serve */
 	bool accepting;
 	uv_timer_t sweep;
 	uint64_t sweep_ms;
@@ -126,7 +127,8 @@ static void maybe_drained(struct server *srv)
 
 static void resume_accepting(struct server *srv)
 {
-	if (srv->accepting || srv->draining || srv->open >= srv->cfg.max_connections)
+	if (!srv->open_to_clients || srv->accepting || srv->draining ||
+	    srv->open >= srv->cfg.max_connections)
 		return;
 	if (uv_poll_start(&srv->listen_poll, UV_READABLE, on_listen) == 0)
 		srv->accepting = true;
@@ -583,9 +585,6 @@ int server_start(struct server **out, uv_loop_t *loop, const struct server_confi
 		goto fail;
 	srv->sweep.data = srv;
 	srv->listen_poll.data = srv;
-	if ((rc = uv_poll_start(&srv->listen_poll, UV_READABLE, on_listen)) < 0)
-		goto fail;
-	srv->accepting = true;
 	*out = srv;
 	return 0;
 fail:
@@ -593,6 +592,12 @@ fail:
 	 * handles initialised above are left to the process's end. */
 	http_core_free(&srv->core);
 	return rc;
+}
+
+void server_open(struct server *srv)
+{
+	srv->open_to_clients = true;
+	resume_accepting(srv);
 }
 
 void server_get_stats(const struct server *srv, struct server_stats *out)

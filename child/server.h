@@ -40,8 +40,13 @@ struct server_config {
 	struct logger *logger;    /* access log (INFO) and warnings; may be NULL */
 };
 
-/* Creates the server and starts accepting. Returns 0 or -errno. */
+/* Creates the server, not accepting yet. Returns 0 or -errno. */
 int server_start(struct server **out, uv_loop_t *loop, const struct server_config *cfg);
+
+/* Starts accepting: once the parent has checked the child's sandbox from
+ * outside and said serve. Until then connections wait in the listening
+ * socket's backlog (or are taken by the generation still serving). */
+void server_open(struct server *srv);
 
 /* Stops accepting (the listening socket stays open: it is the parent's);
  * in-flight requests finish, keep-alive connections close after their

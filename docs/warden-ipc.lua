@@ -26,14 +26,15 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 4 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts
+local IPC_VERSION = 4 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
 	[6] = "status", [7] = "log", [8] = "violation", [9] = "shutdown", [10] = "error",
+	[11] = "serve",
 }
 -- Who may send each type: 1 parent -> child, 2 child -> parent, 3 either.
-local SENDER = { [1] = 1, [2] = 1, [3] = 2, [4] = 1, [5] = 2, [6] = 1, [7] = 1, [8] = 2, [9] = 1, [10] = 3 }
+local SENDER = { [1] = 1, [2] = 1, [3] = 2, [4] = 1, [5] = 2, [6] = 1, [7] = 1, [8] = 2, [9] = 1, [10] = 3, [11] = 1 }
 
 local DIRECTIONS = { [1] = "parent -> child", [2] = "child -> parent" }
 local LEVELS = { [0] = "debug", [1] = "info", [2] = "notice", [3] = "warning", [4] = "error", [5] = "crit" }
@@ -42,7 +43,7 @@ local NAMESPACES = { [0] = "off", [1] = "auto", [2] = "required" }
 local STATES = { [1] = "starting", [2] = "running", [3] = "restarting", [4] = "draining" }
 local END_REASONS = {
 	[0] = "none", [1] = "exit", [2] = "signal", [3] = "violation", [4] = "heartbeat",
-	[5] = "malformed", [6] = "ready_timeout", [7] = "reload",
+	[5] = "malformed", [6] = "ready_timeout", [7] = "reload", [8] = "attestation",
 }
 local SHUTDOWN_REASONS = { [1] = "terminate", [2] = "reload" }
 local STATUSES = {
@@ -135,6 +136,7 @@ local function flag_fields(prefix)
 end
 local ready_flags = flag_fields("ready.sandbox")
 local attested_flags = flag_fields("status.attested")
+local serve_flags = flag_fields("serve.attested")
 
 local counters = {
 	F("u64", "pong.counters.connections_accepted", "Connections accepted"),
@@ -247,6 +249,9 @@ local LAYOUTS = {
 		F("u32", "error.code", "Code", base.DEC, STATUSES),
 		F("u32", "error.sequence", "Rejected sequence"),
 		S("error.message", "Error message", 128),
+	},
+	[11] = {
+		{ kind = "flags", size = 4, field = protofield("u32", "serve.attested", "Attested", base.HEX), bits = serve_flags },
 	},
 }
 

@@ -155,6 +155,11 @@ static const struct ipc_field error_rows[] = {
         {ONE(struct ipc_error, message), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
 };
 
+static const struct ipc_field serve_rows[] = {
+        {ONE(struct ipc_serve, attested), .flags = SUMMARY | BITS,
+         .value_name = ipc_sandbox_flag_name},
+};
+
 static const struct ipc_fields payloads[IPC_TYPE_MAX + 1] = {
         [IPC_HELLO] = {hello_rows, COUNT(hello_rows)},
         [IPC_CONFIG] = {config_rows, COUNT(config_rows)},
@@ -166,6 +171,7 @@ static const struct ipc_fields payloads[IPC_TYPE_MAX + 1] = {
         [IPC_VIOLATION] = {violation_rows, COUNT(violation_rows)},
         [IPC_SHUTDOWN] = {shutdown_rows, COUNT(shutdown_rows)},
         [IPC_ERROR] = {error_rows, COUNT(error_rows)},
+        [IPC_SERVE] = {serve_rows, COUNT(serve_rows)},
 };
 
 const struct ipc_fields *ipc_payload_fields(unsigned type)

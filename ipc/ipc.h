@@ -35,7 +35,8 @@
 #define IPC_MAGIC 0x4e445257u /* "WRDN" in little-endian byte order */
 #define IPC_VERSION                                                                                \
 	4u /* 2: status carries violations; 3: config the log's form; 4: config the                \
-	    * Host names, the per-peer cap and test mode, status the attested state */
+	    * Host names, the per-peer cap and test mode, status the attested state, and           \
+	    * serve, the parent's word after it has checked the child's ready from outside */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -46,7 +47,7 @@ enum {
 enum ipc_type {
 	IPC_HELLO = 1,     /* parent -> child: handover; carries the log fd and GUI socket */
 	IPC_CONFIG = 2,    /* parent -> child: limits, timeouts, auth, sandbox settings */
-	IPC_READY = 3,     /* child -> parent: locked down and serving */
+	IPC_READY = 3,     /* child -> parent: locked down (it claims how); waits for serve */
 	IPC_PING = 4,      /* parent -> child: heartbeat */
 	IPC_PONG = 5,      /* child -> parent: heartbeat answer with the child's counters */
 	IPC_STATUS = 6,    /* parent -> child: supervisor state, for the GUI */
@@ -54,8 +55,9 @@ enum ipc_type {
 	IPC_VIOLATION = 8, /* child -> parent: a denied syscall, just before the child exits */
 	IPC_SHUTDOWN = 9,  /* parent -> child: stop accepting, drain, exit */
 	IPC_ERROR = 10,    /* either way: the sender rejected something; versioned */
+	IPC_SERVE = 11,    /* parent -> child: its ready checked from outside; start accepting */
 };
-enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_ERROR };
+enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_SERVE };
 
 /* "hello", "config", ...; NULL for an unknown type. */
 const char *ipc_type_name(unsigned type);
@@ -101,6 +103,11 @@ enum ipc_log_format {
 	IPC_LOG_FORMAT_MAX = IPC_LOG_FORMAT_JSON,
 };
 
+/* The child's RLIMIT_AS and RLIMIT_DATA are memory_reserve_kib KiB plus
+ * this, for its code, libraries and stacks (unset in ASan builds); the
+ * parent checks them from outside. */
+#define IPC_ADDRESS_SPACE_SLACK (256ull << 20)
+
 struct ipc_config {
 	uint32_t max_connections;          /* 1 .. 65536 */
 	uint32_t header_max_bytes;         /* 256 .. 65536 */
@@ -128,6 +135,9 @@ struct ipc_config {
 	char hosts[IPC_HOSTS_MAX];
 };
 
+/* The protections of the child's sandbox. In ready they are what the child
+ * claims; in serve and status, what the parent saw of it from outside, in
+ * /proc (parent/attest.h): only those are facts. */
 enum ipc_sandbox_flags {
 	IPC_SANDBOX_SECCOMP = 1u << 0,
 	IPC_SANDBOX_NO_NEW_PRIVS = 1u << 1,
@@ -143,11 +153,13 @@ enum ipc_sandbox_flags {
 	IPC_SANDBOX_ALL = (1u << 11) - 1,
 };
 
+/* What the child says of itself once locked down. The parent checks the
+ * sandbox, uid and gid against /proc before it sends serve. */
 struct ipc_ready {
-	uint32_t pid;        /* as the parent sees it */
-	uint32_t generation; /* echoes hello (>= 1) */
-	uint32_t sandbox;    /* enum ipc_sandbox_flags, no other bits */
-	uint32_t uid, gid;
+	uint32_t pid;                 /* the child's getpid(): 1 in a PID namespace of its own */
+	uint32_t generation;          /* echoes hello (>= 1) */
+	uint32_t sandbox;             /* enum ipc_sandbox_flags the child claims, no other bits */
+	uint32_t uid, gid;            /* the identity the child claims to run as */
 	uint32_t policy_instructions; /* BPF instructions loaded */
 	uint64_t boot_ns;             /* exec to ready */
 };
@@ -185,8 +197,9 @@ enum ipc_end_reason {
 	IPC_END_HEARTBEAT = 4, /* missed heartbeats */
 	IPC_END_MALFORMED = 5, /* sent malformed IPC; detail says what */
 	IPC_END_READY_TIMEOUT = 6,
-	IPC_END_RELOAD = 7, /* replaced by a new generation (SIGHUP) */
-	IPC_END_MAX = IPC_END_RELOAD,
+	IPC_END_RELOAD = 7,      /* replaced by a new generation (SIGHUP) */
+	IPC_END_ATTESTATION = 8, /* /proc contradicted its ready; detail says how */
+	IPC_END_MAX = IPC_END_ATTESTATION,
 };
 
 struct ipc_restart {
@@ -265,6 +278,12 @@ struct ipc_error {
 };
 #define IPC_ERROR_VERSION 1u
 
+/* The child accepts no connection before this: the parent sends it once,
+ * after the ready's claims matched what /proc shows of the child. */
+struct ipc_serve {
+	uint32_t attested; /* enum ipc_sandbox_flags seen from outside, no other bits */
+};
+
 /* A decoded message: the header's fields, then the payload for `type`. */
 struct ipc_message {
 	uint16_t type;
@@ -280,6 +299,7 @@ struct ipc_message {
 		struct ipc_violation violation;
 		struct ipc_shutdown shutdown;
 		struct ipc_error error;
+		struct ipc_serve serve;
 	} u;
 };
 

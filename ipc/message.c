@@ -37,6 +37,7 @@ static const struct type_info types[IPC_TYPE_MAX + 1] = {
         [IPC_PONG] = {"pong", IPC_TO_PARENT},        [IPC_STATUS] = {"status", IPC_TO_CHILD},
         [IPC_LOG] = {"log", IPC_TO_CHILD},           [IPC_VIOLATION] = {"violation", IPC_TO_PARENT},
         [IPC_SHUTDOWN] = {"shutdown", IPC_TO_CHILD}, [IPC_ERROR] = {"error", IPC_EITHER},
+        [IPC_SERVE] = {"serve", IPC_TO_CHILD},
 };
 
 static const struct type_info *type_info(unsigned type)
@@ -449,6 +450,14 @@ static bool check_error(const struct ipc_error *m, struct ipc_decode_error *err)
 	       range(err, "error", "code", m->code, IPC_E_SHORT, IPC_E_IO);
 }
 
+static bool check_serve(const struct ipc_serve *m, struct ipc_decode_error *err)
+{
+	if ((m->attested & ~(uint32_t)IPC_SANDBOX_ALL) != 0)
+		return fail(err, IPC_E_RANGE, "serve: attested 0x%x has unknown flags 0x%x",
+		            m->attested, m->attested & ~(uint32_t)IPC_SANDBOX_ALL);
+	return true;
+}
+
 static bool check_payload(const struct ipc_message *m, struct ipc_decode_error *err)
 {
 	switch (m->type) {
@@ -470,6 +479,8 @@ static bool check_payload(const struct ipc_message *m, struct ipc_decode_error *
 		return check_shutdown(&m->u.shutdown, err);
 	case IPC_ERROR:
 		return check_error(&m->u.error, err);
+	case IPC_SERVE:
+		return check_serve(&m->u.serve, err);
 	default: /* ping: every value is valid */
 		return true;
 	}

@@ -43,6 +43,7 @@ static const char *const end_reason_names[IPC_END_MAX + 1] = {
         [IPC_END_MALFORMED] = "malformed",
         [IPC_END_READY_TIMEOUT] = "ready_timeout",
         [IPC_END_RELOAD] = "reload",
+        [IPC_END_ATTESTATION] = "attestation",
 };
 
 static const char *const shutdown_reason_names[] = {

@@ -51,7 +51,7 @@ static void usage(FILE *out)
 	      "       warden trace stats [FILTERS] FILE\n"
 	      "       warden trace follow [FILTERS] [--json] [--from-start] FILE\n"
 	      "FILTERS: --type T[,T...]  (hello, config, ready, ping, pong, status, log,\n"
-	      "                          violation, shutdown, error, or a number)\n"
+	      "                          violation, shutdown, error, serve, or a number)\n"
 	      "         --direction to-child|to-parent   --generation N\n"
 	      "         --since TIME  --until TIME       (RFC 3339: 2026-11-28T15:34:01.5Z)\n"
 	      "exit status: 0 ok, 1 file error (after printing what was readable), 2 usage\n",

@@ -186,6 +186,55 @@ static void take_over(struct generations *set, struct generation *g)
 	}
 }
 
+/* Logs what could not be seen, once per generation: not attested, but no
+ * mismatch either. */
+static void log_unseen(struct generations *set, const struct generation *g,
+                       const struct attest_result *a)
+{
+	char names[160] = "";
+	size_t used = 0;
+	for (unsigned bit = 0; ipc_sandbox_flag_name(bit) != NULL; bit++)
+		if ((a->unseen >> bit) & 1u)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+			                         used ? ", " : "", ipc_sandbox_flag_name(bit));
+	if (a->fds_unseen && used < sizeof(names))
+		snprintf(names + used, sizeof(names) - used, "%sfd_layout", used ? ", " : "");
+	generations_log(set, IPC_LOG_WARNING,
+	                "child generation %u: not attested from outside: %s (/proc/%d/ns and fd "
+	                "need CAP_SYS_PTRACE: the child is not dumpable)",
+	                g->number, names, (int)g->pid);
+}
+
+/* Checks the ready's claims against what /proc shows of the child. Each
+ * mismatch is a CRIT line and the child is killed: false. */
+static bool attest(struct generations *set, struct generation *g, const struct ipc_ready *r)
+{
+	struct attest_view view, self;
+	struct attest_result result;
+	char why[160];
+	if (attest_read(g->pid, &view, why, sizeof(why)) < 0 ||
+	    attest_read(0, &self, why, sizeof(why)) < 0) {
+		generations_log(set, IPC_LOG_CRIT,
+		                "child generation %u (pid %d) failed attestation: %s", g->number,
+		                (int)g->pid, why);
+		generation_kill(g, IPC_END_ATTESTATION, "%s", why);
+		return false;
+	}
+	attest_compare(&view, &self, &g->expect, r, &result);
+	for (size_t i = 0; i < result.count; i++)
+		generations_log(set, IPC_LOG_CRIT,
+		                "child generation %u (pid %d) failed attestation: %s", g->number,
+		                (int)g->pid, result.mismatch[i]);
+	if (result.count > 0) {
+		generation_kill(g, IPC_END_ATTESTATION, "%s", result.mismatch[0]);
+		return false;
+	}
+	if (result.unseen != 0 || result.fds_unseen)
+		log_unseen(set, g, &result);
+	g->attested = result.attested;
+	return true;
+}
+
 static void became_ready(struct generations *set, struct generation *g, const struct ipc_ready *r)
 {
 	g->state = GENERATION_READY;
@@ -194,11 +243,15 @@ static void became_ready(struct generations *set, struct generation *g, const st
 	g->started_ns = clock_realtime_ns();
 	if (set->incoming == g)
 		take_over(set, g);
+	struct ipc_message serve = {.type = IPC_SERVE};
+	serve.u.serve.attested = g->attested;
+	ipc_endpoint_send(&g->ep, &serve);
 	generations_log(set, IPC_LOG_NOTICE,
-	                "child generation %u ready: pid %d%s, uid %u, sandbox 0x%x, %u filter "
-	                "instructions, exec to ready %.2f ms (child's own boot %.2f ms)",
+	                "child generation %u ready: pid %d%s, uid %u, sandbox claimed 0x%x, "
+	                "attested 0x%x, %u filter instructions, exec to ready %.2f ms (child's "
+	                "own boot %.2f ms)",
 	                g->number, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
-	                r->uid, r->sandbox, r->policy_instructions,
+	                r->uid, r->sandbox, g->attested, r->policy_instructions,
 	                (double)(g->ready_ms - g->spawned_ms), (double)r->boot_ns / 1e6);
 	set->events->ready(set);
 }
@@ -222,9 +275,10 @@ static void on_message(struct ipc_endpoint *ep, const struct ipc_message *msg, c
 	trace_message(g, TRACE_TO_PARENT, raw, len, 0);
 	switch (msg->type) {
 	case IPC_READY:
-		if (g->state != GENERATION_BOOTING || msg->u.ready.generation != g->number)
+		if (g->state != GENERATION_BOOTING || msg->u.ready.generation != g->number ||
+		    g->kill_reason != 0)
 			generation_kill(g, IPC_END_MALFORMED, "unexpected ready");
-		else
+		else if (attest(set, g, &msg->u.ready))
 			became_ready(set, g, &msg->u.ready);
 		break;
 	case IPC_PONG:
@@ -288,6 +342,15 @@ static int hand_over(struct generations *set, struct generation *g)
 	hello.u.hello.parent_pid = (uint32_t)getpid();
 	hello.u.hello.parent_start_ns = set->parent_start_ns;
 	const int fds[IPC_HANDOVER_FDS] = {set->setup->log->fd, set->setup->listener->fd};
+	/* The child's fds 2 (inherited), 4 and 5 must be these very files; its
+	 * fd 3 was noted at the spawn. */
+	g->expect.handed[0] = attest_file_of(2);
+	g->expect.handed[2] = attest_file_of(fds[0]);
+	g->expect.handed[3] = attest_file_of(fds[1]);
+	g->expect.max_connections = set->setup->child_config->max_connections;
+	g->expect.address_space =
+	        attest_address_space(set->setup->child_config->memory_reserve_kib);
+	g->expect.parent_is_root = geteuid() == 0;
 	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
 		return -1;
 	struct ipc_message config = {.type = IPC_CONFIG};
@@ -310,6 +373,7 @@ static struct generation *spawn(struct generations *set, int *error)
 	g->deadline_ms = g->spawned_ms + set->cfg->ready_timeout_ms;
 	struct spawn_result r = spawn_child(set->setup->child_program, pair[1], set->devnull_fd,
 	                                    &set->pid_namespace_failed);
+	g->expect.handed[1] = attest_file_of(pair[1]); /* the child's fd 3 */
 	close(pair[1]);
 	if (r.error != 0 || ipc_endpoint_start(set->loop, &g->ep, pair[0], IPC_TO_PARENT,
 	                                       &endpoint_callbacks, g) < 0) {

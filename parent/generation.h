@@ -5,7 +5,8 @@
  * handed the log file and the listening socket with its configuration
  * (ipc/endpoint.h). Then it goes through these states:
  *
- *     BOOTING   until it reports READY, within ready_timeout_ms
+ *     BOOTING   until it reports READY, within ready_timeout_ms, and /proc
+ *               confirms what READY claims; then the parent says serve
  *     READY     serving; pinged every heartbeat_interval_ms, it must answer
  *               within heartbeat_timeout_ms
  *     DRAINING  told to shut down; killed at its deadline
@@ -15,7 +16,11 @@
  * Nothing a child sends is trusted: the endpoint has already checked each
  * message's shape, direction and sequence; here each message must also make
  * sense in the child's state (READY once, while booting, with its own
- * generation; PONG only for the ping outstanding). Any breach, or a missed
+ * generation; PONG only for the ping outstanding). READY's sandbox, uid and
+ * gid are claims: they are checked against /proc (attest.h) before the
+ * child is told to serve and counts as READY; a claim /proc contradicts is
+ * a CRIT line per mismatch and the child's end (IPC_END_ATTESTATION), never
+ * served and treated as a crash by the restart policy. Any breach, or a missed
  * deadline, gets the child SIGKILLed, and the reason is kept for
  * child_end.h. The parent's own state never depends on a child's data
  * beyond counters it displays.
@@ -29,6 +34,7 @@
 #ifndef WARDEN_PARENT_GENERATION_H
 #define WARDEN_PARENT_GENERATION_H
 
+#include "attest.h"
 #include "supervisor.h"
 #include "ipc/endpoint.h"
 #include "ipc/ipc.h"
@@ -62,6 +68,8 @@ struct generation {
 	uint64_t deadline_ms;          /* ready or drain deadline */
 	uint64_t ping_nonce, ping_sent_ms, last_ping_ms;
 	bool ping_outstanding;
+	struct attest_expect expect; /* what /proc must show of it, from the handover */
+	uint32_t attested;           /* IPC_SANDBOX_* /proc showed after its READY */
 	/* How it ended, for child_end.h. */
 	bool reload;          /* a new generation replaced it */
 	uint32_t kill_reason; /* IPC_END_* when the parent killed it; 0 otherwise */

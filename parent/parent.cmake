@@ -4,6 +4,7 @@ target_sources(warden PRIVATE
   parent/run.c
   parent/supervisor.c
   parent/generation.c
+  parent/attest.c
   parent/child_end.c
   parent/restart.c
   parent/status.c

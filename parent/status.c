@@ -35,6 +35,7 @@ static void fill(const struct status *st, bool stopping, struct ipc_status *out)
 	out->state = service_state(st, stopping);
 	out->restarts = st->restart->count;
 	out->violations = st->violations;
+	out->attested = g != NULL && g->state == GENERATION_READY ? g->attested : 0;
 	out->parent_start_ns = set->parent_start_ns;
 	out->child_start_ns = g != NULL ? g->started_ns : 0;
 	struct generation_traffic t = generations_traffic(set);

@@ -152,6 +152,14 @@ void child_expect_ready(struct child_proc *p, struct ipc_ready *ready)
 	             ipc_type_name(msg.type), child_stderr(p));
 	if (ready != NULL)
 		*ready = msg.u.ready;
+	child_serve(p);
+}
+
+bool child_serve(struct child_proc *p)
+{
+	struct ipc_message msg = {.type = IPC_SERVE};
+	uint8_t raw[IPC_MAX_MESSAGE];
+	return ipc_send(&p->channel, &msg, raw, sizeof(raw)) > 0;
 }
 
 int child_wait(struct child_proc *p, int timeout_ms)

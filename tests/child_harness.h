@@ -45,8 +45,15 @@ void child_handover_fds(struct child_proc *p, int log_fd, int gui_fd);
  * the channel, -1 timeout or malformed (the test fails with a message). */
 int child_receive(struct child_proc *p, struct ipc_message *msg, int timeout_ms);
 
-/* Waits for READY (fails the test otherwise). */
+/* Waits for READY (fails the test otherwise), then says serve, as the
+ * parent does once it has checked the ready (the harness checks nothing:
+ * attested 0). A child that ends at once (the escape suite) may be gone
+ * before serve reaches it; its end is the test's to judge. */
 void child_expect_ready(struct child_proc *p, struct ipc_ready *ready);
+
+/* Says serve: the child starts accepting. False when it could not be sent
+ * (the child has gone). */
+bool child_serve(struct child_proc *p);
 
 /* Waits up to `timeout_ms` for the child to end; returns its wait status,
  * or -1 (after SIGKILL) on timeout. */

@@ -113,7 +113,9 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_body_has(&r, "\"reason\":\"violation\",\"code\":101,\"detail\":\"ptrace\"");
 	expect_body_has(&r, "\"detail\":\"exit \\\"3\\\"\"");
 	expect_body_has(&r, "\"messages_in\":42");
-	expect_body_has(&r, "\"in_force\":[\"seccomp\",\"no_new_privs\",\"caps_dropped\"");
+	expect_body_has(&r, "\"claimed\":[\"seccomp\",\"no_new_privs\",\"caps_dropped\"");
+	expect_body_has(&r, "\"attested_flags\":3,\"attested\":[\"seccomp\",\"no_new_privs\"],"
+	                    "\"unattested\":[\"caps_dropped\"");
 	expect_body_has(&r, "\"generation\":1");
 	expect_body_has(&r, "\"memory\":{\"used\":");
 	expect_body_has(&r, "\"connections_open\":1");
@@ -268,9 +270,12 @@ Test(api, metrics_are_prometheus_text)
 	struct child_proc p;
 	struct http_response r;
 	regex_t sample_re, help_re, type_re;
-	cr_assert_eq(regcomp(&sample_re, "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"\\})? [0-9]+$",
-	                     REG_EXTENDED),
-	             0);
+	cr_assert_eq(
+	        regcomp(&sample_re,
+	                "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"(,[a-z_]+=\"[a-zA-Z0-9_]+\")*\\})? "
+	                "[0-9]+$",
+	                REG_EXTENDED),
+	        0);
 	cr_assert_eq(regcomp(&help_re, "^# HELP [a-z_]+ [^\n]+$", REG_EXTENDED), 0);
 	cr_assert_eq(regcomp(&type_re, "^# TYPE ([a-z_]+) (counter|gauge)$", REG_EXTENDED), 0);
 	start_with_status(&p);
@@ -305,6 +310,13 @@ Test(api, metrics_are_prometheus_text)
 	expect_body_has(&r, "\nwarden_http_responses_total{code=\"200\"} ");
 	expect_body_has(&r, "\nwarden_log_write_errors_total{class=\"nospc\"} 0\n");
 	expect_body_has(&r, "\nwarden_memory_reserved_bytes ");
+	/* Claimed inside; the fake parent saw seccomp and no_new_privs only. */
+	expect_body_has(&r, "\nwarden_sandbox_protection{name=\"seccomp\",seen=\"inside\"} 1\n");
+	expect_body_has(&r, "\nwarden_sandbox_protection{name=\"seccomp\",seen=\"outside\"} 1\n");
+	expect_body_has(&r,
+	                "\nwarden_sandbox_protection{name=\"caps_dropped\",seen=\"inside\"} 1\n");
+	expect_body_has(&r,
+	                "\nwarden_sandbox_protection{name=\"caps_dropped\",seen=\"outside\"} 0\n");
 	regfree(&sample_re);
 	regfree(&help_re);
 	regfree(&type_re);

@@ -101,6 +101,31 @@ Test(http, healthz_and_security_headers)
 	finish(&p);
 }
 
+/* Ready is only a claim: until the parent has checked it from outside and
+ * said serve, a client's connection waits in the backlog unanswered (fails
+ * when server_start accepts at once). */
+Test(http, nothing_is_served_before_the_parent_says_serve)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_message msg;
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	cr_assert_eq(child_receive(&p, &msg, 10000), 1, "stderr: %s", child_stderr(&p));
+	cr_assert_eq(msg.type, IPC_READY, "got %s", ipc_type_name(msg.type));
+	int fd = http_connect(p.port, 500);
+	cr_assert_geq(fd, 0, "connect: %s", strerror(-fd));
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct pollfd wait = {.fd = fd, .events = POLLIN};
+	cr_expect_eq(poll(&wait, 1, 500), 0, "answered before serve");
+	cr_assert(child_serve(&p), "serve not sent");
+	struct http_response r;
+	cr_assert(http_read_response(fd, NULL, false, &r), "no response after serve");
+	cr_expect_eq(r.status, 200);
+	close(fd);
+	finish(&p);
+}
+
 Test(http, head_has_the_length_and_no_body)
 {
 	struct child_proc p;

@@ -794,8 +794,8 @@ static size_t encode_any(unsigned type, uint32_t sequence, unsigned variant, uin
 static size_t hostile_packet(struct sample_rng *r, uint32_t expected, uint8_t *buf)
 {
 	static const unsigned up[] = {IPC_READY, IPC_PONG, IPC_VIOLATION, IPC_ERROR};
-	static const unsigned down[] = {IPC_HELLO,  IPC_CONFIG, IPC_PING,
-	                                IPC_STATUS, IPC_LOG,    IPC_SHUTDOWN};
+	static const unsigned down[] = {IPC_HELLO, IPC_CONFIG,   IPC_PING, IPC_STATUS,
+	                                IPC_LOG,   IPC_SHUTDOWN, IPC_SERVE};
 	size_t n = encode_any(up[sample_rng_next(r) % 4], expected,
 	                      (unsigned)(sample_rng_next(r) % 4), buf);
 	switch (sample_rng_next(r) % 8) {
@@ -825,7 +825,7 @@ static size_t hostile_packet(struct sample_rng *r, uint32_t expected, uint8_t *b
 		               expected + 1 + (uint32_t)(sample_rng_next(r) % 3), 1, buf);
 		break;
 	case 6: /* a type only the parent sends */
-		n = encode_any(down[sample_rng_next(r) % 6], expected,
+		n = encode_any(down[sample_rng_next(r) % 7], expected,
 		               (unsigned)(sample_rng_next(r) % 4), buf);
 		break;
 	default: /* valid */

@@ -16,7 +16,7 @@ enum { VARIANTS = 4 };
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
         [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 32, [IPC_PING] = 16,
         [IPC_PONG] = 136,   [IPC_STATUS] = 748, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
-        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,
+        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,  [IPC_SERVE] = 4,
 };
 
 static size_t encode_sample(unsigned type, unsigned variant, uint32_t sequence, uint8_t *buf)
@@ -63,7 +63,7 @@ Test(ipc_message, names_and_directions)
 {
 	static const char *const names[] = {NULL,        "hello",    "config", "ready",
 	                                    "ping",      "pong",     "status", "log",
-	                                    "violation", "shutdown", "error"};
+	                                    "violation", "shutdown", "error",  "serve"};
 	for (unsigned t = IPC_TYPE_MIN; t <= IPC_TYPE_MAX; t++)
 		cr_expect_str_eq(ipc_type_name(t), names[t]);
 	cr_expect_null(ipc_type_name(0));
@@ -79,8 +79,9 @@ Test(ipc_message, names_and_directions)
 	cr_expect_eq(ipc_type_direction(IPC_VIOLATION), IPC_TO_PARENT);
 	cr_expect_eq(ipc_type_direction(IPC_SHUTDOWN), IPC_TO_CHILD);
 	cr_expect_eq(ipc_type_direction(IPC_ERROR), IPC_EITHER);
+	cr_expect_eq(ipc_type_direction(IPC_SERVE), IPC_TO_CHILD);
 	cr_expect_eq(ipc_type_direction(0), 0);
-	cr_expect_eq(ipc_type_direction(11), 0);
+	cr_expect_eq(ipc_type_direction(12), 0);
 }
 
 /* ---- The field tables (fields.c) ------------------------------------------ */
@@ -97,6 +98,7 @@ static const size_t struct_sizes[IPC_TYPE_MAX + 1] = {
         [IPC_VIOLATION] = sizeof(struct ipc_violation),
         [IPC_SHUTDOWN] = sizeof(struct ipc_shutdown),
         [IPC_ERROR] = sizeof(struct ipc_error),
+        [IPC_SERVE] = sizeof(struct ipc_serve),
 };
 
 static size_t align_up(size_t n, size_t alignment)
@@ -397,8 +399,8 @@ Test(ipc_message, bad_magic_version_type)
 	buf[4] = IPC_VERSION;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
-	buf[6] = 11;
-	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 11");
+	buf[6] = 12;
+	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 12");
 	buf[6] = 0xff;
 	buf[7] = 0xff;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 65535");
@@ -612,7 +614,7 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 0, 72, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
         {IPC_STATUS, 0, 76 + 3 * 84 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 8, "status: recent[5].reason 8 not in 0..7"},
+        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
         {IPC_STATUS, 1, 76 + 7 * 84 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         {IPC_STATUS, 1, 76 + 7 * 84 + 83, 1, 1,
@@ -631,6 +633,10 @@ static const struct range_case range_cases[] = {
         {IPC_ERROR, 0, 4, 4, 0, "error: code 0 not in 1..13"},
         {IPC_ERROR, 0, 4, 4, 14, "error: code 14 not in 1..13"},
         {IPC_ERROR, 0, 8, 4, 0, NULL}, /* sequence 0: unknown */
+        /* serve */
+        {IPC_SERVE, 0, 0, 4, 0x800, "serve: attested 0x800 has unknown flags 0x800"},
+        {IPC_SERVE, 0, 0, 4, 0x7ff, NULL},
+        {IPC_SERVE, 0, 0, 4, 0, NULL},
 };
 
 Test(ipc_message, values_out_of_range)
@@ -711,7 +717,7 @@ Test(ipc_message, encoder_refusals)
 	m.type = 0;
 	cr_expect_eq(ipc_encode(&m, buf, sizeof(buf)), 0, "type 0");
 	m.type = IPC_TYPE_MAX + 1;
-	cr_expect_eq(ipc_encode(&m, buf, sizeof(buf)), 0, "type 11");
+	cr_expect_eq(ipc_encode(&m, buf, sizeof(buf)), 0, "type 12");
 	m.type = IPC_PING; /* zeros are a valid ping */
 	cr_expect_eq(ipc_encode(&m, buf, sizeof(buf)), 32);
 	cr_expect_eq(ipc_encode(NULL, buf, sizeof(buf)), 0);

@@ -53,7 +53,7 @@ static int drop_in_fork(const struct sandbox_identity *id, struct drop_result *o
 		char byte;
 		close(report[0]);
 		close(release[1]); /* or its read below would never see EOF */
-		r.rc = sandbox_drop_privileges(id, &err);
+		r.rc = sandbox_drop_privileges(id, 0, &err);
 		r.no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 		r.dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 		memcpy(r.message, err.message, sizeof(r.message));

@@ -9,6 +9,7 @@
  */
 #include "daemon_harness.h"
 #include "child/sandbox.h"
+#include "ipc/ipc.h"
 #include "http_client.h"
 #include "json_check.h"
 
@@ -596,5 +597,171 @@ Test(signals, sighup_under_load_fails_no_request)
 	cr_assert(all_ready, "no '%s' in the log: %s", ready, daemon_log(&d));
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	          "%d requests failed during three reloads", WEXITSTATUS(status));
+	daemon_cleanup(&d);
+}
+
+/* ---- Attestation: the sandbox as the parent sees it ------------------------------------ */
+
+/* The test child under the name that makes it tell `lie` (tests/child/lie.h):
+ * a link in /tmp, its path in `link`, the setting that runs it in `setting`. */
+static void lying_child(const char *lie, char *link, size_t size, char *setting, size_t ssize)
+{
+	snprintf(link, size, "/tmp/warden-child-test-%d.lie-%s", (int)getpid(), lie);
+	unlink(link);
+	cr_assert_eq(symlink(WARDEN_CHILD_TEST_BINARY, link), 0, "symlink %s: %s", link,
+	             strerror(errno));
+	snprintf(setting, ssize, "sandbox.child_program=%s", link);
+}
+
+/* A child that leaves out `lie` and claims it all the same: the parent logs
+ * `crit` at CRIT, kills the child, restarts, and no generation ever
+ * serves. */
+static void expect_caught(const char *lie, const char *crit)
+{
+	struct daemon d;
+	char link[128], setting[192], want[256];
+	lying_child(lie, link, sizeof(link), setting, sizeof(setting));
+	const char *const settings[] = {setting, NULL};
+	daemon_start(&d, settings);
+	snprintf(want, sizeof(want), "CRIT parent child generation 2 (pid ");
+	cr_assert(daemon_wait_log(&d, want, 1, BOOT_MS), "not caught twice; log:\n%s",
+	          daemon_log(&d));
+	int status = http_request(d.port, "GET", "/healthz", NULL, 500, NULL);
+	cr_expect_neq(status, 200, "a lying child served");
+	const char *log = daemon_log(&d);
+	char needle[256];
+	snprintf(needle, sizeof(needle), "failed attestation: %s", crit);
+	const char *found = strstr(log, needle), *line = found;
+	cr_assert_not_null(found, "no '%s':\n%s", needle, log);
+	while (line > log && line[-1] != '\n')
+		line--;
+	cr_expect(memmem(line, (size_t)(found - line), " CRIT parent child generation ", 30) !=
+	                  NULL,
+	          "not a CRIT line: %.*s", (int)strcspn(line, "\n"), line);
+	cr_expect(strstr(log, "ended (attestation): ") != NULL, "%s", log);
+	cr_expect(strstr(log, "killed by signal 9 (SIGKILL)") != NULL, "%s", log);
+	cr_expect(strstr(log, "parent child generation 1 ready") == NULL, "counted ready:\n%s",
+	          log);
+	cr_expect(strstr(log, "serving: the parent attested") == NULL, "told to serve:\n%s", log);
+	/* What generation 1's attestation said, for the record. */
+	for (const char *p = strstr(log, "generation 1 (pid "); p != NULL;
+	     p = strstr(p + 1, "generation 1 (pid "))
+		if (strncmp(p + strcspn(p, ")") + 1, " failed", 7) == 0)
+			printf("lie %s: %.*s\n", lie, (int)strcspn(p, "\n"), p);
+	daemon_cleanup(&d);
+	unlink(link);
+}
+
+/* Namespaces and descriptors are seen through /proc/PID/ns and fd, which
+ * take CAP_SYS_PTRACE: the child is not dumpable. */
+static void need_root(const char *what)
+{
+	if (geteuid() != 0)
+		cr_skip_test("%s: the parent must run as root to read the child's /proc/PID/ns "
+		             "and fd (the child is not dumpable)",
+		             what);
+}
+
+Test(attestation, skipped_seccomp_filter_is_caught)
+{
+	expect_caught("seccomp", "seccomp: claimed, but /proc/");
+}
+
+Test(attestation, skipped_no_new_privs_is_caught)
+{
+	expect_caught("no_new_privs", "no_new_privs: claimed, but /proc/");
+}
+
+Test(attestation, skipped_capability_drop_is_caught)
+{
+	expect_caught("caps_dropped", "caps_dropped: claimed, but /proc/");
+}
+
+Test(attestation, skipped_rlimits_are_caught)
+{
+	expect_caught("rlimits", "rlimits: claimed, but /proc/");
+}
+
+Test(attestation, skipped_network_namespace_is_caught)
+{
+	need_root("net_ns");
+	expect_caught("net_ns", "net_ns: claimed, but /proc/");
+}
+
+Test(attestation, skipped_uid_switch_is_caught)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the child switches its uid only when started as root");
+	expect_caught("uid", "uid: claimed 65534, but /proc/");
+}
+
+Test(attestation, stray_descriptor_is_caught)
+{
+	need_root("fd_layout");
+	expect_caught("fd", "fd_layout: /proc/");
+}
+
+/* The two hex words of the ready line: "sandbox claimed 0xC, attested 0xA". */
+static void ready_flags(const char *log, unsigned *claimed, unsigned *attested)
+{
+	const char *p = strstr(log, "sandbox claimed 0x");
+	cr_assert_not_null(p, "%s", log);
+	cr_assert_eq(sscanf(p, "sandbox claimed 0x%x, attested 0x%x", claimed, attested), 2, "%s",
+	             p);
+}
+
+Test(attestation, honest_child_attests_fully)
+{
+	struct daemon d;
+	unsigned claimed, attested;
+	start_serving(&d, NULL);
+	ready_flags(daemon_log(&d), &claimed, &attested);
+	cr_expect(claimed & IPC_SANDBOX_SECCOMP, "claimed 0x%x", claimed);
+	cr_expect((attested & claimed) == claimed, "claimed 0x%x, attested 0x%x", claimed,
+	          attested);
+	if (geteuid() == 0)
+		cr_expect_eq(attested, claimed, "as root, every claim is seen");
+	cr_expect(strstr(daemon_log(&d), "failed attestation") == NULL, "%s", daemon_log(&d));
+	/* /api/status shows both, once the parent's snapshot has arrived. */
+	struct http_response r;
+	unsigned shown_claimed = 0, shown_attested = 0;
+	for (int i = 0; i < 100 && shown_attested == 0; i++, usleep(50 * 1000)) {
+		cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+		const char *c = strstr(r.body, "\"claimed_flags\":");
+		const char *a = strstr(r.body, "\"attested_flags\":");
+		cr_assert(c != NULL && a != NULL, "%s", r.body);
+		sscanf(c, "\"claimed_flags\":%u", &shown_claimed);
+		sscanf(a, "\"attested_flags\":%u", &shown_attested);
+	}
+	cr_expect_eq(shown_claimed, claimed, "%s", r.body);
+	cr_expect_eq(shown_attested, attested, "%s", r.body);
+	daemon_cleanup(&d);
+}
+
+/* A child that fails attestation every time is a crash loop: the restart
+ * delay backs off and the burst limit stops the parent. */
+Test(attestation, every_start_failing_backs_off_then_hits_the_burst_limit)
+{
+	struct daemon d;
+	char link[128], setting[192];
+	lying_child("seccomp", link, sizeof(link), setting, sizeof(setting));
+	const char *const settings[] = {setting,
+	                                "supervise.restart_initial_ms=10",
+	                                "supervise.restart_max_ms=80",
+	                                "supervise.restart_factor=2",
+	                                "supervise.burst_limit=5",
+	                                "supervise.burst_window_ms=60000",
+	                                NULL};
+	daemon_start(&d, settings);
+	int status = daemon_wait(&d, 15000);
+	unlink(link);
+	cr_assert(status != -1, "the parent did not give up; log:\n%s", daemon_log(&d));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "status 0x%x", status);
+	const char *log = daemon_log(&d);
+	cr_assert(strstr(log, "restarting in 10 ms") && strstr(log, "restarting in 20 ms") &&
+	                  strstr(log, "restarting in 40 ms") && strstr(log, "restarting in 80 ms"),
+	          "no backoff:\n%s", log);
+	cr_assert(strstr(log, "more than 5 restarts within 60000 ms") != NULL, "%s", log);
+	cr_expect_eq(daemon_log_count(&d, "ended (attestation)"), 6, "%s", log);
 	daemon_cleanup(&d);
 }

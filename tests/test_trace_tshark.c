@@ -87,6 +87,7 @@ Test(tshark, decodes_every_message_type_and_field)
 	        "Type: violation (8)",
 	        "Type: shutdown (9)",
 	        "Type: error (10)",
+	        "Type: serve (11)",
 	        "Parent pid: 4000",
 	        "User: nobody",
 	        "Group: nogroup",

@@ -120,6 +120,9 @@ void sample_message(unsigned type, uint32_t sequence, struct ipc_message *m)
 		m->u.error.sequence = 7;
 		strcpy(m->u.error.message, "config: uri_max_bytes 9 < 16");
 		break;
+	case IPC_SERVE:
+		m->u.serve.attested = IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS;
+		break;
 	default:
 		cr_assert_fail("no sample for type %u", type);
 	}
@@ -159,11 +162,18 @@ size_t sample_conversation(struct sample *out, size_t cap)
 		enum trace_direction d;
 		unsigned type;
 	} script[] = {
-	        {TRACE_TO_CHILD, IPC_HELLO},  {TRACE_TO_CHILD, IPC_CONFIG},
-	        {TRACE_TO_PARENT, IPC_READY}, {TRACE_TO_CHILD, IPC_PING},
-	        {TRACE_TO_PARENT, IPC_PONG},  {TRACE_TO_CHILD, IPC_STATUS},
-	        {TRACE_TO_CHILD, IPC_LOG},    {TRACE_TO_PARENT, IPC_VIOLATION},
-	        {TRACE_TO_PARENT, IPC_ERROR}, {TRACE_TO_CHILD, IPC_SHUTDOWN},
+	        {TRACE_TO_CHILD, IPC_HELLO},
+	        {TRACE_TO_CHILD, IPC_CONFIG},
+	        {TRACE_TO_PARENT, IPC_READY},
+	        {TRACE_TO_CHILD, IPC_PING},
+	        {TRACE_TO_PARENT, IPC_PONG},
+	        {TRACE_TO_CHILD, IPC_STATUS},
+	        {TRACE_TO_CHILD, IPC_LOG},
+	        {TRACE_TO_PARENT, IPC_VIOLATION},
+	        {TRACE_TO_PARENT, IPC_ERROR},
+	        {TRACE_TO_CHILD, IPC_SHUTDOWN},
+	        /* added with version 4, last so that the others keep their place */
+	        {TRACE_TO_CHILD, IPC_SERVE},
 	};
 	size_t n = 0;
 	uint32_t down = 1, up = 1;

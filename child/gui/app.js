@@ -20,10 +20,11 @@ const REASONS = {
   malformed: () => 'sent malformed IPC',
   ready_timeout: () => 'not ready in time',
   reload: () => 'replaced on reload',
+  attestation: (r) => `failed attestation: ${r.detail}`,
   none: () => 'ended',
 };
 const REASON_TONE = {
-  violation: 'bad', malformed: 'bad', signal: 'bad',
+  violation: 'bad', malformed: 'bad', signal: 'bad', attestation: 'bad',
   exit: 'warn', heartbeat: 'warn', ready_timeout: 'warn', reload: 'ok',
 };
 const STATE_TONE = { running: 'ok', starting: 'warn', restarting: 'bad', draining: 'warn' };
@@ -373,16 +374,27 @@ function renderTimeline(restarts) {
   $('timeline-empty').hidden = restarts.length > 0;
 }
 
+// Each protection as the parent saw it from outside (in /proc): attested,
+// claimed by the child but not seen (a warning), or not claimed at all.
+const PROTECTION = {
+  attested: ['on', '✓ seen from outside', 'claimed by the child and seen in force by the parent in /proc'],
+  unattested: ['warn', '! claimed only', 'claimed by the child, not seen from outside: the parent could not check it'],
+  off: ['off', '', 'not claimed: not in force'],
+};
+
 function renderSandbox(child) {
   setText('identity', `${child.user || 'uid'} (${child.uid}) / ${child.group || 'gid'} (${child.gid})`);
   const chips = $('protections');
-  const names = child.sandbox.in_force.map((n) => [n, true]).concat(child.sandbox.missing.map((n) => [n, false]));
+  const s = child.sandbox;
+  const state = (n) => (s.attested.includes(n) ? 'attested' : s.claimed.includes(n) ? 'unattested' : 'off');
+  const names = s.claimed.concat(s.not_claimed).map((n) => [n, state(n)]);
   const key = names.map((n) => n.join(':')).join(',');
   if (chips.dataset.key === key) return;
   chips.dataset.key = key;
-  chips.replaceChildren(...names.map(([name, on]) => {
-    const chip = el('li', on ? 'on' : 'off', name.replace(/_/g, ' '));
-    chip.title = on ? 'in force' : 'not in force';
+  chips.replaceChildren(...names.map(([name, state]) => {
+    const [cls, mark, title] = PROTECTION[state];
+    const chip = el('li', cls, `${name.replace(/_/g, ' ')}${mark ? ' ' + mark : ''}`);
+    chip.title = title;
     return chip;
   }));
 }

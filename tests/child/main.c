@@ -3,10 +3,13 @@
  * sequence (child/boot.c) with hooks. Every request goes through
  * misbehave_handle first, which misbehaves on /test/... (for the parent's
  * supervision tests); with `--escape NAME`, the child attempts that
- * forbidden operation once it is ready (tests/test_child.c).
+ * forbidden operation once it is ready (tests/test_child.c); started under
+ * a name warden-child-test.lie-WHAT, it leaves a lockdown step out and
+ * claims it all the same (lie.h, for the parent's attestation tests).
  */
 #include "child/child.h"
 #include "escape.h"
+#include "lie.h"
 #include "misbehave.h"
 #include "parent/child_program.h"
 
@@ -25,7 +28,10 @@ static void attempt_escape(struct child *c, void *ctx)
 int main(int argc, char **argv)
 {
 	struct child_hooks hooks = {.handler = misbehave_handle};
+	struct child_lie lie;
 	const struct escape *e = NULL;
+	if (lie_from_name(&lie))
+		hooks.lie = &lie;
 	if (argc == 3 && strcmp(argv[1], "--escape") == 0)
 		e = escape_find(argv[2]);
 	if (e != NULL) {
