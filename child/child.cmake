@@ -14,6 +14,7 @@ set(WARDEN_CHILD_SOURCES
   child/violation.c
   child/arena.c
   child/server.c
+  child/peers.c
   child/http_conn.c
   child/http_parse.c)
 
@@ -58,6 +59,10 @@ endif()
 # The allocator alone: refusals, traps on foreign pointers, realloc.
 warden_test(test_arena child/arena.c)
 target_link_libraries(test_arena PRIVATE PkgConfig::UV)
+
+# The count of connections per client address, alone.
+warden_test(test_peers child/peers.c child/arena.c)
+target_link_libraries(test_peers PRIVATE PkgConfig::UV)
 
 # The privilege drop on its own, in a forked process, before any filter.
 warden_test(test_sandbox child/sandbox.c)

@@ -12,6 +12,7 @@
 #define WARDEN_CHILD_HTTP_CONN_H
 
 #include "http.h"
+#include "peers.h"
 #include "server.h"
 
 #include <stdbool.h>
@@ -52,7 +53,8 @@ struct http_stream {
 /* One connection's protocol state. */
 struct http_conn {
 	uint64_t id;
-	struct http_buffer in; /* capacity: header_max_bytes, fixed */
+	char peer[PEER_TEXT_MAX]; /* the client's address and port, for logs */
+	struct http_buffer in;    /* capacity: header_max_bytes, fixed */
 	struct http_buffer out;
 	size_t out_sent;
 	const char *tail; /* a large static body, sent after `out` */
@@ -86,6 +88,7 @@ struct http_core {
 	char date[64]; /* "Date: ...\r\n" */
 	size_t date_length;
 	uint64_t requests, timeouts;
+	uint64_t host_notice_ns, host_notices_held; /* the 421 notice's rate */
 	uint64_t codes[SERVER_STATUS_CODES];
 	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;

@@ -431,6 +431,7 @@ Test(http, a_slowloris_crowd_all_get_408)
 	struct ipc_config config = child_test_config();
 	config.header_timeout_ms = 300;
 	config.max_connections = 1000;
+	config.max_connections_per_peer = 1000; /* one client address opens them all */
 	start(&p, &config);
 	for (int i = 0; i < CROWD; i++)
 		fds[i] = open_unfinished_head(&p);
@@ -493,6 +494,7 @@ Test(http, memory_reserve_reached_gets_503)
 	struct ipc_config config = child_test_config();
 	config.memory_reserve_kib = 1024;
 	config.max_connections = 1000;
+	config.max_connections_per_peer = 1000;
 	start(&p, &config);
 	int open_count = 0, refused_at = -1;
 	while (open_count < MAX_OPEN && refused_at < 0) {
@@ -636,4 +638,84 @@ Test(http, event_stream_lives_until_the_drain)
 	cr_expect(strstr(child_stderr(&p), "violation") == NULL, "%s", child_stderr(&p));
 	close(fd);
 	child_cleanup(&p);
+}
+
+/* ---- A fair share ------------------------------------------------------------ */
+
+/* The counters the child reports to its parent (a PONG). */
+static struct ipc_counters child_counters(struct child_proc *p)
+{
+	struct ipc_message ping = {.type = IPC_PING}, pong;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p->channel, &ping, raw, sizeof(raw)), 0);
+	cr_assert_eq(child_receive(p, &pong, 5000), 1);
+	cr_assert_eq(pong.type, IPC_PONG);
+	return pong.u.pong.counters;
+}
+
+static const char HEALTHZ[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+/* One address holding every connection it can, busy on each, does not
+ * shut out another: beyond its share it is refused at accept (503 and
+ * close, counted as refused), while 127.0.0.2 is served throughout. */
+Test(http, one_address_gets_its_share_and_another_is_served)
+{
+	enum { SHARE = 8, CROWD = 24, ROUNDS = 6 };
+	static int fds[CROWD];
+	struct child_proc p;
+	struct http_response r;
+	struct ipc_config config = child_test_config();
+	config.max_connections = 64;
+	config.max_connections_per_peer = SHARE;
+	start(&p, &config);
+	int served = 0, refused = 0;
+	for (int i = 0; i < CROWD; i++) {
+		fds[i] = child_connect(&p);
+		http_send_text(fds[i], HEALTHZ);
+		cr_assert(http_read_response(fds[i], NULL, false, &r), "connection %d", i);
+		if (r.status == 200) {
+			served++;
+			continue;
+		}
+		cr_expect_eq(r.status, 503, "connection %d", i);
+		cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+		cr_expect(http_closed_by_server(fds[i]));
+		refused++;
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	cr_expect_eq(served, SHARE);
+	cr_expect_eq(refused, CROWD - SHARE);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < CROWD; i++) {
+			if (fds[i] < 0)
+				continue;
+			http_send_text(fds[i], HEALTHZ); /* busy, not idle */
+			cr_assert(http_read_response(fds[i], NULL, false, &r));
+			cr_expect_eq(r.status, 200);
+		}
+		int other = http_connect_from(p.port, "127.0.0.2", CHILD_CLIENT_TIMEOUT_MS);
+		cr_assert_geq(other, 0, "connect from 127.0.0.2: %s", strerror(-other));
+		http_send_text(other, "GET /api/status HTTP/1.1\r\nHost: localhost\r\n\r\n");
+		cr_assert(http_read_response(other, NULL, false, &r));
+		cr_expect_eq(r.status, 200, "round %d: 127.0.0.2 got %u", round, r.status);
+		close(other);
+		http_msleep(100);
+	}
+	struct ipc_counters k = child_counters(&p);
+	cr_expect_eq(k.connections_refused, CROWD - SHARE);
+	cr_expect(log_contains(&p, "connection limit per address (8) reached by 127.0.0.1:"),
+	          "log: %s", child_log(&p));
+	/* A connection given back is a place for the same address again. */
+	int i = 0;
+	while (fds[i] < 0)
+		i++;
+	close(fds[i]);
+	fds[i] = -1;
+	http_msleep(100);
+	cr_expect_eq(exchange(&p, HEALTHZ, &r), 200);
+	for (i = 0; i < CROWD; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	finish(&p);
 }
