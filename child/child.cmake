@@ -16,6 +16,7 @@ set(WARDEN_CHILD_SOURCES
   child/server.c
   child/peers.c
   child/http_conn.c
+  child/http_host.c
   child/http_parse.c)
 
 # The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
@@ -51,8 +52,8 @@ add_dependencies(test_http warden-child)
 # Arbitrary bytes through a connection's request path, without sockets.
 warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 if(WARDEN_FUZZ)
-  target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_parse.c
-                 child/arena.c)
+  target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_host.c
+                 child/http_parse.c child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
 

@@ -6,7 +6,7 @@
  * bytes for what libhttp-parser lets through (NUL, bare CR, obs-fold,
  * whitespace before a colon) and for the target and head limits; parse
  * it with libhttp-parser; decide whether the server answers it itself
- * (400, 401, 405, 411, 413, 505); otherwise call the handler; format the
+ * (400, 401, 405, 411, 413, 421, 505); otherwise call the handler; format the
  * response into the connection's output buffer; write the access log.
  * docs/http.md gives the rules and the reasons for each status code.
  *
@@ -16,6 +16,7 @@
 #include "http_conn.h"
 #include "arena.h"
 #include "logger/logger.h"
+#include "http_host.h"
 #include "http_parse.h"
 #include "common/clock.h"
 #include "common/decimal.h"
@@ -40,7 +41,9 @@ enum {
 	STATUS_LINE_MAX = 64,    /* "HTTP/1.1 431 Request Header Fields Too Large\r\n" */
 	FIXED_HEADERS_MAX = 128, /* Content-Length and Connection lines, the blank line */
 	LOG_LINE_MAX = 320,      /* the request line as the access log keeps it */
+	LOG_HOST_MAX = 128,      /* bytes of a refused Host the log keeps */
 };
+#define NOTICE_INTERVAL_NS 10000000000ull /* one misdirected-request notice per 10 s */
 
 const uint16_t http_counted_codes[SERVER_STATUS_CODES] = {
         200, 204, 304, 400, 401, 403, 404, 405, 408, 411, 413, 414, 431, 500, 503, 0,
@@ -147,6 +150,8 @@ static const char *reason_phrase(unsigned code)
 		return "URI Too Long";
 	case 416:
 		return "Range Not Satisfiable";
+	case 421:
+		return "Misdirected Request";
 	case 429:
 		return "Too Many Requests";
 	case 431:
@@ -507,6 +512,75 @@ static bool authorised(const struct server_config *cfg, const struct parsed_head
 	return token_matches(cfg, a.data + i, a.length - i);
 }
 
+/* The authority of an absolute-form target ("http://host:port/path"). */
+static bool target_authority(struct head_text url, struct head_text *out)
+{
+	size_t scheme = 0;
+	if (url.length >= 7 && strncasecmp(url.data, "http://", 7) == 0)
+		scheme = 7;
+	else if (url.length >= 8 && strncasecmp(url.data, "https://", 8) == 0)
+		scheme = 8;
+	if (scheme == 0)
+		return false;
+	const char *p = url.data + scheme, *end = url.data + url.length, *q = p;
+	while (q < end && *q != '/' && *q != '?')
+		q++;
+	*out = (struct head_text){p, (size_t)(q - p)};
+	return true;
+}
+
+/* A NOTICE naming the Host refused and the client, at most one per
+ * NOTICE_INTERVAL_NS (the access log has every one): a rebinding page can
+ * send many requests, and each must not become a line on the journal. */
+static void note_misdirected(struct http_core *core, const struct http_conn *conn,
+                             struct head_text host, bool absent)
+{
+	uint64_t now = clock_monotonic_ns();
+	if (core->cfg.logger == NULL)
+		return;
+	if (core->host_notice_ns != 0 && now - core->host_notice_ns < NOTICE_INTERVAL_NS) {
+		core->host_notices_held++;
+		return;
+	}
+	int n = host.length < LOG_HOST_MAX ? (int)host.length : LOG_HOST_MAX;
+	logger_logf(core->cfg.logger, IPC_LOG_NOTICE,
+	            "http #%llu from %s: 421 for Host \"%.*s\"%s, not one of this server's "
+	            "names (server.hosts; DNS rebinding?); %llu similar notices held back",
+	            (unsigned long long)conn->id, conn->peer, n, absent ? "" : host.data,
+	            absent                    ? " (none given)"
+	            : (size_t)n < host.length ? " (cut)"
+	                                      : "",
+	            (unsigned long long)core->host_notices_held);
+	core->host_notice_ns = now;
+	core->host_notices_held = 0;
+}
+
+/* The request names this server (DNS rebinding, RFC 9110 7.2): its Host,
+ * and the authority of an absolute-form target, which RFC 9112 3.2.2 puts
+ * before Host. /healthz answers whatever the Host: load balancers and
+ * probes send their own, and "ok" tells nothing. An HTTP/1.0 request
+ * without Host names nothing, so it is refused too. Returns 0, 400 or
+ * 421. */
+static unsigned check_host(struct http_core *core, const struct http_conn *conn,
+                           const struct parsed_head *p, struct http_text path, const char **why)
+{
+	const char *hosts = core->cfg.hosts;
+	struct head_text host = p->fields[HEAD_HOST], authority;
+	bool absent = p->counts[HEAD_HOST] == 0;
+	enum http_host_verdict v =
+	        absent ? HTTP_HOST_OTHER : http_host_check(hosts, host.data, host.length);
+	if (v == HTTP_HOST_OURS && target_authority(p->url, &authority)) {
+		v = http_host_check(hosts, authority.data, authority.length);
+		host = authority;
+	}
+	if (v == HTTP_HOST_INVALID)
+		return *why = "invalid Host (not host[:port])", 400;
+	if (v == HTTP_HOST_OURS || path_is(path, "/healthz"))
+		return 0;
+	note_misdirected(core, conn, host, absent);
+	return *why = "Host is not one of this server's names", 421;
+}
+
 /* Accept-Encoding lists gzip (or x-gzip, or *) with q > 0. */
 static bool accepts_gzip(struct head_text ae)
 {
@@ -778,6 +852,8 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	unsigned code = head_parse(&p, head, n, &e.why);
 	if (code == 0 && !split_target(p.url, &path, &query))
 		code = 400, e.why = "request target is not a path";
+	if (code == 0)
+		code = check_host(core, conn, &p, path, &e.why);
 	if (code != 0)
 		return reject(core, conn, code, &e);
 	conn->requests++;

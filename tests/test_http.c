@@ -86,7 +86,7 @@ Test(http, healthz_and_security_headers)
 	struct child_proc p;
 	struct http_response r;
 	start_default(&p);
-	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
 	cr_expect_str_eq(r.body, "ok\n");
 	cr_expect(http_has_header(&r, "Content-Length", "3"), "%s", r.head);
 	cr_expect(http_has_header(&r, "Date", NULL), "%s", r.head);
@@ -94,7 +94,7 @@ Test(http, healthz_and_security_headers)
 	cr_expect(http_has_header(&r, "X-Content-Type-Options", "nosniff"));
 	cr_expect(http_has_header(&r, "X-Frame-Options", "DENY"));
 	cr_expect(http_has_header(&r, "Referrer-Policy", "no-referrer"));
-	cr_expect_eq(exchange(&p, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", &r), 404);
+	cr_expect_eq(exchange(&p, "GET /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 404);
 	finish(&p);
 }
 
@@ -104,9 +104,10 @@ Test(http, head_has_the_length_and_no_body)
 	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	http_send_text(fd,
-	               "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
-	               "x\r\n\r\n");
+	http_send_text(
+	        fd,
+	        "HEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+	        "localhost\r\n\r\n");
 	static struct http_pipeline next;
 	cr_assert(http_read_response(fd, &next, true, &r));
 	cr_expect_eq(r.status, 200);
@@ -125,10 +126,10 @@ Test(http, keep_alive_and_pipelining_in_order)
 	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-	                   "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
-	                   "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-	                   "GET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	                   "GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	                   "HEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	                   "GET /healthz?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	static struct http_pipeline next;
 	const unsigned want[] = {200, 404, 200, 200};
 	for (int i = 0; i < 4; i++) {
@@ -178,8 +179,8 @@ Test(http, connection_close_is_honoured)
 	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-	                   "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+	                   "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
 	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
@@ -216,19 +217,20 @@ Test(http, errors_have_their_codes_and_close)
 	        {"garbage", "GARBAGE\r\n\r\n", 400, NULL},
 	        {"no host", "GET / HTTP/1.1\r\n\r\n", 400, NULL},
 	        {"two hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, NULL},
-	        {"not a path", "GET nopath HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL},
-	        {"post", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 405,
+	        {"not a path", "GET nopath HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, NULL},
+	        {"post", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello",
+	         405, "GET, HEAD"},
+	        {"unknown method", "BREW /pot HTTP/1.1\r\nHost: localhost\r\n\r\n", 405,
 	         "GET, HEAD"},
-	        {"unknown method", "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 405, "GET, HEAD"},
-	        {"get with body", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
-	         413, NULL},
+	        {"get with body",
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello", 413, NULL},
 	        {"chunked get",
-	         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411,
-	         NULL},
-	        {"gzip te", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400,
-	         NULL},
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	         411, NULL},
+	        {"gzip te", "GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n",
+	         400, NULL},
 	        {"http/2.0", "GET / HTTP/2.0\r\n\r\n", 505, NULL},
-	        {"http/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505, NULL},
+	        {"http/1.2", "GET / HTTP/1.2\r\nHost: localhost\r\n\r\n", 505, NULL},
 	        {"http/0.9", "GET /\r\n\r\n", 505, NULL},
 	};
 	struct child_proc p;
@@ -242,24 +244,31 @@ Test(http, smuggling_shapes_are_rejected_and_closed)
 {
 	const struct rejected table[] = {
 	        {"te and cl",
-	         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: "
+	         "chunked\r\nContent-Length: "
 	         "4\r\n\r\n",
 	         400, NULL},
 	        {"cl and te",
-	         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: "
 	         "chunked\r\n\r\n",
 	         400, NULL},
 	        {"two cl",
-	         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400,
-	         NULL},
-	        {"bad cl", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 400, NULL},
-	        {"cl list", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0, 0\r\n\r\n", 400, NULL},
-	        {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400, NULL},
-	        {"tab fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", 400, NULL},
-	        {"space before colon", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length : 0\r\n\r\n",
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: "
+	         "0\r\n\r\n",
 	         400, NULL},
-	        {"bare cr", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400, NULL},
-	        {"bare cr at end", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\r\n\r\n", 400, NULL},
+	        {"bad cl", "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1x\r\n\r\n", 400,
+	         NULL},
+	        {"cl list", "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0, 0\r\n\r\n",
+	         400, NULL},
+	        {"obs-fold", "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\n\r\n", 400,
+	         NULL},
+	        {"tab fold", "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n\tb\r\n\r\n", 400,
+	         NULL},
+	        {"space before colon",
+	         "GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length : 0\r\n\r\n", 400, NULL},
+	        {"bare cr", "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\rb\r\n\r\n", 400, NULL},
+	        {"bare cr at end", "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\r\n\r\n", 400,
+	         NULL},
 	};
 	struct child_proc p;
 	start_default(&p);
@@ -268,7 +277,7 @@ Test(http, smuggling_shapes_are_rejected_and_closed)
 	/* NUL: not expressible in a C string literal's strlen. */
 	struct http_response r;
 	int fd = child_connect(&p);
-	static const char nul[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
+	static const char nul[] = "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\0b\r\n\r\n";
 	cr_assert_eq(http_send(fd, nul, sizeof(nul) - 1), 0);
 	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 400);
@@ -288,7 +297,7 @@ Test(http, limits_414_and_431)
 	char path[200];
 	memset(path, 'a', sizeof(path) - 1);
 	path[sizeof(path) - 1] = '\0';
-	snprintf(request, sizeof(request), "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	snprintf(request, sizeof(request), "GET /%s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
 	struct rejected uri = {"long uri", request, 414, NULL};
 	expect_rejected(&p, &uri);
 	/* A target too long is refused before its line even ends. */
@@ -297,7 +306,7 @@ Test(http, limits_414_and_431)
 	char filler[2000];
 	memset(filler, 'b', sizeof(filler) - 1);
 	filler[sizeof(filler) - 1] = '\0';
-	snprintf(request, sizeof(request), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n",
+	snprintf(request, sizeof(request), "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: %s\r\n\r\n",
 	         filler);
 	struct rejected big = {"big head", request, 431, NULL};
 	expect_rejected(&p, &big);
@@ -312,33 +321,36 @@ Test(http, bearer_token)
 	memcpy(config.token, "s3cret-token", 12);
 	config.token_length = 12;
 	start(&p, &config);
-	cr_expect_eq(exchange(&p, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", &r), 401);
+	cr_expect_eq(exchange(&p, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 401);
 	cr_expect(http_has_header(&r, "WWW-Authenticate", "Bearer"), "%s", r.head);
+	cr_expect_eq(exchange(&p,
+	                      "GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+	                      "s3cret-tokeN\r\n\r\n",
+	                      &r),
+	             401);
 	cr_expect_eq(
-	        exchange(&p,
-	                 "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-tokeN\r\n\r\n",
-	                 &r),
+	        exchange(
+	                &p,
+	                "GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer s3cret\r\n\r\n",
+	                &r),
 	        401);
 	cr_expect_eq(exchange(&p,
-	                      "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n\r\n",
+	                      "GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic "
+	                      "czNjcmV0\r\n\r\n",
 	                      &r),
 	             401);
 	cr_expect_eq(exchange(&p,
-	                      "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic czNjcmV0\r\n\r\n",
+	                      "GET /x HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+	                      "s3cret-token\r\n\r\n",
 	                      &r),
-	             401);
-	cr_expect_eq(
-	        exchange(&p,
-	                 "GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-token\r\n\r\n",
-	                 &r),
-	        404);
-	cr_expect_eq(
-	        exchange(&p,
-	                 "GET /x HTTP/1.1\r\nHost: x\r\nauthorization: bearer s3cret-token\r\n\r\n",
-	                 &r),
-	        404);
+	             404);
+	cr_expect_eq(exchange(&p,
+	                      "GET /x HTTP/1.1\r\nHost: localhost\r\nauthorization: bearer "
+	                      "s3cret-token\r\n\r\n",
+	                      &r),
+	             404);
 	/* Liveness needs no token. */
-	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
 	finish(&p);
 }
 
@@ -352,10 +364,11 @@ Test(http, two_authorizations_are_400_even_if_one_is_right)
 	memcpy(config.token, "s3cret-token", 12);
 	config.token_length = 12;
 	start(&p, &config);
-	const struct rejected two = {"two authorizations",
-	                             "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
-	                             "Authorization: Bearer s3cret-token\r\n\r\n",
-	                             400, NULL};
+	const struct rejected two = {
+	        "two authorizations",
+	        "GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer wrong\r\n"
+	        "Authorization: Bearer s3cret-token\r\n\r\n",
+	        400, NULL};
 	expect_rejected(&p, &two);
 	finish(&p);
 }
@@ -398,7 +411,7 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 	close(fd);
 	/* Idle keep-alive: answered, then closed after the idle timeout. */
 	fd = child_connect(&p);
-	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect_eq(r.status, 200);
 	struct timespec t0, t1;
@@ -416,7 +429,7 @@ Test(http, slowloris_gets_408_and_idle_connections_close)
 static int open_unfinished_head(const struct child_proc *p)
 {
 	int fd = child_connect(p);
-	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n");
 	return fd;
 }
 
@@ -436,7 +449,7 @@ Test(http, a_slowloris_crowd_all_get_408)
 	for (int i = 0; i < CROWD; i++)
 		fds[i] = open_unfinished_head(&p);
 	http_msleep(200);
-	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
 	int got_408 = 0, closed = 0;
 	for (int i = 0; i < CROWD; i++) {
 		if (http_read_response(fds[i], NULL, false, &r) && r.status == 408)
@@ -460,12 +473,12 @@ Test(http, connection_limit_gets_503)
 	start(&p, &config);
 	int a = child_connect(&p), b = child_connect(&p);
 	/* Both served, so both are open in the child. */
-	http_send_text(a, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(a, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(a, NULL, false, &r));
-	http_send_text(b, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(b, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(b, NULL, false, &r));
 	int c = child_connect(&p);
-	http_send_text(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(c, NULL, false, &r));
 	cr_expect_eq(r.status, 503);
 	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
@@ -473,7 +486,7 @@ Test(http, connection_limit_gets_503)
 	close(c);
 	close(a);
 	http_msleep(100);
-	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
 	close(b);
 	cr_expect(strstr(child_log(&p), "WARNING child[1] http: refusing connections (503)") !=
 	                  NULL,
@@ -501,7 +514,7 @@ Test(http, memory_reserve_reached_gets_503)
 		fds[open_count++] = open_unfinished_head(&p); /* it holds its buffer */
 		if (open_count % 8 == 0) {
 			int probe = child_connect(&p);
-			http_send_text(probe, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+			http_send_text(probe, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 			cr_assert(http_read_response(probe, NULL, false, &r),
 			          "no answer at %d open", open_count);
 			if (r.status == 503)
@@ -514,7 +527,7 @@ Test(http, memory_reserve_reached_gets_503)
 	for (int i = 0; i < open_count; i++)
 		close(fds[i]);
 	http_msleep(200);
-	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
 	printf("memory reserve 1 MiB: first 503 with %d connections open\n", refused_at);
 	finish(&p);
 }
@@ -535,7 +548,7 @@ Test(http, slow_reader_is_cut)
 	struct pollfd pfd = {fd, POLLOUT, 0};
 	poll(&pfd, 1, 1000);
 	/* Pipelined requests, never read: the responses pile up. */
-	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	size_t queued = 0;
 	for (int i = 0; i < 200000; i++) {
 		if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
@@ -554,9 +567,9 @@ Test(http, access_log_and_counters)
 	struct child_proc p;
 	struct http_response r;
 	start_default(&p);
-	exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r);
-	exchange(&p, "GET /a%1b[31m HTTP/1.1\r\nHost: x\r\n\r\n", &r);
-	exchange(&p, "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", &r);
+	exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r);
+	exchange(&p, "GET /a%1b[31m HTTP/1.1\r\nHost: localhost\r\n\r\n", &r);
+	exchange(&p, "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\n\r\n", &r);
 	/* The ping makes one more loop turn: the log lines are out. */
 	struct ipc_message ping = {.type = IPC_PING}, pong;
 	uint8_t raw[IPC_MAX_MESSAGE];
@@ -584,7 +597,7 @@ Test(http, drain_closes_idle_connections_and_exits)
 	struct http_response r;
 	start_default(&p);
 	int fd = child_connect(&p);
-	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r));
 	struct ipc_message bye = {.type = IPC_SHUTDOWN};
 	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
@@ -608,14 +621,14 @@ Test(http, event_stream_lives_until_the_drain)
 	struct http_response r;
 	start_default(&p);
 	int head = child_connect(&p);
-	http_send_text(head, "HEAD /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(head, "HEAD /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(head, NULL, true, &r));
 	cr_expect_eq(r.status, 200);
 	cr_expect(http_has_header(&r, "Content-Type", "text/event-stream"), "%s", r.head);
 	cr_expect(http_closed_by_server(head));
 	close(head);
 	int fd = child_connect(&p);
-	http_send_text(fd, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n");
+	http_send_text(fd, "GET /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	static char buf[1 << 16];
 	size_t have = http_read_until(fd, buf, sizeof(buf), 0, 0, "}\n\n");
 	cr_assert(strstr(buf, "event: status") != NULL, "%s", buf);
@@ -638,6 +651,130 @@ Test(http, event_stream_lives_until_the_drain)
 	cr_expect(strstr(child_stderr(&p), "violation") == NULL, "%s", child_stderr(&p));
 	close(fd);
 	child_cleanup(&p);
+}
+
+/* ---- Host names (DNS rebinding) ------------------------------------------- */
+
+static unsigned get_with_host(const struct child_proc *p, const char *path, const char *host,
+                              const char *extra)
+{
+	char request[512];
+	struct http_response r;
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path, host,
+	         extra ? extra : "");
+	return exchange(p, request, &r);
+}
+
+/* A page elsewhere whose name was made to resolve to this server still
+ * has its browser send its own name: every path but /healthz gets 421,
+ * with or without a token, and the connection closes. */
+Test(http, a_host_not_ours_gets_421)
+{
+	static const char *const paths[] = {"/",           "/api/status", "/metrics",
+	                                    "/api/events", "/api/logs",   "/nowhere"};
+	struct child_proc p;
+	struct http_response r;
+	struct ipc_config config = child_test_config();
+	strcpy(config.hosts, "localhost 127.0.0.1 [::1] warden.example");
+	start(&p, &config);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const struct rejected t = {paths[i], NULL, 421, NULL};
+		char request[256];
+		snprintf(request, sizeof(request),
+		         "GET %s HTTP/1.1\r\nHost: attacker.example\r\n\r\n", paths[i]);
+		struct rejected row = t;
+		row.request = request;
+		expect_rejected(&p, &row);
+	}
+	/* Near misses are not ours either. */
+	cr_expect_eq(get_with_host(&p, "/api/status", "localhost.attacker.example", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "127.0.0.1.nip.io:8080", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "warden.example.com", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "127.0.0.2", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", ":8080", NULL), 421);
+	/* An absolute-form target's authority counts before Host (RFC 9112 3.2.2). */
+	cr_expect_eq(exchange(&p,
+	                      "GET http://attacker.example/api/status HTTP/1.1\r\nHost: "
+	                      "localhost\r\n\r\n",
+	                      &r),
+	             421);
+	cr_expect_eq(exchange(&p,
+	                      "GET http://localhost:8080/api/status HTTP/1.1\r\nHost: "
+	                      "localhost\r\n\r\n",
+	                      &r),
+	             200);
+	/* Probes send their own Host: /healthz answers, telling nothing. */
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: attacker.example\r\n\r\n", &r),
+	             200);
+	cr_expect_str_eq(r.body, "ok\n");
+	const char *log = child_log(&p);
+	cr_expect(strstr(log, "NOTICE child[1] http #1 from 127.0.0.1:") != NULL, "%s", log);
+	cr_expect(
+	        strstr(log, "421 for Host \"attacker.example\", not one of this server's names") !=
+	                NULL,
+	        "%s", log);
+	cr_expect(strstr(log, "\"GET /api/status HTTP/1.1\" 421 ") != NULL, "%s", log);
+	finish(&p);
+}
+
+Test(http, our_host_names_are_served_whatever_their_case_and_port)
+{
+	static const char *const ours[] = {
+	        "localhost",        "LOCALHOST",      "LocalHost:8080",
+	        "localhost.",       "localhost.:80",  "127.0.0.1",
+	        "127.0.0.1:8080",   "127.0.0.1:",     "[::1]",
+	        "[::1]:8080",       "warden.example", "WARDEN.Example:443",
+	        "warden.example.:1"};
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	strcpy(config.hosts, "localhost 127.0.0.1 [::1] warden.example");
+	start(&p, &config);
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		cr_expect_eq(get_with_host(&p, "/api/status", ours[i], NULL), 200, "Host: %s",
+		             ours[i]);
+	/* Not host[:port]: 400 (RFC 9112 3.2), on /healthz too. */
+	static const char *const invalid[] = {"localhost:80x", "localhost:123456", "[::1",
+	                                      "[::1]x",        "[::1]:8080:1",     "a:b:c"};
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		cr_expect_eq(get_with_host(&p, "/api/status", invalid[i], NULL), 400, "Host: %s",
+		             invalid[i]);
+		cr_expect_eq(get_with_host(&p, "/healthz", invalid[i], NULL), 400, "Host: %s",
+		             invalid[i]);
+	}
+	finish(&p);
+}
+
+/* A valid token does not make another site's name ours. */
+Test(http, a_host_not_ours_gets_421_with_a_token_too)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	start(&p, &config);
+	const char *auth = "Authorization: Bearer s3cret-token\r\n";
+	cr_expect_eq(get_with_host(&p, "/api/status", "attacker.example", auth), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "attacker.example", NULL), 421);
+	cr_expect_eq(get_with_host(&p, "/api/status", "localhost:1", auth), 200);
+	cr_expect_eq(get_with_host(&p, "/api/status", "localhost:1", NULL), 401);
+	finish(&p);
+}
+
+/* HTTP/1.0 may leave Host out (RFC 9112 3.2 asks it of 1.1 only); such a
+ * request names no name of ours, so only /healthz answers it. HTTP/1.1
+ * without Host stays a 400 (errors_have_their_codes_and_close). */
+Test(http, http10_without_host_is_421_but_for_healthz)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_default(&p);
+	cr_expect_eq(exchange(&p, "GET /api/status HTTP/1.0\r\n\r\n", &r), 421);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.0\r\n\r\n", &r), 200);
+	cr_expect_eq(exchange(&p, "GET /api/status HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", &r), 200);
+	cr_expect(strstr(child_log(&p), "421 for Host \"\" (none given)") != NULL, "%s",
+	          child_log(&p));
+	finish(&p);
 }
 
 /* ---- A fair share ------------------------------------------------------------ */
