@@ -496,20 +496,28 @@ static bool path_is(struct http_text path, const char *s)
 	return path.length == strlen(s) && memcmp(path.data, s, path.length) == 0;
 }
 
-/* Authorization: Bearer <token> (RFC 6750 2.1). /healthz is exempt: a
- * liveness probe carries no secret, and "ok" tells nothing. */
-static bool authorised(const struct server_config *cfg, const struct parsed_head *p,
-                       struct http_text path)
+/* Authorization: Bearer <token> (RFC 6750 2.1), a token being configured. */
+static bool bearer_valid(const struct server_config *cfg, const struct parsed_head *p)
 {
-	if (cfg->token == NULL || cfg->token_length == 0 || path_is(path, "/healthz"))
-		return true;
 	struct head_text a = p->fields[HEAD_AUTHORIZATION];
+	if (cfg->token == NULL || cfg->token_length == 0)
+		return false;
 	if (a.length < 7 || strncasecmp(a.data, "Bearer ", 7) != 0)
 		return false;
 	size_t i = 7;
 	while (i < a.length && a.data[i] == ' ')
 		i++;
 	return token_matches(cfg, a.data + i, a.length - i);
+}
+
+/* /healthz is exempt: a liveness probe carries no secret, and "ok" tells
+ * nothing. */
+static bool authorised(const struct server_config *cfg, const struct parsed_head *p,
+                       struct http_text path)
+{
+	if (cfg->token == NULL || cfg->token_length == 0 || path_is(path, "/healthz"))
+		return true;
+	return bearer_valid(cfg, p);
 }
 
 /* The authority of an absolute-form target ("http://host:port/path"). */
@@ -820,15 +828,16 @@ static void answer_unauthorised(struct http_core *core, struct http_conn *conn,
                                 const struct parsed_head *p, struct log_entry *e)
 {
 	char body[64];
-	struct reply r = error_reply(401, body, sizeof(body),
-	                             p->keep_alive && !core->draining && !conn->peer_closed);
+	/* Closed after it: a client without the token gets one answer per
+	 * connection, not a keep-alive connection to guess on. */
+	struct reply r = error_reply(401, body, sizeof(body), false);
 	r.http10 = p->minor == 0;
 	r.send_body = !p->head;
 	e->status = 401;
 	e->why = "no valid bearer token";
 	e->bytes = emit_reply(core, conn, &r);
-	if (e->bytes == 0 || !r.keep_alive)
-		conn->close_after = true;
+	conn->close_after = true;
+	conn->linger = true;
 	access_log(core, conn, e);
 }
 
@@ -857,6 +866,8 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	if (code != 0)
 		return reject(core, conn, code, &e);
 	conn->requests++;
+	if (!conn->authenticated && bearer_valid(&core->cfg, &p))
+		conn->authenticated = true; /* it may wait as long as idle_timeout_ms */
 	if (!authorised(&core->cfg, &p, path))
 		return answer_unauthorised(core, conn, &p, &e);
 	call_handler(core, conn, &p, path, query, &e);
@@ -1051,6 +1062,7 @@ int http_conn_init(struct http_core *core, struct http_conn *conn, uint64_t id)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->id = id;
+	conn->authenticated = core->cfg.token == NULL || core->cfg.token_length == 0;
 	conn->in.data = arena_malloc(arena_of(core), core->cfg.header_max_bytes);
 	if (conn->in.data == NULL)
 		return -ENOMEM;

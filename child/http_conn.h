@@ -67,6 +67,9 @@ struct http_conn {
 	bool linger;       /* ...after reading and dropping what the client still sends */
 	bool streaming;    /* an event stream owns the connection */
 	bool peer_closed;  /* read returned 0: answer what is complete, then close */
+	/* No token is configured, or the connection presented the valid one:
+	 * until then it waits for a request no longer than a head may take. */
+	bool authenticated;
 };
 
 /* What an event stream written or closed after its request needs of the

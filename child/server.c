@@ -286,14 +286,26 @@ static enum wait current_wait(const struct conn *c)
 	return h->heads == 0 ? WAIT_FIRST : WAIT_IDLE;
 }
 
-static uint64_t wait_limit(const struct server *srv, enum wait w)
+/* A connection that has not shown the token (one being configured) gets
+ * the header timeout between requests too: it cannot hold a place for the
+ * idle timeout's minute without proving it is wanted. */
+static uint64_t idle_limit(const struct conn *c)
 {
+	const struct server_config *cfg = &c->srv->cfg;
+	if (c->h.authenticated || cfg->idle_timeout_ms < cfg->header_timeout_ms)
+		return cfg->idle_timeout_ms;
+	return cfg->header_timeout_ms;
+}
+
+static uint64_t wait_limit(const struct conn *c, enum wait w)
+{
+	const struct server *srv = c->srv;
 	switch (w) {
 	case WAIT_FIRST:
 	case WAIT_HEAD:
 		return srv->cfg.header_timeout_ms;
 	case WAIT_IDLE:
-		return srv->cfg.idle_timeout_ms;
+		return idle_limit(c);
 	case WAIT_SEND:
 		return srv->cfg.send_timeout_ms;
 	case WAIT_LINGER:
@@ -313,7 +325,7 @@ static void arm(struct conn *c)
 		c->since = now;
 	}
 	c->heads_seen = c->h.heads;
-	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c->srv, w);
+	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c, w);
 }
 
 /* ---- One connection's work ------------------------------------------------------ */
@@ -390,7 +402,7 @@ static void expire(struct conn *c)
 	case WAIT_SEND:
 		return conn_close(c, "no progress sending (slow reader)");
 	case WAIT_IDLE:
-		return conn_close(c, NULL);
+		return conn_close(c, c->h.authenticated ? NULL : "idle without a valid token");
 	case WAIT_FIRST:
 		return conn_close(c, "no request in time");
 	default:

@@ -856,3 +856,74 @@ Test(http, one_address_gets_its_share_and_another_is_served)
 			close(fds[i]);
 	finish(&p);
 }
+
+/* Milliseconds until the server closes fd (EOF or reset). */
+static long ms_until_closed(int fd)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool closed = http_closed_by_server(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_expect(closed, "not closed by the server");
+	return (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+static void start_with_token(struct child_proc *p, uint32_t header_ms, uint32_t idle_ms)
+{
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	config.header_timeout_ms = header_ms;
+	config.idle_timeout_ms = idle_ms;
+	start(p, &config);
+}
+
+/* A client without the token gets one answer per connection: a 401 says
+ * Connection: close, and what it pipelined after is not answered. */
+Test(http, a_401_closes_the_connection)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_with_token(&p, 5000, 10000);
+	int fd = child_connect(&p);
+	http_send_text(fd, "GET /api/status HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	                   "GET /api/status HTTP/1.1\r\nHost: localhost\r\n"
+	                   "Authorization: Bearer s3cret-token\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
+	cr_expect_eq(r.status, 401);
+	cr_expect(http_has_header(&r, "WWW-Authenticate", "Bearer"), "%s", r.head);
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+	cr_expect_eq(r.body_length, strlen("401 Unauthorized\n"), "%s", r.body);
+	cr_expect(http_closed_by_server(fd), "the request after the 401 was answered");
+	close(fd);
+	finish(&p);
+}
+
+/* With a token configured, a connection that has not shown it waits for
+ * its next request only as long as a head may take (header_timeout_ms),
+ * not the idle timeout; one that has shown it keeps the idle timeout. */
+Test(http, only_authenticated_connections_idle_long)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_with_token(&p, 300, 5000);
+	int anonymous = child_connect(&p), known = child_connect(&p);
+	http_send_text(anonymous, HEALTHZ); /* exempt: answered, but not authenticated */
+	cr_assert(http_read_response(anonymous, NULL, false, &r));
+	cr_expect_eq(r.status, 200);
+	http_send_text(known, "GET /api/status HTTP/1.1\r\nHost: localhost\r\n"
+	                      "Authorization: Bearer s3cret-token\r\n\r\n");
+	cr_assert(http_read_response(known, NULL, false, &r));
+	cr_expect_eq(r.status, 200);
+	long ms = ms_until_closed(anonymous);
+	cr_expect(ms >= 200 && ms < 1500, "the unauthenticated connection closed after %ld ms", ms);
+	close(anonymous);
+	/* Well past the header timeout, the authenticated one still serves. */
+	http_msleep(900);
+	http_send_text(known, HEALTHZ);
+	cr_assert(http_read_response(known, NULL, false, &r), "closed while authenticated");
+	cr_expect_eq(r.status, 200);
+	close(known);
+	cr_expect(log_contains(&p, "closed: idle without a valid token"), "%s", child_log(&p));
+	finish(&p);
+}
