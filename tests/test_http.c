@@ -927,3 +927,50 @@ Test(http, only_authenticated_connections_idle_long)
 	cr_expect(log_contains(&p, "closed: idle without a valid token"), "%s", child_log(&p));
 	finish(&p);
 }
+
+/* ---- Field names are tokens (RFC 9110 5.1) ------------------------------------ */
+
+/* Each a 400 and a close: a proxy in front may read such a name otherwise
+ * (a space inside a name, as Transfer Encoding, is one libhttp-parser
+ * built without HTTP_PARSER_STRICT lets through; the server checks every
+ * byte of every name). */
+Test(http, field_names_that_are_not_tokens_are_400)
+{
+	static const struct {
+		const char *name;
+		const char *field; /* the line after Host; NUL-free */
+	} table[] = {
+	        {"space inside", "Transfer Encoding: chunked\r\n"},
+	        {"space inside, harmless name", "X Custom: 1\r\n"},
+	        {"control char", "X-\001A: b\r\n"},
+	        {"escape char", "X-\033A: b\r\n"},
+	        {"DEL", "X-A\x7f: b\r\n"},
+	        {"tab inside", "X\tA: b\r\n"},
+	        {"empty name", ": bar\r\n"},
+	        {"space before colon", "Foo : bar\r\n"},
+	        {"tab before colon", "Foo\t: bar\r\n"},
+	        {"separator (", "X(A): b\r\n"},
+	        {"separator @", "X@A: b\r\n"},
+	        {"separator /", "X/A: b\r\n"},
+	        {"separator =", "X=A: b\r\n"},
+	        {"quote", "X\"A: b\r\n"},
+	        {"obs-text", "X-\xc3\xa9: b\r\n"},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		char request[256];
+		snprintf(request, sizeof(request),
+		         "GET /healthz HTTP/1.1\r\nHost: localhost\r\n%s\r\n", table[i].field);
+		const struct rejected t = {table[i].name, request, 400, NULL};
+		expect_rejected(&p, &t);
+	}
+	/* Every tchar is allowed in a name. */
+	struct http_response r;
+	cr_expect_eq(exchange(&p,
+	                      "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
+	                      "!#$%&'*+-.^_`|~09azAZ: ok\r\n\r\n",
+	                      &r),
+	             200);
+	finish(&p);
+}
