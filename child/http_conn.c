@@ -56,7 +56,31 @@ static struct arena *arena_of(struct http_core *core)
 	return core->cfg.arena;
 }
 
-/* Room for `more` bytes after the buffer's length, growing by doubling. */
+size_t http_memory_reserve(const struct http_core *core)
+{
+	size_t capacity = arena_capacity(core->cfg.arena);
+	return capacity / 16 + 2 * (size_t)core->cfg.header_max_bytes;
+}
+
+/* A buffer may grow past HTTP_COPY_MAX (a large response, its copy, an
+ * event stream's backlog) only if twice the reserve stays free after it:
+ * each connection can hold such a buffer while its client reads slowly,
+ * and a few of them must not take the memory that new connections and
+ * small answers (/healthz) need. The block is counted while the old one
+ * still exists, as arena_realloc holds both for a moment. */
+static bool reserve_allows(struct http_core *core, size_t capacity)
+{
+	const struct arena *a = arena_of(core);
+	size_t block = arena_block_size(capacity);
+	size_t keep = 2 * http_memory_reserve(core);
+	if (capacity <= HTTP_COPY_MAX || a->used + block + keep <= arena_capacity(a))
+		return true;
+	core->reserve_hit = true;
+	return false;
+}
+
+/* Room for `more` bytes after the buffer's length. The capacity is the
+ * whole of the arena's block (its classes double, so growth does too). */
 static int buffer_reserve(struct http_core *core, struct http_buffer *b, size_t more)
 {
 	if (more > HTTP_BODY_MAX * 2 || b->length + more > HTTP_BODY_MAX * 2)
@@ -64,9 +88,9 @@ static int buffer_reserve(struct http_core *core, struct http_buffer *b, size_t 
 	size_t need = b->length + more;
 	if (need <= b->capacity)
 		return 0;
-	size_t cap = b->capacity ? b->capacity : 1024;
-	while (cap < need)
-		cap *= 2;
+	size_t cap = arena_usable_size(need < 1024 ? 1024 : need);
+	if (cap == 0 || !reserve_allows(core, cap))
+		return -1;
 	char *grown = arena_realloc(arena_of(core), b->data, cap);
 	if (grown == NULL)
 		return -1;
@@ -788,8 +812,16 @@ static void respond(struct http_core *core, struct http_conn *conn, struct http_
 	r.http10 = http10;
 	e->status = r.status;
 	e->bytes = emit_reply(core, conn, &r);
+	if (e->bytes == 0 && r.status != 503) { /* its copy did not fit: a 503 may */
+		r = error_reply(503, err_body, sizeof(err_body), false);
+		r.http10 = http10;
+		r.send_body = !res->head;
+		e->status = 503;
+		e->bytes = emit_reply(core, conn, &r);
+	}
 	if (r.status == 503 || e->bytes == 0)
-		e->why = "out of memory";
+		e->why = core->reserve_hit ? "memory reserve kept for the other connections"
+		                           : "out of memory";
 	if (res->stream && (res->head || r.status != res->status || e->bytes == 0))
 		http_conn_end_stream(conn);
 	if (res->stream && conn->stream.open)
@@ -817,6 +849,7 @@ static void call_handler(struct http_core *core, struct http_conn *conn,
 	struct http_response res = {.core = core, .conn = conn, .head = p->head};
 	core->headers.length = 0;
 	core->body.length = 0;
+	core->reserve_hit = false;
 	conn->in_handler = true;
 	core->cfg.handler(core->cfg.handler_ctx, &req, &res);
 	conn->in_handler = false;

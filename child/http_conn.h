@@ -95,7 +95,13 @@ struct http_core {
 	uint64_t codes[SERVER_STATUS_CODES];
 	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;
+	bool reserve_hit; /* a buffer was refused for the memory reserve (this request) */
 };
+
+/* The memory kept free for the connections being served: below it a new
+ * connection is refused (503), and a buffer growing past HTTP_COPY_MAX
+ * must leave twice as much (docs/http.md, "Memory"). */
+size_t http_memory_reserve(const struct http_core *core);
 
 int http_core_init(struct http_core *core, const struct server_config *cfg);
 void http_core_free(struct http_core *core);

@@ -454,9 +454,7 @@ static void refuse(struct server *srv, int fd, const char *why)
 static bool memory_low(const struct server *srv)
 {
 	const struct arena *a = srv->cfg.arena;
-	size_t capacity = arena_capacity(a);
-	size_t keep = capacity / 16 + 2 * (size_t)srv->cfg.header_max_bytes;
-	return a->used + keep > capacity;
+	return a->used + http_memory_reserve(&srv->core) > arena_capacity(a);
 }
 
 /* A client that came and went before the server asked who it was:

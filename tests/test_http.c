@@ -974,3 +974,127 @@ Test(http, field_names_that_are_not_tokens_are_400)
 	             200);
 	finish(&p);
 }
+
+/* ---- The memory reserve during responses -------------------------------------- */
+
+/* The memory figures of /api/status. */
+struct memory_figures {
+	unsigned long long used, peak, reserved, failures;
+};
+
+static struct memory_figures memory_of(const struct child_proc *p)
+{
+	static char buf[1 << 16];
+	struct memory_figures m = {0};
+	int fd = child_connect(p);
+	http_send_text(fd,
+	               "GET /api/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+	http_read_until(fd, buf, sizeof(buf), 0, 0, NULL);
+	close(fd);
+	const char *at = strstr(buf, "\"memory\":{");
+	cr_assert(at != NULL, "%s", buf);
+	cr_assert_eq(sscanf(at,
+	                    "\"memory\":{\"used\":%llu,\"peak\":%llu,\"reserved\":%llu,"
+	                    "\"failures\":%llu",
+	                    &m.used, &m.peak, &m.reserved, &m.failures),
+	             4, "%s", at);
+	return m;
+}
+
+/* A socket that takes 4 KiB and is never read: what it asks for stays in
+ * the child until it is. */
+static int slow_reader(const struct child_proc *p, const char *request)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)p->port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	http_send_text(fd, request);
+	return fd;
+}
+
+/* The status of the response on fd, its body read and dropped; 0 when
+ * the server closed without one. */
+static unsigned status_then_drain(int fd)
+{
+	static char buf[1 << 16];
+	size_t have = http_read_until(fd, buf, sizeof(buf), 0, 0, "\r\n\r\n");
+	unsigned status = 0;
+	if (have == 0 || sscanf(buf, "HTTP/1.1 %u", &status) != 1)
+		return 0;
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	return status;
+}
+
+/* Many clients each ask for the largest answer there is and read none of
+ * it. Each copy is refused before the arena would give up memory the
+ * other connections need: they get 503 (or are closed), no allocation
+ * ever fails, the reserve for new connections is never touched, and
+ * /healthz is answered throughout. */
+Test(http, large_responses_keep_the_memory_reserve, .timeout = 120)
+{
+	enum { READERS = 24, LINES = 6000 };
+	static int fds[READERS];
+	struct child_proc p;
+	struct http_response r;
+	struct ipc_config config = child_test_config();
+	config.memory_reserve_kib = 16384;
+	config.log_ring_lines = 8192;
+	config.send_timeout_ms = 60000; /* the slow readers stay */
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	/* Accepted sockets inherit a small send buffer with no autotuning:
+	 * what a client does not read stays in the child, not the kernel. */
+	int small = 4096;
+	cr_assert_eq(setsockopt(p.listen_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	child_handover(&p, &config);
+	child_expect_ready(&p, NULL);
+	/* The ring fills with access lines: /api/logs?limit=5000 is ~1 MB. */
+	int fd = child_connect(&p);
+	static struct http_pipeline next;
+	for (int i = 0; i < LINES; i += 100) {
+		for (int j = 0; j < 100; j++)
+			http_send_text(fd, HEALTHZ);
+		for (int j = 0; j < 100; j++)
+			cr_assert(http_read_response(fd, &next, false, &r));
+	}
+	close(fd);
+	struct memory_figures before = memory_of(&p);
+	static const char logs[] =
+	        "GET /api/logs?limit=5000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	for (int i = 0; i < READERS; i++)
+		fds[i] = slow_reader(&p, logs);
+	http_msleep(500);
+	cr_expect_eq(exchange(&p, HEALTHZ, &r), 200, "/healthz while the readers hold memory");
+	struct memory_figures during = memory_of(&p);
+	int ok = 0, refused = 0, closed = 0;
+	for (int i = 0; i < READERS; i++) {
+		unsigned status = status_then_drain(fds[i]);
+		ok += status == 200;
+		refused += status == 503;
+		closed += status == 0;
+		close(fds[i]);
+	}
+	cr_expect_eq(ok + refused + closed, READERS);
+	cr_expect_gt(ok, 0, "none of the large answers was served");
+	cr_expect_gt(refused, 0, "%d readers, each holding a copy, and no 503", READERS);
+	struct memory_figures after = memory_of(&p);
+	size_t accept_reserve = after.reserved / 16 + 2 * config.header_max_bytes;
+	cr_expect_eq(after.failures, 0, "an allocation failed: the reserve did not hold");
+	cr_expect_leq(after.peak + accept_reserve, after.reserved,
+	              "peak %llu of %llu: the reserve for new connections was used", after.peak,
+	              after.reserved);
+	cr_expect_leq(during.used, during.reserved);
+	cr_expect_eq(exchange(&p, HEALTHZ, &r), 200);
+	cr_expect(log_contains(&p, "memory reserve kept for the other connections"), "%s",
+	          child_log(&p));
+	printf("large responses: %d readers of /api/logs?limit=5000: %d served, %d refused (503), "
+	       "%d closed; memory used %llu before, %llu while held, peak %llu of %llu\n",
+	       READERS, ok, refused, closed, before.used, during.used, after.peak, after.reserved);
+	finish(&p);
+}
