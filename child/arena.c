@@ -58,6 +58,18 @@ static int class_for(size_t size)
 	return c;
 }
 
+size_t arena_block_size(size_t size)
+{
+	int c = class_for(size == 0 ? 1 : size);
+	return c < 0 ? 0 : (size_t)1 << c;
+}
+
+size_t arena_usable_size(size_t size)
+{
+	size_t block = arena_block_size(size);
+	return block == 0 ? 0 : block - sizeof(struct block_header);
+}
+
 void *arena_malloc(struct arena *a, size_t size)
 {
 	int c = class_for(size == 0 ? 1 : size);

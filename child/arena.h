@@ -42,6 +42,15 @@ void arena_free(struct arena *a, void *ptr);
 
 size_t arena_capacity(const struct arena *a);
 
+/* The bytes of the reserve a block for `size` bytes takes (its size
+ * class, header included), so that a caller can tell before allocating
+ * whether it fits: 0 when no block is that large. */
+size_t arena_block_size(size_t size);
+
+/* The bytes a block for at least `size` bytes can hold: what asking for
+ * `size` costs anyway (0 when no block is that large). */
+size_t arena_usable_size(size_t size);
+
 /* ---- The process's arena, for libraries that take bare function pointers */
 
 /* Makes `a` the arena behind arena_uv_* and hands those to libuv with

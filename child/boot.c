@@ -228,6 +228,7 @@ static void start_server(struct child *c, const struct child_hooks *hooks)
 	const struct server_config cfg = {
 	        .listen_fd = FD_GUI,
 	        .max_connections = c->config.max_connections,
+	        .max_connections_per_peer = c->config.max_connections_per_peer,
 	        .header_max_bytes = c->config.header_max_bytes,
 	        .uri_max_bytes = c->config.uri_max_bytes,
 	        .header_timeout_ms = c->config.header_timeout_ms,
@@ -235,6 +236,7 @@ static void start_server(struct child *c, const struct child_hooks *hooks)
 	        .send_timeout_ms = c->config.send_timeout_ms,
 	        .token = c->config.token_length > 0 ? c->config.token : NULL,
 	        .token_length = c->config.token_length,
+	        .hosts = c->config.hosts,
 	        .handler = hooks->handler != NULL ? hooks->handler : api_handle,
 	        .is_public = api_is_public,
 	        .handler_ctx = c->api,

@@ -14,7 +14,9 @@ set(WARDEN_CHILD_SOURCES
   child/violation.c
   child/arena.c
   child/server.c
+  child/peers.c
   child/http_conn.c
+  child/http_host.c
   child/http_parse.c)
 
 # The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
@@ -50,14 +52,18 @@ add_dependencies(test_http warden-child)
 # Arbitrary bytes through a connection's request path, without sockets.
 warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 if(WARDEN_FUZZ)
-  target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_parse.c
-                 child/arena.c)
+  target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_host.c
+                 child/http_parse.c child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
 
 # The allocator alone: refusals, traps on foreign pointers, realloc.
 warden_test(test_arena child/arena.c)
 target_link_libraries(test_arena PRIVATE PkgConfig::UV)
+
+# The count of connections per client address, alone.
+warden_test(test_peers child/peers.c child/arena.c)
+target_link_libraries(test_peers PRIVATE PkgConfig::UV)
 
 # The privilege drop on its own, in a forked process, before any filter.
 warden_test(test_sandbox child/sandbox.c)

@@ -6,7 +6,7 @@
  * bytes for what libhttp-parser lets through (NUL, bare CR, obs-fold,
  * whitespace before a colon) and for the target and head limits; parse
  * it with libhttp-parser; decide whether the server answers it itself
- * (400, 401, 405, 411, 413, 505); otherwise call the handler; format the
+ * (400, 401, 405, 411, 413, 421, 505); otherwise call the handler; format the
  * response into the connection's output buffer; write the access log.
  * docs/http.md gives the rules and the reasons for each status code.
  *
@@ -16,6 +16,7 @@
 #include "http_conn.h"
 #include "arena.h"
 #include "logger/logger.h"
+#include "http_host.h"
 #include "http_parse.h"
 #include "common/clock.h"
 #include "common/decimal.h"
@@ -41,7 +42,9 @@ enum {
 	STATUS_LINE_MAX = 64,    /* "HTTP/1.1 431 Request Header Fields Too Large\r\n" */
 	FIXED_HEADERS_MAX = 128, /* Content-Length and Connection lines, the blank line */
 	LOG_LINE_MAX = 320,      /* the request line as the access log keeps it */
+	LOG_HOST_MAX = 128,      /* bytes of a refused Host the log keeps */
 };
+#define NOTICE_INTERVAL_NS 10000000000ull /* one misdirected-request notice per 10 s */
 
 const uint16_t http_counted_codes[SERVER_STATUS_CODES] = {
         200, 204, 304, 400, 401, 403, 404, 405, 408, 411, 413, 414, 431, 500, 503, 0,
@@ -54,7 +57,31 @@ static struct arena *arena_of(struct http_core *core)
 	return core->cfg.arena;
 }
 
-/* Room for `more` bytes after the buffer's length, growing by doubling. */
+size_t http_memory_reserve(const struct http_core *core)
+{
+	size_t capacity = arena_capacity(core->cfg.arena);
+	return capacity / 16 + 2 * (size_t)core->cfg.header_max_bytes;
+}
+
+/* A buffer may grow past HTTP_COPY_MAX (a large response, its copy, an
+ * event stream's backlog) only if twice the reserve stays free after it:
+ * each connection can hold such a buffer while its client reads slowly,
+ * and a few of them must not take the memory that new connections and
+ * small answers (/healthz) need. The block is counted while the old one
+ * still exists, as arena_realloc holds both for a moment. */
+static bool reserve_allows(struct http_core *core, size_t capacity)
+{
+	const struct arena *a = arena_of(core);
+	size_t block = arena_block_size(capacity);
+	size_t keep = 2 * http_memory_reserve(core);
+	if (capacity <= HTTP_COPY_MAX || a->used + block + keep <= arena_capacity(a))
+		return true;
+	core->reserve_hit = true;
+	return false;
+}
+
+/* Room for `more` bytes after the buffer's length. The capacity is the
+ * whole of the arena's block (its classes double, so growth does too). */
 static int buffer_reserve(struct http_core *core, struct http_buffer *b, size_t more)
 {
 	if (more > HTTP_BODY_MAX * 2 || b->length + more > HTTP_BODY_MAX * 2)
@@ -62,9 +89,9 @@ static int buffer_reserve(struct http_core *core, struct http_buffer *b, size_t 
 	size_t need = b->length + more;
 	if (need <= b->capacity)
 		return 0;
-	size_t cap = b->capacity ? b->capacity : 1024;
-	while (cap < need)
-		cap *= 2;
+	size_t cap = arena_usable_size(need < 1024 ? 1024 : need);
+	if (cap == 0 || !reserve_allows(core, cap))
+		return -1;
 	char *grown = arena_realloc(arena_of(core), b->data, cap);
 	if (grown == NULL)
 		return -1;
@@ -148,6 +175,8 @@ static const char *reason_phrase(unsigned code)
 		return "URI Too Long";
 	case 416:
 		return "Range Not Satisfiable";
+	case 421:
+		return "Misdirected Request";
 	case 429:
 		return "Too Many Requests";
 	case 431:
@@ -487,22 +516,104 @@ static bool token_matches(const struct server_config *cfg, const char *given, si
 	return diff == 0;
 }
 
-/* Authorization: Bearer <token> (RFC 6750 2.1). The handler names the
- * public paths (the page, its assets, liveness: nothing that holds data),
- * so that a browser can load the login form before it has a token. */
-static bool authorised(const struct server_config *cfg, const struct parsed_head *p,
-                       struct http_text path)
+static bool path_is(struct http_text path, const char *s)
 {
-	if (cfg->token == NULL || cfg->token_length == 0 ||
-	    (cfg->is_public != NULL && cfg->is_public(cfg->handler_ctx, &path)))
-		return true;
+	return path.length == strlen(s) && memcmp(path.data, s, path.length) == 0;
+}
+
+/* Authorization: Bearer <token> (RFC 6750 2.1), a token being configured. */
+static bool bearer_valid(const struct server_config *cfg, const struct parsed_head *p)
+{
 	struct head_text a = p->fields[HEAD_AUTHORIZATION];
+	if (cfg->token == NULL || cfg->token_length == 0)
+		return false;
 	if (a.length < 7 || strncasecmp(a.data, "Bearer ", 7) != 0)
 		return false;
 	size_t i = 7;
 	while (i < a.length && a.data[i] == ' ')
 		i++;
 	return token_matches(cfg, a.data + i, a.length - i);
+}
+
+/* The handler names the public paths (the page, its assets, liveness:
+ * nothing that holds data), so that a browser can load the login form
+ * before it has a token. */
+static bool authorised(const struct server_config *cfg, const struct parsed_head *p,
+                       struct http_text path)
+{
+	if (cfg->token == NULL || cfg->token_length == 0 ||
+	    (cfg->is_public != NULL && cfg->is_public(cfg->handler_ctx, &path)))
+		return true;
+	return bearer_valid(cfg, p);
+}
+
+/* The authority of an absolute-form target ("http://host:port/path"). */
+static bool target_authority(struct head_text url, struct head_text *out)
+{
+	size_t scheme = 0;
+	if (url.length >= 7 && strncasecmp(url.data, "http://", 7) == 0)
+		scheme = 7;
+	else if (url.length >= 8 && strncasecmp(url.data, "https://", 8) == 0)
+		scheme = 8;
+	if (scheme == 0)
+		return false;
+	const char *p = url.data + scheme, *end = url.data + url.length, *q = p;
+	while (q < end && *q != '/' && *q != '?')
+		q++;
+	*out = (struct head_text){p, (size_t)(q - p)};
+	return true;
+}
+
+/* A NOTICE naming the Host refused and the client, at most one per
+ * NOTICE_INTERVAL_NS (the access log has every one): a rebinding page can
+ * send many requests, and each must not become a line on the journal. */
+static void note_misdirected(struct http_core *core, const struct http_conn *conn,
+                             struct head_text host, bool absent)
+{
+	uint64_t now = clock_monotonic_ns();
+	if (core->cfg.logger == NULL)
+		return;
+	if (core->host_notice_ns != 0 && now - core->host_notice_ns < NOTICE_INTERVAL_NS) {
+		core->host_notices_held++;
+		return;
+	}
+	int n = host.length < LOG_HOST_MAX ? (int)host.length : LOG_HOST_MAX;
+	logger_logf(core->cfg.logger, IPC_LOG_NOTICE,
+	            "http #%llu from %s: 421 for Host \"%.*s\"%s, not one of this server's "
+	            "names (server.hosts; DNS rebinding?); %llu similar notices held back",
+	            (unsigned long long)conn->id, conn->peer, n, absent ? "" : host.data,
+	            absent                    ? " (none given)"
+	            : (size_t)n < host.length ? " (cut)"
+	                                      : "",
+	            (unsigned long long)core->host_notices_held);
+	core->host_notice_ns = now;
+	core->host_notices_held = 0;
+}
+
+/* The request names this server (DNS rebinding, RFC 9110 7.2): its Host,
+ * and the authority of an absolute-form target, which RFC 9112 3.2.2 puts
+ * before Host. /healthz answers whatever the Host: load balancers and
+ * probes send their own, and "ok" tells nothing. An HTTP/1.0 request
+ * without Host names nothing, so it is refused too. Returns 0, 400 or
+ * 421. */
+static unsigned check_host(struct http_core *core, const struct http_conn *conn,
+                           const struct parsed_head *p, struct http_text path, const char **why)
+{
+	const char *hosts = core->cfg.hosts;
+	struct head_text host = p->fields[HEAD_HOST], authority;
+	bool absent = p->counts[HEAD_HOST] == 0;
+	enum http_host_verdict v =
+	        absent ? HTTP_HOST_OTHER : http_host_check(hosts, host.data, host.length);
+	if (v == HTTP_HOST_OURS && target_authority(p->url, &authority)) {
+		v = http_host_check(hosts, authority.data, authority.length);
+		host = authority;
+	}
+	if (v == HTTP_HOST_INVALID)
+		return *why = "invalid Host (not host[:port])", 400;
+	if (v == HTTP_HOST_OURS || path_is(path, "/healthz"))
+		return 0;
+	note_misdirected(core, conn, host, absent);
+	return *why = "Host is not one of this server's names", 421;
 }
 
 /* Accept-Encoding lists gzip (or x-gzip, or *) with q > 0. */
@@ -704,8 +815,16 @@ static void respond(struct http_core *core, struct http_conn *conn, struct http_
 	r.http10 = http10;
 	e->status = r.status;
 	e->bytes = emit_reply(core, conn, &r);
+	if (e->bytes == 0 && r.status != 503) { /* its copy did not fit: a 503 may */
+		r = error_reply(503, err_body, sizeof(err_body), false);
+		r.http10 = http10;
+		r.send_body = !res->head;
+		e->status = 503;
+		e->bytes = emit_reply(core, conn, &r);
+	}
 	if (r.status == 503 || e->bytes == 0)
-		e->why = "out of memory";
+		e->why = core->reserve_hit ? "memory reserve kept for the other connections"
+		                           : "out of memory";
 	if (res->stream && (res->head || r.status != res->status || e->bytes == 0))
 		http_conn_end_stream(conn);
 	if (res->stream && conn->stream.open)
@@ -733,6 +852,7 @@ static void call_handler(struct http_core *core, struct http_conn *conn,
 	struct http_response res = {.core = core, .conn = conn, .head = p->head};
 	core->headers.length = 0;
 	core->body.length = 0;
+	core->reserve_hit = false;
 	conn->in_handler = true;
 	core->cfg.handler(core->cfg.handler_ctx, &req, &res);
 	conn->in_handler = false;
@@ -744,15 +864,16 @@ static void answer_unauthorised(struct http_core *core, struct http_conn *conn,
                                 const struct parsed_head *p, struct log_entry *e)
 {
 	char body[64];
-	struct reply r = error_reply(401, body, sizeof(body),
-	                             p->keep_alive && !core->draining && !conn->peer_closed);
+	/* Closed after it: a client without the token gets one answer per
+	 * connection, not a keep-alive connection to guess on. */
+	struct reply r = error_reply(401, body, sizeof(body), false);
 	r.http10 = p->minor == 0;
 	r.send_body = !p->head;
 	e->status = 401;
 	e->why = "no valid bearer token";
 	e->bytes = emit_reply(core, conn, &r);
-	if (e->bytes == 0 || !r.keep_alive)
-		conn->close_after = true;
+	conn->close_after = true;
+	conn->linger = true;
 	access_log(core, conn, e);
 }
 
@@ -776,9 +897,13 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	unsigned code = head_parse(&p, head, n, &e.why);
 	if (code == 0 && !split_target(p.url, &path, &query))
 		code = 400, e.why = "request target is not a path";
+	if (code == 0)
+		code = check_host(core, conn, &p, path, &e.why);
 	if (code != 0)
 		return reject(core, conn, code, &e);
 	conn->requests++;
+	if (!conn->authenticated && bearer_valid(&core->cfg, &p))
+		conn->authenticated = true; /* it may wait as long as idle_timeout_ms */
 	if (!authorised(&core->cfg, &p, path))
 		return answer_unauthorised(core, conn, &p, &e);
 	call_handler(core, conn, &p, path, query, &e);
@@ -973,6 +1098,7 @@ int http_conn_init(struct http_core *core, struct http_conn *conn, uint64_t id)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->id = id;
+	conn->authenticated = core->cfg.token == NULL || core->cfg.token_length == 0;
 	conn->in.data = arena_malloc(arena_of(core), core->cfg.header_max_bytes);
 	if (conn->in.data == NULL)
 		return -ENOMEM;

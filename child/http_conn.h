@@ -12,6 +12,7 @@
 #define WARDEN_CHILD_HTTP_CONN_H
 
 #include "http.h"
+#include "peers.h"
 #include "server.h"
 
 #include <stdbool.h>
@@ -52,7 +53,8 @@ struct http_stream {
 /* One connection's protocol state. */
 struct http_conn {
 	uint64_t id;
-	struct http_buffer in; /* capacity: header_max_bytes, fixed */
+	char peer[PEER_TEXT_MAX]; /* the client's address and port, for logs */
+	struct http_buffer in;    /* capacity: header_max_bytes, fixed */
 	struct http_buffer out;
 	size_t out_sent;
 	const char *tail; /* a large static body, sent after `out` */
@@ -65,6 +67,9 @@ struct http_conn {
 	bool linger;       /* ...after reading and dropping what the client still sends */
 	bool streaming;    /* an event stream owns the connection */
 	bool peer_closed;  /* read returned 0: answer what is complete, then close */
+	/* No token is configured, or the connection presented the valid one:
+	 * until then it waits for a request no longer than a head may take. */
+	bool authenticated;
 };
 
 /* What an event stream written or closed after its request needs of the
@@ -86,10 +91,17 @@ struct http_core {
 	char date[64]; /* "Date: ...\r\n" */
 	size_t date_length;
 	uint64_t requests, timeouts;
+	uint64_t host_notice_ns, host_notices_held; /* the 421 notice's rate */
 	uint64_t codes[SERVER_STATUS_CODES];
 	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;
+	bool reserve_hit; /* a buffer was refused for the memory reserve (this request) */
 };
+
+/* The memory kept free for the connections being served: below it a new
+ * connection is refused (503), and a buffer growing past HTTP_COPY_MAX
+ * must leave twice as much (docs/http.md, "Memory"). */
+size_t http_memory_reserve(const struct http_core *core);
 
 int http_core_init(struct http_core *core, const struct server_config *cfg);
 void http_core_free(struct http_core *core);

@@ -5,7 +5,11 @@
  * request line, control characters in the target, a header line without
  * a colon, a bare CR, a duplicate or malformed Content-Length, and
  * Transfer-Encoding together with Content-Length. What it accepts that a
- * request must not contain is checked on the raw bytes by http_conn.c.
+ * request must not contain is checked on the raw bytes by http_conn.c,
+ * and here a field name that is not a token: built without
+ * HTTP_PARSER_STRICT, as Debian ships it, the parser lets a space through
+ * inside a name ("Transfer Encoding: chunked"), which a proxy in front may
+ * read otherwise (RFC 9110 5.1).
  */
 #include "http_parse.h"
 
@@ -55,11 +59,24 @@ static int on_url(http_parser *hp, const char *at, size_t n)
 	return 0;
 }
 
+static bool is_token(const char *at, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!http_is_tchar((unsigned char)at[i]))
+			return false;
+	return n > 0;
+}
+
 /* The head is parsed in one call and has no obs-fold, so each name and
- * each value arrives in one piece. */
+ * each value arrives in one piece. A name that is not a token stops the
+ * parser (HPE_CB_header_field); check() says why. */
 static int on_field(http_parser *hp, const char *at, size_t n)
 {
 	struct parsed_head *p = out_of(hp);
+	if (!is_token(at, n)) {
+		p->bad_field_name = true;
+		return -1;
+	}
 	p->current = classify(at, n);
 	p->counts[p->current]++;
 	return 0;
@@ -119,6 +136,8 @@ static unsigned check(const struct parse_state *s, const char *head, size_t n, c
 	enum http_errno err = HTTP_PARSER_ERRNO(hp);
 	if (err == HPE_INVALID_METHOD && method_token(head, n))
 		return *why = "method not allowed", 405;
+	if (p->bad_field_name)
+		return *why = "a field name that is not a token", 400;
 	if (err != HPE_OK || !p->complete)
 		return *why = http_errno_description(err), 400;
 	if (hp->http_major != 1 || hp->http_minor > 1)

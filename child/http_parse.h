@@ -31,10 +31,11 @@ struct parsed_head {
 	struct head_text url;
 	struct head_text fields[HEAD_FIELDS]; /* the last of each, trimmed */
 	unsigned counts[HEAD_FIELDS];
-	bool head;       /* HEAD, else GET (when status is 0) */
-	unsigned minor;  /* HTTP/1.minor */
-	bool keep_alive; /* by version and Connection */
-	bool complete;   /* the parser reached the end of the head */
+	bool head;           /* HEAD, else GET (when status is 0) */
+	unsigned minor;      /* HTTP/1.minor */
+	bool keep_alive;     /* by version and Connection */
+	bool complete;       /* the parser reached the end of the head */
+	bool bad_field_name; /* a field name that is not a token (RFC 9110 5.1) */
 	enum head_field current;
 };
 

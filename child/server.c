@@ -4,11 +4,13 @@
  * implements the event streams, which reach the socket through
  * socket_update and socket_close.
  *
- * System calls, all allowed by policy/child.policy as it stands:
- * accept4(listen, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read,
- * sendto(fd, ..., MSG_NOSIGNAL, NULL, 0) and close on clients; libuv adds
- * epoll_ctl on the watched descriptors and ioctl(FIONBIO) in uv_poll_init.
- * Never write/writev (reserved for logs), shutdown or setsockopt.
+ * System calls, all allowed by policy/child.policy:
+ * accept4(listen, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), getpeername,
+ * read, sendto(fd, ..., MSG_NOSIGNAL, NULL, 0) and close on clients; libuv
+ * adds epoll_ctl on the watched descriptors and ioctl(FIONBIO) in
+ * uv_poll_init. Never write/writev (reserved for logs), shutdown or
+ * setsockopt. Before lockdown, server_start takes the peer table's hash key
+ * with getrandom.
  *
  * Every connection is watched for reading while it may take a request, and
  * for writing only while output is stuck: the interest rarely changes,
@@ -20,11 +22,13 @@
 #include "arena.h"
 #include "logger/logger.h"
 #include "http_conn.h"
+#include "peers.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,7 +60,8 @@ struct conn {
 	struct server *srv;
 	struct conn *prev, *next;
 	int fd;
-	int events; /* UV_READABLE | UV_WRITABLE being watched */
+	struct peer_address peer; /* counted in the server's peer table */
+	int events;               /* UV_READABLE | UV_WRITABLE being watched */
 	enum wait wait;
 	uint64_t since; /* uv_now when the wait began (or last progressed) */
 	uint64_t deadline;
@@ -75,6 +80,7 @@ struct server {
 	uv_timer_t sweep;
 	uint64_t sweep_ms;
 	struct conn *conns;
+	struct peer_table *peers;
 	uint64_t open, closing, accepted, refused, bytes_in, bytes_out, next_id;
 	bool draining, drained_called;
 	void (*drained)(void *ctx);
@@ -166,6 +172,7 @@ static void conn_close(struct conn *c, const char *why)
 		c->next->prev = c->prev;
 	srv->open--;
 	srv->closing++;
+	peer_table_give_back(srv->peers, &c->peer);
 	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
 	close(c->fd);
 }
@@ -281,14 +288,26 @@ static enum wait current_wait(const struct conn *c)
 	return h->heads == 0 ? WAIT_FIRST : WAIT_IDLE;
 }
 
-static uint64_t wait_limit(const struct server *srv, enum wait w)
+/* A connection that has not shown the token (one being configured) gets
+ * the header timeout between requests too: it cannot hold a place for the
+ * idle timeout's minute without proving it is wanted. */
+static uint64_t idle_limit(const struct conn *c)
 {
+	const struct server_config *cfg = &c->srv->cfg;
+	if (c->h.authenticated || cfg->idle_timeout_ms < cfg->header_timeout_ms)
+		return cfg->idle_timeout_ms;
+	return cfg->header_timeout_ms;
+}
+
+static uint64_t wait_limit(const struct conn *c, enum wait w)
+{
+	const struct server *srv = c->srv;
 	switch (w) {
 	case WAIT_FIRST:
 	case WAIT_HEAD:
 		return srv->cfg.header_timeout_ms;
 	case WAIT_IDLE:
-		return srv->cfg.idle_timeout_ms;
+		return idle_limit(c);
 	case WAIT_SEND:
 		return srv->cfg.send_timeout_ms;
 	case WAIT_LINGER:
@@ -308,7 +327,7 @@ static void arm(struct conn *c)
 		c->since = now;
 	}
 	c->heads_seen = c->h.heads;
-	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c->srv, w);
+	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c, w);
 }
 
 /* ---- One connection's work ------------------------------------------------------ */
@@ -385,7 +404,7 @@ static void expire(struct conn *c)
 	case WAIT_SEND:
 		return conn_close(c, "no progress sending (slow reader)");
 	case WAIT_IDLE:
-		return conn_close(c, NULL);
+		return conn_close(c, c->h.authenticated ? NULL : "idle without a valid token");
 	case WAIT_FIRST:
 		return conn_close(c, "no request in time");
 	default:
@@ -437,12 +456,21 @@ static void refuse(struct server *srv, int fd, const char *why)
 static bool memory_low(const struct server *srv)
 {
 	const struct arena *a = srv->cfg.arena;
-	size_t capacity = arena_capacity(a);
-	size_t keep = capacity / 16 + 2 * (size_t)srv->cfg.header_max_bytes;
-	return a->used + keep > capacity;
+	return a->used + http_memory_reserve(&srv->core) > arena_capacity(a);
 }
 
-static int conn_open(struct server *srv, int fd)
+/* A client that came and went before the server asked who it was:
+ * getpeername fails with ENOTCONN. */
+static bool peer_of(int fd, struct peer_address *addr, char text[PEER_TEXT_MAX])
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	memset(&sa, 0, sizeof(sa));
+	return getpeername(fd, (struct sockaddr *)&sa, &len) == 0 && len <= sizeof(sa) &&
+	       peer_address_of(&sa, addr, text);
+}
+
+static int conn_open(struct server *srv, int fd, const struct peer_address *addr, const char *text)
 {
 	struct conn *c = arena_malloc(srv->cfg.arena, sizeof(*c));
 	if (c == NULL)
@@ -450,6 +478,8 @@ static int conn_open(struct server *srv, int fd)
 	memset(c, 0, sizeof(*c));
 	if (http_conn_init(&srv->core, &c->h, ++srv->next_id) < 0)
 		goto fail;
+	snprintf(c->h.peer, sizeof(c->h.peer), "%s", text);
+	c->peer = *addr;
 	if (uv_poll_init(srv->loop, &c->poll, fd) < 0) /* ioctl(FIONBIO), epoll check */
 		goto fail;
 	c->poll.data = c;
@@ -457,6 +487,7 @@ static int conn_open(struct server *srv, int fd)
 	c->fd = fd;
 	c->events = UV_READABLE;
 	uv_poll_start(&c->poll, UV_READABLE, on_conn_event);
+	peer_table_take(srv->peers, addr, UINT32_MAX); /* the share was checked */
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
@@ -491,15 +522,31 @@ static void accept_failed(struct server *srv, int err)
 		pause_accepting(srv);
 }
 
+static bool share_used(const struct server *srv, const struct peer_address *addr)
+{
+	return peer_table_count(srv->peers, addr) >= srv->cfg.max_connections_per_peer;
+}
+
 static void take_connection(struct server *srv, int fd)
 {
+	struct peer_address addr;
+	char text[PEER_TEXT_MAX], why[PEER_TEXT_MAX + 64];
 	srv->accepted++;
-	if (srv->open >= srv->cfg.max_connections)
+	if (!peer_of(fd, &addr, text)) {
+		close(fd); /* gone already: nobody to answer */
+		return;
+	}
+	if (srv->open >= srv->cfg.max_connections) {
 		refuse(srv, fd, "connection limit reached");
-	else if (memory_low(srv))
+	} else if (share_used(srv, &addr)) {
+		snprintf(why, sizeof(why), "connection limit per address (%u) reached by %s",
+		         srv->cfg.max_connections_per_peer, text);
+		refuse(srv, fd, why);
+	} else if (memory_low(srv)) {
 		refuse(srv, fd, "memory reserve reached");
-	else if (conn_open(srv, fd) < 0)
+	} else if (conn_open(srv, fd, &addr, text) < 0) {
 		refuse(srv, fd, "out of memory");
+	}
 }
 
 static void on_listen(uv_poll_t *poll, int status, int events)
@@ -562,8 +609,22 @@ void server_drain(struct server *srv, void (*drained)(void *ctx), void *ctx)
 static bool config_valid(const struct server_config *cfg)
 {
 	return cfg->arena != NULL && cfg->handler != NULL && cfg->listen_fd >= 0 &&
-	       cfg->max_connections > 0 && cfg->header_max_bytes >= 256 && cfg->uri_max_bytes > 0 &&
+	       cfg->max_connections > 0 && cfg->max_connections <= SERVER_CONNECTIONS_MAX &&
+	       cfg->max_connections_per_peer <= cfg->max_connections &&
+	       cfg->header_max_bytes >= 256 && cfg->uri_max_bytes > 0 &&
 	       cfg->header_timeout_ms > 0 && cfg->idle_timeout_ms > 0 && cfg->send_timeout_ms > 0;
+}
+
+/* The peer table's hash key: random, so that nobody outside can pick
+ * addresses that collide. Taken before lockdown (the filter has no
+ * getrandom); a failure falls back to the clock, which is still unknown
+ * to a client. */
+static uint64_t hash_key(void)
+{
+	uint64_t key;
+	if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		key = uv_hrtime();
+	return key;
 }
 
 int server_start(struct server **out, uv_loop_t *loop, const struct server_config *cfg)
@@ -575,8 +636,14 @@ int server_start(struct server **out, uv_loop_t *loop, const struct server_confi
 		return -ENOMEM;
 	srv->loop = loop;
 	srv->cfg = *cfg;
+	if (srv->cfg.max_connections_per_peer == 0)
+		srv->cfg.max_connections_per_peer = cfg->max_connections;
 	srv->sweep_ms = sweep_interval(cfg);
-	int rc = http_core_init(&srv->core, cfg);
+	int rc = -ENOMEM;
+	srv->peers = peer_table_create(cfg->arena, cfg->max_connections, hash_key());
+	if (srv->peers == NULL)
+		goto fail;
+	rc = http_core_init(&srv->core, cfg);
 	if (rc < 0)
 		goto fail;
 	srv->core.socket = (struct http_socket){.update = socket_update, .close = socket_close};
@@ -591,6 +658,7 @@ fail:
 	/* Only before lockdown, and the child then fails its boot: the
 	 * handles initialised above are left to the process's end. */
 	http_core_free(&srv->core);
+	peer_table_free(cfg->arena, srv->peers);
 	return rc;
 }
 

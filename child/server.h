@@ -1,12 +1,12 @@
 /*
  * server.h - the child's HTTP server on its libuv loop.
  *
- * Runs under policy/child.policy unchanged: the listening socket (fd 5) and
- * every client are watched with uv_poll_t, and the server itself calls only
- * accept4(fd 5, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), read, sendto(...,
- * MSG_NOSIGNAL, NULL, 0) and close on clients. All memory comes from the
- * allocator it is given (the child's reserve); when that is exhausted, new
- * connections get a 503 and are closed, and a WARNING is logged.
+ * Runs under policy/child.policy: the listening socket (fd 5) and every
+ * client are watched with uv_poll_t, and the server itself calls only
+ * accept4(fd 5, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK), getpeername, read,
+ * sendto(..., MSG_NOSIGNAL, NULL, 0) and close on clients. All memory comes
+ * from the allocator it is given (the child's reserve); when that runs low,
+ * new connections and large responses get a 503, and a WARNING is logged.
  */
 #ifndef WARDEN_CHILD_SERVER_H
 #define WARDEN_CHILD_SERVER_H
@@ -23,6 +23,10 @@ struct server;
 
 /* ---- Set-up ----------------------------------------------------------------- */
 
+enum {
+	SERVER_CONNECTIONS_MAX = 65536, /* as ipc_config.max_connections */
+};
+
 struct server_config {
 	int listen_fd;              /* the GUI socket, listening, non-blocking or not */
 	uint32_t max_connections;   /* open at once; more get 503 and close */
@@ -33,6 +37,13 @@ struct server_config {
 	uint32_t send_timeout_ms;   /* a write making no progress this long: close */
 	const uint8_t *token;       /* bearer token; NULL or length 0: no auth */
 	size_t token_length;
+	/* Open at once from one client address; more get 503 and close. 0:
+	 * max_connections, no share of its own. */
+	uint32_t max_connections_per_peer;
+	/* The names a request's Host may give, its port aside, one space
+	 * between them ("localhost 127.0.0.1 [::1]"); others get 421. NULL:
+	 * none (only /healthz answers). */
+	const char *hosts;
 	http_handler_fn handler;  /* answers valid requests */
 	http_public_fn is_public; /* paths served without the token; NULL: none */
 	void *handler_ctx;        /* for both */

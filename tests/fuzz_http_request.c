@@ -89,6 +89,7 @@ static void init(void)
 		        .send_timeout_ms = 1000,
 		        .token = i ? token : NULL,
 		        .token_length = i ? sizeof(token) - 1 : 0,
+		        .hosts = "localhost 127.0.0.1 [::1] x h",
 		        .handler = handler,
 		        .handler_ctx = &streams_closed,
 		        .arena = &arena,

@@ -3,6 +3,7 @@
  */
 #include "http_client.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,12 +52,29 @@ static int bound_receives(int fd, int timeout_ms)
 	return 0;
 }
 
+static int bind_source(int fd, const char *source)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	if (source == NULL)
+		return 0;
+	if (inet_pton(AF_INET, source, &addr.sin_addr) != 1)
+		return -EINVAL;
+	return bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
+}
+
 int http_connect(int port, int timeout_ms)
+{
+	return http_connect_from(port, NULL, timeout_ms);
+}
+
+int http_connect_from(int port, const char *source, int timeout_ms)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	int rc = connect_within(fd, port, timeout_ms);
+	int rc = bind_source(fd, source);
+	if (rc == 0)
+		rc = connect_within(fd, port, timeout_ms);
 	if (rc == 0)
 		rc = bound_receives(fd, timeout_ms);
 	if (rc < 0) {

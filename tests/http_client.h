@@ -30,6 +30,11 @@ enum {
  * socket, or -errno (-ECONNREFUSED, -ETIMEDOUT). */
 int http_connect(int port, int timeout_ms);
 
+/* The same from the source address `source` (an IPv4 literal, such as
+ * "127.0.0.2": loopback has the whole of 127/8), for tests of what the
+ * server does per client address. NULL: the kernel's choice, 127.0.0.1. */
+int http_connect_from(int port, const char *source, int timeout_ms);
+
 /* ---- Sending ------------------------------------------------------------ */
 
 /* Sends all `n` bytes (no SIGPIPE). Returns 0, or -errno. */

@@ -334,7 +334,8 @@ static int open_events(const struct child_proc *p, const char *extra, size_t *ha
 {
 	char request[512];
 	snprintf(request, sizeof(request),
-	         "GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n",
+	         "GET /api/events HTTP/1.1\r\nHost: localhost\r\nAccept: "
+	         "text/event-stream\r\n%s\r\n",
 	         extra ? extra : "");
 	int fd = child_connect(p);
 	stream_child = (struct child_proc *)p;
@@ -431,7 +432,7 @@ Test(api, events_level_filter)
 	struct child_proc p;
 	size_t have;
 	gui_start(&p);
-	char request[] = "GET /api/events?level=error HTTP/1.1\r\nHost: x\r\n\r\n";
+	char request[] = "GET /api/events?level=error HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	int fd = child_connect(&p);
 	stream_child = &p;
 	http_send_text(fd, request);

@@ -24,7 +24,7 @@ Test(cli, check_ok)
 {
 	struct cli_result r = cli_run("policy check " CHILD_POLICY);
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-	cr_expect(strstr(r.out, "ok: 6 parameters, 11 rules") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "ok: 6 parameters, 12 rules") != NULL, "%s", r.out);
 	free(r.out);
 }
 

@@ -124,6 +124,25 @@ Test(child_policy, close_clients_only)
 	policy_bpf_release(&bpf);
 }
 
+/* The address of a client, for its share of the connections: on client
+ * descriptors only (the IPC socket's peer is the parent, the listening
+ * socket has none, and neither is the server's to ask about). */
+Test(child_policy, getpeername_on_clients_only)
+{
+	struct policy_bpf bpf;
+	static struct sockaddr_storage sa;
+	static socklen_t len = sizeof(sa);
+	harness_child_policy(&bpf);
+	EXPECT_ALLOWED(&bpf, SYS_getpeername, FD_CLIENT, &sa, &len);
+	EXPECT_ALLOWED(&bpf, SYS_getpeername, FD_LIMIT - 1, &sa, &len);
+	for (long fd = 0; fd < FD_CLIENT; fd++)
+		EXPECT_KILLED(&bpf, SYS_getpeername, fd, &sa, &len);
+	EXPECT_KILLED(&bpf, SYS_getpeername, FD_LIMIT, &sa, &len);
+	EXPECT_KILLED(&bpf, SYS_getsockname, FD_CLIENT, &sa, &len);
+	EXPECT_KILLED(&bpf, SYS_getsockopt, FD_CLIENT, SOL_SOCKET, SO_ERROR, &sa, &len);
+	policy_bpf_release(&bpf);
+}
+
 Test(child_policy, ioctl_fionbio_on_clients_only)
 {
 	struct policy_bpf bpf;

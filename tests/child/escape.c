@@ -75,6 +75,8 @@ ESCAPE(sendmsg, syscall(SYS_sendmsg, FD_IPC, buf, MSG_NOSIGNAL))
 ESCAPE(accept4_blocking, syscall(SYS_accept4, FD_GUI, 0, 0, SOCK_CLOEXEC))
 ESCAPE(accept4_with_address, syscall(SYS_accept4, FD_GUI, buf, buf, SOCK_CLOEXEC | SOCK_NONBLOCK))
 ESCAPE(accept, syscall(SYS_accept, FD_GUI, 0, 0))
+ESCAPE(getpeername_ipc, syscall(SYS_getpeername, FD_IPC, buf, buf))
+ESCAPE(getsockname_client, syscall(SYS_getsockname, c->first_client_fd, buf, buf))
 ESCAPE(ioctl_fionread, syscall(SYS_ioctl, c->first_client_fd, FIONREAD, buf))
 ESCAPE(ioctl_fionbio_on_gui, syscall(SYS_ioctl, FD_GUI, FIONBIO, buf))
 ESCAPE(epoll_ctl_other, syscall(SYS_epoll_ctl, FD_GUI, EPOLL_CTL_ADD, FD_IPC, buf))
@@ -151,6 +153,8 @@ static const struct escape escapes[] = {
         ENTRY(accept4_blocking, "accept4"),
         ENTRY(accept4_with_address, "accept4"),
         ENTRY(accept, "accept"),
+        ENTRY(getpeername_ipc, "getpeername"),
+        ENTRY(getsockname_client, "getsockname"),
         ENTRY(ioctl_fionread, "ioctl"),
         ENTRY(ioctl_fionbio_on_gui, "ioctl"),
         ENTRY(epoll_ctl_other, "epoll_ctl"),
