@@ -4,6 +4,13 @@
  * renamed it, and written by the parent itself while no child runs (the
  * same line format as the child's logger, origin "parent", and the same
  * [log] settings: level, format, stderr_level).
+ *
+ * The parent runs as root and opens a path that others may be able to
+ * change, so every open is O_NOFOLLOW and O_NONBLOCK (a symbolic link is
+ * refused, a FIFO cannot hang it), and what it opened must be a regular
+ * file owned by this user or root, not writable by group or others, with
+ * one link (docs/configuration.md, "Log file"); else it is closed again
+ * and the open fails.
  */
 #ifndef WARDEN_PARENT_LOGFILE_H
 #define WARDEN_PARENT_LOGFILE_H
@@ -30,7 +37,8 @@ struct logfile {
 };
 
 /* Returns 0, or -1 with `err` saying what is wrong with `path` (missing
- * directory, permission denied, a directory, ...). */
+ * directory, permission denied, a symbolic link, a FIFO, a directory,
+ * another user's file, ...). */
 int logfile_open(struct logfile *lf, const char *path, const struct logfile_style *style, char *err,
                  size_t err_size);
 

@@ -25,6 +25,13 @@ target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_supervisor warden warden-child warden-child-test)
 
+# The log and trace paths the parent opens: what is refused, at start,
+# in --check-config and at a reload.
+warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/cli_run.c)
+target_compile_definitions(test_parent_files PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_parent_files warden warden-child warden-child-test)
+
 # The units as installed (cmake --install into a throwaway prefix), checked by
 # systemd itself.
 add_test(NAME systemd_units
