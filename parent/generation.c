@@ -291,7 +291,7 @@ static int hand_over(struct generations *set, struct generation *g)
 	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
 		return -1;
 	struct ipc_message config = {.type = IPC_CONFIG};
-	config.u.config = *set->setup->child_config;
+	config.u.config = set->setup->settings->child_config;
 	return ipc_endpoint_send(&g->ep, &config) < 0 ? -1 : 0;
 }
 
@@ -308,8 +308,8 @@ static struct generation *spawn(struct generations *set, int *error)
 	g->number = ++set->last_number;
 	g->spawned_ms = clock_monotonic_ms();
 	g->deadline_ms = g->spawned_ms + set->cfg->ready_timeout_ms;
-	struct spawn_result r = spawn_child(set->setup->child_program, pair[1], set->devnull_fd,
-	                                    &set->pid_namespace_failed);
+	struct spawn_result r = spawn_child(set->setup->settings->child_program, pair[1],
+	                                    set->devnull_fd, &set->pid_namespace_failed);
 	close(pair[1]);
 	if (r.error != 0 || ipc_endpoint_start(set->loop, &g->ep, pair[0], IPC_TO_PARENT,
 	                                       &endpoint_callbacks, g) < 0) {
@@ -333,7 +333,7 @@ struct generation *generations_start(struct generations *set, bool reload)
 	struct generation *g = spawn(set, &error);
 	if (g == NULL) {
 		generations_log(set, IPC_LOG_ERROR, "cannot start the child %s: %s",
-		                set->setup->child_program, strerror(error));
+		                set->setup->settings->child_program, strerror(error));
 		return NULL;
 	}
 	if (reload)
@@ -421,7 +421,7 @@ int generations_init(struct generations *set, uv_loop_t *loop, const struct supe
 	memset(set, 0, sizeof(*set));
 	set->loop = loop;
 	set->setup = setup;
-	set->cfg = setup->config;
+	set->cfg = &setup->settings->config;
 	set->events = events;
 	set->data = data;
 	set->parent_start_ns = clock_realtime_ns();

@@ -10,6 +10,7 @@ target_sources(warden PRIVATE
   parent/backoff.c
   parent/spawn.c
   parent/child_program.c
+  parent/settings.c
   parent/listener.c
   parent/logfile.c
   parent/notify.c)
@@ -31,6 +32,13 @@ warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/c
 target_compile_definitions(test_parent_files PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_parent_files warden warden-child warden-child-test)
+
+# The socket's real address judged, whatever its origin: warden under
+# systemd-socket-activate.
+warden_test(test_exposure tests/http_client.c)
+target_compile_definitions(test_exposure PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_exposure warden warden-child warden-child-test)
 
 # The units as installed (cmake --install into a throwaway prefix), checked by
 # systemd itself.

@@ -241,7 +241,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 	if (sup == NULL)
 		return 1;
 	sup->setup = setup;
-	sup->cfg = setup->config;
+	sup->cfg = &setup->settings->config;
 	status_init(&sup->status, &sup->gens, &sup->restart);
 	if (generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup) < 0 ||
 	    init_loop(sup) < 0) {
@@ -252,7 +252,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 	                "warden %s: listening on %s%s, log %s, child %s", WARDEN_VERSION,
 	                setup->listener->address,
 	                setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
-	                setup->child_program);
+	                setup->settings->child_program);
 	start_generation(sup, false);
 	uv_run(&sup->loop, UV_RUN_DEFAULT);
 	status = sup->exit_status;

@@ -21,6 +21,7 @@
 #define WARDEN_PARENT_SUPERVISOR_H
 
 #include "config.h"
+#include "settings.h"
 #include "ipc/ipc.h"
 
 struct listener;
@@ -28,9 +29,7 @@ struct logfile;
 struct trace;
 
 struct supervisor_setup {
-	const struct warden_config *config;
-	const struct ipc_config *child_config; /* what each child is sent, token included */
-	const char *child_program;
+	struct settings *settings; /* what each generation is started with */
 	struct listener *listener;
 	struct logfile *log;
 	struct trace *trace; /* NULL: no trace */
