@@ -32,6 +32,8 @@ void generations_log(struct generations *set, enum ipc_log_level level, const ch
 	struct ipc_message msg = {.type = IPC_LOG};
 	struct ipc_log *rec = &msg.u.log;
 	va_list ap;
+	if ((unsigned)level < set->cfg->log_level)
+		return; /* below [log] level: no message, no IPC */
 	va_start(ap, fmt);
 	int n = vsnprintf(rec->text, sizeof(rec->text), fmt, ap);
 	va_end(ap);
@@ -340,6 +342,9 @@ struct generation *generations_start(struct generations *set, bool reload)
 		set->incoming = g;
 	else
 		set->current = g;
+	generations_log(set, IPC_LOG_DEBUG, "child generation %u spawned: pid %d, program %s%s",
+	                g->number, (int)g->pid, set->setup->settings->child_program,
+	                reload ? ", to take over after a reload" : "");
 	if (hand_over(set, g) < 0)
 		generation_kill(g, IPC_END_MALFORMED,
 		                "handover failed: the child closed its socket");

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +137,15 @@ static struct logger *create_writer(int fd, const struct logfile_style *style)
 	return logger_create(&lg, &cfg) < 0 ? NULL : lg;
 }
 
+struct logfile_style logfile_style_of(const struct warden_config *cfg)
+{
+	return (struct logfile_style){
+	        .min_level = (enum ipc_log_level)cfg->log_level,
+	        .stderr_level = (enum ipc_log_level)cfg->log_stderr_level,
+	        .format = (enum ipc_log_format)cfg->log_format,
+	};
+}
+
 int logfile_check(const char *path, char *err, size_t err_size)
 {
 	int fd = open_checked(path, 0, err, err_size);
@@ -175,21 +185,48 @@ int logfile_open(struct logfile *lf, const char *path, const struct logfile_styl
 	return 0;
 }
 
-int logfile_reopen(struct logfile *lf, char *err, size_t err_size)
+static bool same_file(int a, int b)
 {
-	int fd = open_path(lf->path, err, err_size);
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int logfile_reopen(struct logfile *lf, const char *path, const struct logfile_style *style,
+                   char *err, size_t err_size)
+{
+	char copy[PATH_MAX];
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy)) {
+		snprintf(err, err_size, "log file path too long");
+		return -1;
+	}
+	int fd = open_path(copy, err, err_size);
 	if (fd < 0)
 		return -1;
-	struct logger *lg = create_writer(fd, &lf->style);
+	struct logger *lg = create_writer(fd, style);
 	if (lg == NULL) {
 		snprintf(err, err_size, "cannot set up the log writer: out of memory");
 		close(fd);
 		return -1;
 	}
+	bool moved = !same_file(fd, lf->fd);
 	logger_destroy(lf->logger);
 	close(lf->fd);
 	lf->fd = fd;
 	lf->logger = lg;
+	lf->style = *style;
+	memcpy(lf->path, copy, sizeof(lf->path));
+	return moved ? 1 : 0;
+}
+
+int logfile_set_style(struct logfile *lf, const struct logfile_style *style)
+{
+	struct logger *lg = create_writer(lf->fd, style);
+	if (lg == NULL)
+		return -1;
+	logger_destroy(lf->logger);
+	lf->logger = lg;
+	lf->style = *style;
 	return 0;
 }
 

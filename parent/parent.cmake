@@ -11,6 +11,7 @@ target_sources(warden PRIVATE
   parent/spawn.c
   parent/child_program.c
   parent/settings.c
+  parent/reload.c
   parent/listener.c
   parent/logfile.c
   parent/notify.c)
@@ -32,6 +33,12 @@ warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/c
 target_compile_definitions(test_parent_files PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_parent_files warden warden-child warden-child-test)
+
+# SIGHUP reads the configuration and the token again.
+warden_test(test_reload tests/daemon_harness.c tests/http_client.c)
+target_compile_definitions(test_reload PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_reload warden warden-child warden-child-test)
 
 # The socket's real address judged, whatever its origin: warden under
 # systemd-socket-activate.

@@ -76,17 +76,20 @@ static struct trace *open_trace(const struct warden_config *cfg, int *failed)
 	return tr;
 }
 
-/* The parent writes its own lines as the child does. */
-static struct logfile_style log_style(const struct warden_config *cfg)
+/* The command line `warden run` was started with, read again on SIGHUP. */
+struct command_line {
+	int argc;
+	char **argv;
+};
+
+static int load_again(void *ctx, struct warden_config *cfg, FILE *errors)
 {
-	return (struct logfile_style){
-	        .min_level = (enum ipc_log_level)cfg->log_level,
-	        .stderr_level = (enum ipc_log_level)cfg->log_stderr_level,
-	        .format = (enum ipc_log_format)cfg->log_format,
-	};
+	const struct command_line *cl = ctx;
+	enum run_action action;
+	return options_parse(cl->argc, cl->argv, cfg, &action, errors);
 }
 
-static int serve(struct settings *s)
+static int serve(struct settings *s, struct command_line *cl)
 {
 	char err[PATH_MAX + 256];
 	const struct warden_config *cfg = &s->config;
@@ -99,7 +102,7 @@ static int serve(struct settings *s)
 	 * dispositions back before exec. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	const struct logfile_style style = log_style(cfg);
+	const struct logfile_style style = logfile_style_of(cfg);
 	if (logfile_open(&log, cfg->log_file, &style, err, sizeof(err)) < 0) {
 		fprintf(stderr, "warden: %s\n", err);
 		return EXIT_SETUP;
@@ -122,6 +125,8 @@ static int serve(struct settings *s)
 	        .listener = &listener,
 	        .log = &log,
 	        .trace = trace,
+	        .load = load_again,
+	        .load_ctx = cl,
 	};
 	status = supervisor_run(&setup);
 	trace_close(trace);
@@ -160,7 +165,7 @@ static int check_config(struct settings *s)
 }
 
 /* The settings are large (paths of PATH_MAX bytes): not on the stack. */
-static int act(enum run_action action, struct settings *s)
+static int act(enum run_action action, struct settings *s, struct command_line *cl)
 {
 	switch (action) {
 	case RUN_HELP:
@@ -174,19 +179,20 @@ static int act(enum run_action action, struct settings *s)
 	case RUN_SERVE:
 		break;
 	}
-	return serve(s);
+	return serve(s, cl);
 }
 
 int run_command(int argc, char **argv)
 {
 	enum run_action action = RUN_SERVE;
+	struct command_line cl = {argc, argv};
 	struct settings *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		fprintf(stderr, "warden: out of memory\n");
 		return EXIT_SETUP;
 	}
 	int errors = options_parse(argc, argv, &s->config, &action, stderr);
-	int status = errors > 0 ? report_options(errors, action) : act(action, s);
+	int status = errors > 0 ? report_options(errors, action) : act(action, s, &cl);
 	/* The token is a secret: gone before the memory is. */
 	explicit_bzero(s, sizeof(*s));
 	free(s);
