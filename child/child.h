@@ -56,6 +56,9 @@ struct child_hooks {
 	/* Runs once, locked down, after READY and before the loop. */
 	void (*after_ready)(struct child *c, void *ctx);
 	void *ctx;
+	/* This build misbehaves on request: it boots only for a parent in
+	 * explicit test mode (config.test_mode), never for a deployed one. */
+	bool test_build;
 };
 
 /* Boots (each step failing closed: stderr, IPC_ERROR, exit status 70),

@@ -44,6 +44,7 @@ add_dependencies(test_reload warden warden-child warden-child-test)
 # systemd-socket-activate.
 warden_test(test_exposure tests/http_client.c)
 target_compile_definitions(test_exposure PRIVATE
+  WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_exposure warden warden-child warden-child-test)
 

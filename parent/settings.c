@@ -49,6 +49,7 @@ int settings_prepare(struct settings *s, const struct listener *listener, FILE *
 	int count = 0;
 	memset(s->child_program, 0, sizeof(s->child_program));
 	config_to_ipc(&s->config, &s->child_config);
+	s->child_config.test_mode = child_program_test_mode() ? 1 : 0;
 	count += find_program(s, errors);
 	count += read_token(s, errors);
 	if (listener != NULL) {

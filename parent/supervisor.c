@@ -358,11 +358,13 @@ int supervisor_run(const struct supervisor_setup *setup)
 		fprintf(stderr, "warden: cannot set up the event loop\n");
 		goto out;
 	}
-	generations_log(&sup->gens, IPC_LOG_NOTICE,
-	                "warden %s: listening on %s%s, log %s, child %s", WARDEN_VERSION,
-	                setup->listener->address,
-	                setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
-	                setup->settings->child_program);
+	generations_log(
+	        &sup->gens, IPC_LOG_NOTICE, "warden %s: listening on %s%s, log %s, child %s%s",
+	        WARDEN_VERSION, setup->listener->address,
+	        setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
+	        setup->settings->child_program,
+	        setup->settings->child_config.test_mode ? " (test mode: WARDEN_ALLOW_TEST_CHILD=1)"
+	                                                : "");
 	start_generation(sup, false);
 	uv_run(&sup->loop, UV_RUN_DEFAULT);
 	status = sup->exit_status;

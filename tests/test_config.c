@@ -816,6 +816,29 @@ Test(cli, check_config_checks_what_run_opens)
 	close(fd);
 }
 
+/* `warden run` itself (not only --check-config) refuses the test build
+ * as its child, naming the file and why, before it starts anything. */
+Test(cli, run_refuses_the_test_build_as_child)
+{
+	char dir[] = "/tmp/warden-testmode-XXXXXX", args[512], log[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/w.log", dir);
+	snprintf(args, sizeof(args),
+	         "run --listen 127.0.0.1:0 --log %s --set sandbox.child_program=%s", log,
+	         WARDEN_CHILD_TEST_BINARY);
+	unsetenv("WARDEN_ALLOW_TEST_CHILD");
+	struct cli_result r = cli_run(args);
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "the child program " WARDEN_CHILD_TEST_BINARY
+	                        " is the test build (warden-child-test), which misbehaves on "
+	                        "request and is never deployed") != NULL,
+	          "%s", r.err);
+	cr_expect(strstr(r.err, "the GUI is at") == NULL, "it started: %s", r.err);
+	free(r.out);
+	unlink(log);
+	rmdir(dir);
+}
+
 Test(cli, print_config_is_the_effective_configuration)
 {
 	struct temp t = temp_file("[log]\nlevel = debug\n", 0600);

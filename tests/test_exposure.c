@@ -5,7 +5,8 @@
  * this machine beyond loopback, refuses to serve without a token or
  * allow_remote_without_token, as `--listen 0.0.0.0:PORT` is refused; with
  * either it serves. The child's Host allow-list holds the address systemd
- * bound (read back from the trace's config message).
+ * bound, and test_mode is 1 only for a parent in test mode (both read back
+ * from the trace's config message).
  */
 #include "http_client.h"
 
@@ -90,7 +91,8 @@ static bool wait_for_text(const char *path, const char *needle, int timeout_ms)
 	return false;
 }
 
-static void write_config(struct activated *a, const char *server_lines, bool with_token)
+static void write_config(struct activated *a, const char *server_lines, bool with_token,
+                         const char *program)
 {
 	FILE *f = fopen(a->config, "w");
 	cr_assert_not_null(f);
@@ -98,7 +100,7 @@ static void write_config(struct activated *a, const char *server_lines, bool wit
 	if (with_token)
 		fprintf(f, "token_file = %s\n", a->token_path);
 	fprintf(f, "[log]\nfile = %s/warden.log\n", a->dir);
-	fprintf(f, "[sandbox]\nchild_program = %s\n", WARDEN_CHILD_TEST_BINARY);
+	fprintf(f, "[sandbox]\nchild_program = %s\n", program);
 	fprintf(f, "[trace]\nfile = %s\n", a->trace_path);
 	fclose(f);
 	f = fopen(a->token_path, "w");
@@ -108,7 +110,7 @@ static void write_config(struct activated *a, const char *server_lines, bool wit
 	cr_assert_eq(chmod(a->token_path, 0600), 0);
 }
 
-static void exec_activate(const struct activated *a, const char *listen)
+static void exec_activate(const struct activated *a, const char *listen, bool test_mode)
 {
 	int err = open(a->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (err < 0 || dup2(err, 2) < 0)
@@ -116,8 +118,10 @@ static void exec_activate(const struct activated *a, const char *listen)
 	/* Nothing of a failed test may outlive it: the tool execs warden,
 	 * which keeps this. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	execl(SOCKET_ACTIVATE, SOCKET_ACTIVATE, "-l", listen, "-E", "WARDEN_ALLOW_TEST_CHILD=1",
-	      WARDEN_BINARY, "run", "--config", a->config, (char *)NULL);
+	unsetenv("WARDEN_ALLOW_TEST_CHILD");
+	execl(SOCKET_ACTIVATE, SOCKET_ACTIVATE, "-l", listen, "-E",
+	      test_mode ? "WARDEN_ALLOW_TEST_CHILD=1" : "WARDEN_TEST_MODE_OFF=1", WARDEN_BINARY,
+	      "run", "--config", a->config, (char *)NULL);
 	_exit(127);
 }
 
@@ -125,8 +129,8 @@ static void exec_activate(const struct activated *a, const char *listen)
  * "[fd00::2]") with `server_lines` in the [server] section, and the token
  * file if `with_token`; it execs warden at the first connection, which
  * `poke` makes. */
-static void activate(struct activated *a, const char *host, const char *server_lines,
-                     bool with_token)
+static void activate_program(struct activated *a, const char *host, const char *server_lines,
+                             bool with_token, const char *program, bool test_mode)
 {
 	char listen[128];
 	memset(a, 0, sizeof(*a));
@@ -136,15 +140,22 @@ static void activate(struct activated *a, const char *host, const char *server_l
 	snprintf(a->token_path, sizeof(a->token_path), "%s/token", a->dir);
 	snprintf(a->trace_path, sizeof(a->trace_path), "%s/ipc.pcap", a->dir);
 	snprintf(a->err_path, sizeof(a->err_path), "%s/stderr", a->dir);
-	write_config(a, server_lines, with_token);
+	write_config(a, server_lines, with_token, program);
 	a->port = free_port();
 	snprintf(listen, sizeof(listen), "%s:%d", host, a->port);
 	a->pid = fork();
 	cr_assert_geq(a->pid, 0);
 	if (a->pid == 0)
-		exec_activate(a, listen);
+		exec_activate(a, listen, test_mode);
 	cr_assert(wait_for_text(a->err_path, "Listening on", 5000), "the tool did not listen: %s",
 	          file_text(a->err_path));
+}
+
+/* The same with the test build as the child, in test mode. */
+static void activate(struct activated *a, const char *host, const char *server_lines,
+                     bool with_token)
+{
+	activate_program(a, host, server_lines, with_token, WARDEN_CHILD_TEST_BINARY, true);
 }
 
 /* Connects to `ip` (numeric, v4 or v6) at the port, which makes the tool
@@ -344,4 +355,31 @@ Test(socket_activation, the_bound_address_is_an_allowed_host, .timeout = 60)
 	snprintf(want, sizeof(want), "\"hosts\":\"localhost 127.0.0.1 [::1] %s\"", host);
 	cr_expect(strstr(sent_config(&a), want) != NULL, "no %s in %s", want, sent_config(&a));
 	stop(&a);
+}
+
+/* A parent in test mode tells its children so; any other does not, and
+ * the test build would refuse it (test_child.c). */
+Test(test_mode, is_sent_only_in_test_mode, .timeout = 60)
+{
+	struct activated a;
+	skip_without_the_tool();
+	for (int test_mode = 0; test_mode <= 1; test_mode++) {
+		char want[32], log_path[128];
+		activate_program(&a, "127.0.0.1", "", false,
+		                 test_mode ? WARDEN_CHILD_TEST_BINARY : WARDEN_CHILD_BINARY,
+		                 test_mode == 1);
+		close(poke(&a, "127.0.0.1"));
+		snprintf(log_path, sizeof(log_path), "%s/warden.log", a.dir);
+		cr_assert(wait_for_text(log_path, "child generation 1 ready", 10000), "stderr: %s",
+		          file_text(a.err_path));
+		cr_expect_eq(strstr(file_text(log_path),
+		                    "(test mode: WARDEN_ALLOW_TEST_CHILD=1)") != NULL,
+		             test_mode == 1, "%s", file_text(log_path));
+		kill(a.pid, SIGTERM);
+		cr_assert_neq(wait_exit(&a, 10000), -1);
+		snprintf(want, sizeof(want), "\"test_mode\":%d,", test_mode);
+		cr_expect(strstr(sent_config(&a), want) != NULL, "no %s in %s", want,
+		          sent_config(&a));
+		stop(&a);
+	}
 }
