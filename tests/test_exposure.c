@@ -254,7 +254,7 @@ static void machine_address(int family, char *out, size_t size)
 	freeifaddrs(list);
 }
 
-Test(socket_activation, any_address_without_a_token_is_refused, .timeout = 60)
+Test(socket_activation, any_address_without_a_token_is_refused)
 {
 	skip_without_the_tool();
 	expect_refused("0.0.0.0", "127.0.0.1", "");
@@ -263,7 +263,7 @@ Test(socket_activation, any_address_without_a_token_is_refused, .timeout = 60)
 	expect_refused("0.0.0.0", "127.0.0.1", "listen = 127.0.0.1:8080\n");
 }
 
-Test(socket_activation, a_machine_address_without_a_token_is_refused, .timeout = 60)
+Test(socket_activation, a_machine_address_without_a_token_is_refused)
 {
 	char ip[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 2];
 	skip_without_the_tool();
@@ -291,7 +291,7 @@ static void serve_on_any(struct activated *a, const char *server_lines, bool wit
 	          "no child ready; stderr: %s", file_text(a->err_path));
 }
 
-Test(socket_activation, any_address_with_a_token_serves_with_the_token, .timeout = 60)
+Test(socket_activation, any_address_with_a_token_serves_with_the_token)
 {
 	struct activated a;
 	char auth[128];
@@ -303,7 +303,7 @@ Test(socket_activation, any_address_with_a_token_serves_with_the_token, .timeout
 	stop(&a);
 }
 
-Test(socket_activation, any_address_with_the_allowance_serves_everyone, .timeout = 60)
+Test(socket_activation, any_address_with_the_allowance_serves_everyone)
 {
 	struct activated a;
 	skip_without_the_tool();
@@ -330,7 +330,7 @@ static const char *sent_config(const struct activated *a)
 
 /* The child may be asked for the address systemd bound, as for the
  * listen address as written: both are in the Host allow-list it gets. */
-Test(socket_activation, the_bound_address_is_an_allowed_host, .timeout = 60)
+Test(socket_activation, the_bound_address_is_an_allowed_host)
 {
 	struct activated a;
 	char ip[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 2], want[128];
@@ -359,7 +359,7 @@ Test(socket_activation, the_bound_address_is_an_allowed_host, .timeout = 60)
 
 /* A parent in test mode tells its children so; any other does not, and
  * the test build would refuse it (test_child.c). */
-Test(test_mode, is_sent_only_in_test_mode, .timeout = 60)
+Test(test_mode, is_sent_only_in_test_mode)
 {
 	struct activated a;
 	skip_without_the_tool();

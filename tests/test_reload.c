@@ -77,7 +77,7 @@ static void start_with_token(struct with_token *t)
 	cr_assert_eq(status_with(t->d.port, token_b), 401);
 }
 
-Test(reload, rotates_the_token, .timeout = 60)
+Test(reload, rotates_the_token)
 {
 	struct with_token t;
 	start_with_token(&t);
@@ -96,7 +96,7 @@ Test(reload, rotates_the_token, .timeout = 60)
 }
 
 /* A token that fails its checks refuses the reload like a bad file. */
-Test(reload, refuses_a_token_others_can_read, .timeout = 60)
+Test(reload, refuses_a_token_others_can_read)
 {
 	struct with_token t;
 	start_with_token(&t);
@@ -118,7 +118,7 @@ Test(reload, refuses_a_token_others_can_read, .timeout = 60)
  * serving generation goes on; and what the parent keeps is the old
  * configuration whole (its token, although the token file changed too): a
  * restart after the refusal starts a generation with the old token. */
-Test(reload, refuses_a_bad_configuration_and_keeps_the_old_one, .timeout = 60)
+Test(reload, refuses_a_bad_configuration_and_keeps_the_old_one)
 {
 	struct with_token t;
 	char want[256];
@@ -154,7 +154,7 @@ Test(reload, refuses_a_bad_configuration_and_keeps_the_old_one, .timeout = 60)
 
 /* info -> debug: the parent's DEBUG lines (a generation spawned) appear
  * only after the reload; debug -> warning: the access lines (INFO) stop. */
-Test(reload, applies_a_new_log_level, .timeout = 60)
+Test(reload, applies_a_new_log_level)
 {
 	struct daemon d;
 	daemon_start(&d, NULL);
@@ -189,7 +189,7 @@ Test(reload, applies_a_new_log_level, .timeout = 60)
 /* The listen address and the trace need a restart: named at WARNING, the
  * running values kept (the socket, no trace file created); the rest of
  * the new configuration applies. */
-Test(reload, names_the_keys_that_need_a_restart, .timeout = 60)
+Test(reload, names_the_keys_that_need_a_restart)
 {
 	struct daemon d;
 	char trace_setting[160], trace_path[128];
@@ -223,7 +223,7 @@ Test(reload, names_the_keys_that_need_a_restart, .timeout = 60)
 /* A configuration that loads but whose child cannot start: the reload's
  * generation fails, the serving one goes on, and the configuration it
  * runs with is in force again (its restart starts the working child). */
-Test(reload, a_failed_takeover_brings_the_old_configuration_back, .timeout = 60)
+Test(reload, a_failed_takeover_brings_the_old_configuration_back)
 {
 	struct daemon d;
 	daemon_start(&d, NULL);
