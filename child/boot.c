@@ -90,6 +90,18 @@ static void receive_handover(struct child *c, int fds[IPC_HANDOVER_FDS])
 	c->config = msg.u.config;
 }
 
+/* The test build cannot be deployed by mistake: even a parent that missed
+ * it (an older one, or another) gets a refusal, not a child that ends on
+ * request. */
+static void refuse_test_build(struct child *c, const struct child_hooks *hooks)
+{
+	if (hooks->test_build && c->config.test_mode != 1)
+		boot_failed(c, "configuration",
+		            "this is the test build of the child (warden-child-test), which "
+		            "misbehaves on request: it serves only a parent in test mode "
+		            "(WARDEN_ALLOW_TEST_CHILD=1), never a deployed one; use warden-child");
+}
+
 /* ---- Steps 2 to 6 -------------------------------------------------------- */
 
 static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
@@ -320,6 +332,7 @@ void child_main(const struct child_hooks *hooks)
 	struct policy_bpf bpf;
 	struct logger_allocator allocator = {logger_alloc, logger_free, NULL};
 	receive_handover(c, fds);
+	refuse_test_build(c, hooks);
 	lock_down_process(c, fds, &id);
 	prepare_loop(c, &allocator);
 	start_server(c, hooks);

@@ -70,6 +70,9 @@ struct child_hooks {
 	void (*after_ready)(struct child *c, void *ctx);
 	void *ctx;
 	const struct child_lie *lie; /* NULL: none */
+	/* This build misbehaves on request: it boots only for a parent in
+	 * explicit test mode (config.test_mode), never for a deployed one. */
+	bool test_build;
 };
 
 /* Boots (each step failing closed: stderr, IPC_ERROR, exit status 70),

@@ -111,17 +111,38 @@ void trace_pseudo_header_decode(const uint8_t in[TRACE_PSEUDO_HEADER_SIZE],
 	ph->time_ns = (uint64_t)le32(in + 16) | (uint64_t)le32(in + 20) << 32;
 }
 
-static void note_error(struct trace *tr, int error, const char *fmt, ...)
+/* Counts an error and keeps its text: what failed, then strerror(error)
+ * unless `cause` is false (the text says it all). */
+static void note(struct trace *tr, int error, bool cause, const char *fmt, va_list ap)
 {
 	tr->stats.errors++;
 	tr->stats.last_errno = error;
 	char what[200];
+	vsnprintf(what, sizeof(what), fmt, ap);
+	snprintf(tr->stats.last_error, sizeof(tr->stats.last_error), "%s%s%s", what,
+	         cause ? ": " : "", cause ? strerror(error) : "");
+}
+
+static void note_error(struct trace *tr, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void note_error(struct trace *tr, int error, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	note(tr, error, true, fmt, ap);
 	va_end(ap);
-	snprintf(tr->stats.last_error, sizeof(tr->stats.last_error), "%s: %s", what,
-	         strerror(error));
+}
+
+static void note_refusal(struct trace *tr, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void note_refusal(struct trace *tr, int error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	note(tr, error, false, fmt, ap);
+	va_end(ap);
 }
 
 static struct trace_buffer *front(struct trace *tr)
@@ -200,20 +221,54 @@ static void close_file(struct trace *tr)
 	tr->fd = -1;
 }
 
+static int write_header(struct trace *tr);
+
+/* The file just created must be what O_EXCL promises: a regular file of
+ * this user's (a file system that does not honour O_EXCL could hand over
+ * something else). */
+static int check_created(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		return -EPERM;
+	return 0;
+}
+
+/* O_NOFOLLOW and O_NONBLOCK as for the log: nothing planted at the path is
+ * followed, nor waited for; the descriptor is made blocking again for the
+ * writer thread's writes. */
+static int open_fresh(const char *path)
+{
+	int fd = open(path,
+	              O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	              0640);
+	if (fd < 0)
+		return -errno;
+	int rc = check_created(fd);
+	int fl = rc == 0 ? fcntl(fd, F_GETFL) : -1;
+	if (rc == 0 && (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		rc = -errno;
+	if (rc == 0)
+		return fd;
+	close(fd);
+	return rc;
+}
+
 /* Creates a fresh `path` (O_EXCL: the old one has been moved or removed,
  * and nothing planted there is followed) and writes libpcap's global
  * header to it. */
-static int write_header(struct trace *tr);
-
 static int start_file(struct trace *tr)
 {
 	front_reset(tr);
 	tr->file_size = 0;
 	tr->file_records = 0;
 	tr->damaged = false;
-	tr->fd = open(tr->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	tr->fd = open_fresh(tr->path);
 	if (tr->fd < 0) {
-		int e = errno;
+		int e = -tr->fd;
+		tr->fd = -1;
 		note_error(tr, e, "open %s", tr->path);
 		return -e;
 	}
@@ -227,12 +282,13 @@ static int start_file(struct trace *tr)
 	return write_header(tr);
 }
 
-static int check_path(struct trace *tr);
+static int check_path(const char *path, const char **kind);
 
 /* After a failed open: whatever a failed attempt left at the path goes. */
 static int reopen(struct trace *tr)
 {
-	int rc = check_path(tr);
+	const char *kind;
+	int rc = check_path(tr->path, &kind);
 	if (rc == 0 && unlink(tr->path) != 0 && errno != ENOENT)
 		rc = -errno;
 	if (rc != 0) {
@@ -369,15 +425,33 @@ static void shift_files(struct trace *tr)
 	}
 }
 
+static const char *kind_of(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a device";
+}
+
 /* Only a regular file (or nothing) at `path` is ours to move or remove: a
  * trace pointed at /dev/null or through a symlink must not rename or unlink
- * it. Returns 0 or -errno. */
-static int check_path(struct trace *tr)
+ * it. Returns 0, or -errno with `*kind` saying what is there instead
+ * (-EEXIST). */
+static int check_path(const char *path, const char **kind)
 {
 	struct stat st;
-	if (lstat(tr->path, &st) != 0)
+	*kind = "";
+	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 0 : -errno;
-	return S_ISREG(st.st_mode) ? 0 : -EEXIST;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	*kind = kind_of(st.st_mode);
+	return -EEXIST;
 }
 
 /* Makes way for a fresh file: the current one becomes FILE.1 when files
@@ -385,9 +459,14 @@ static int check_path(struct trace *tr)
  * sees a new inode at the path). */
 static int clear_path(struct trace *tr)
 {
-	int rc = check_path(tr);
+	const char *kind;
+	int rc = check_path(tr->path, &kind);
+	if (rc == -EEXIST) {
+		note_refusal(tr, -rc, "%s is %s, not a regular file", tr->path, kind);
+		return rc;
+	}
 	if (rc != 0) {
-		note_error(tr, -rc, "%s is not a regular file", tr->path);
+		note_error(tr, -rc, "%s", tr->path);
 		return rc;
 	}
 	if (tr->max_files > 1)
@@ -567,8 +646,13 @@ static int check_arguments(const char *path, uint64_t max_bytes, unsigned max_fi
 
 int trace_check(const char *path, char *err, size_t err_size)
 {
+	const char *kind;
 	if (check_arguments(path, 0, 1, err, err_size) != 0)
 		return -1;
+	if (check_path(path, &kind) == -EEXIST) {
+		snprintf(err, err_size, "trace: %s is %s, not a regular file", path, kind);
+		return -1;
+	}
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
 	const char *parent = dirname(dir);

@@ -89,7 +89,8 @@ struct trace_stats {
 
 struct trace;
 
-/* Starts the trace file `path` afresh, mode 0640, close-on-exec. max_bytes
+/* Starts the trace file `path` afresh, mode 0640, close-on-exec, never
+ * through a symbolic link (O_CREAT | O_EXCL | O_NOFOLLOW). max_bytes
  * 0: never rotate; otherwise max_files (1 .. 1000) is the number of files
  * kept, the current one included. A file already at `path` (from an earlier
  * run) is rotated to FILE.1 like a full one when max_files > 1, otherwise
@@ -100,7 +101,8 @@ struct trace *trace_open(const char *path, uint64_t max_bytes, unsigned max_file
                          size_t err_size);
 
 /* For a configuration check: whether trace_open could create its files at
- * `path` (the directory exists and is writable), touching nothing there.
+ * `path` (nothing but a regular file is there, and the directory exists and
+ * is writable), touching nothing there.
  * Returns 0, or -1 with `err` saying why not. */
 int trace_check(const char *path, char *err, size_t err_size);
 

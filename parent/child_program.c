@@ -72,7 +72,7 @@ static bool is_test_build(int fd)
 	return false;
 }
 
-static bool allow_test_child(void)
+bool child_program_test_mode(void)
 {
 	const char *v = getenv("WARDEN_ALLOW_TEST_CHILD");
 	return v != NULL && strcmp(v, "1") == 0;
@@ -98,10 +98,11 @@ int child_program_find(const struct warden_config *cfg, char *out, size_t size, 
 	}
 	bool test_build = is_test_build(fd);
 	close(fd);
-	if (test_build && !allow_test_child()) {
+	if (test_build && !child_program_test_mode()) {
 		snprintf(err, err_size,
 		         "the child program %s is the test build (warden-child-test), which "
-		         "misbehaves on request: use warden-child",
+		         "misbehaves on request and is never deployed: set [sandbox] "
+		         "child_program to warden-child, or leave it empty",
 		         out);
 		return -1;
 	}

@@ -1022,6 +1022,11 @@ static void hosts_to_ipc(const struct warden_config *cfg, char *out, size_t size
 	}
 }
 
+void config_hosts_add(struct ipc_config *out, const char *host)
+{
+	hosts_add(out->hosts, sizeof(out->hosts), host, strlen(host));
+}
+
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 {
 	memset(out, 0, sizeof(*out));

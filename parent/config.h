@@ -27,8 +27,10 @@ enum {
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
 	/* What server.hosts may add: the rest of IPC_HOSTS_MAX is kept for the
-	 * built-in names and the listen address (config_to_ipc). */
-	CONFIG_HOSTS_MAX = IPC_HOSTS_MAX - 96,
+	 * built-in names (25 bytes), the listen address's host as written and
+	 * the listening socket's real one (47 bytes each at most, with their
+	 * spaces: config_to_ipc, config_hosts_add). */
+	CONFIG_HOSTS_MAX = IPC_HOSTS_MAX - 128,
 };
 
 struct warden_config {
@@ -111,6 +113,11 @@ void config_print(const struct warden_config *cfg, FILE *out);
  * then can the child switch to them. hosts is "localhost 127.0.0.1 [::1]",
  * then the listen address's host as written, then server.hosts. */
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out);
+
+/* Adds `host` ("192.0.2.1", "[2001:db8::1]": the listening socket's real
+ * address) to out->hosts unless it is there already. There is always room
+ * for one such host after config_to_ipc (CONFIG_HOSTS_MAX). */
+void config_hosts_add(struct ipc_config *out, const char *host);
 
 /* ---- Additions for the parent ------------------------------------------ */
 

@@ -32,6 +32,8 @@ void generations_log(struct generations *set, enum ipc_log_level level, const ch
 	struct ipc_message msg = {.type = IPC_LOG};
 	struct ipc_log *rec = &msg.u.log;
 	va_list ap;
+	if ((unsigned)level < set->cfg->log_level)
+		return; /* below [log] level: no message, no IPC */
 	va_start(ap, fmt);
 	int n = vsnprintf(rec->text, sizeof(rec->text), fmt, ap);
 	va_end(ap);
@@ -354,7 +356,7 @@ static int hand_over(struct generations *set, struct generation *g)
 	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
 		return -1;
 	struct ipc_message config = {.type = IPC_CONFIG};
-	config.u.config = *set->setup->child_config;
+	config.u.config = set->setup->settings->child_config;
 	return ipc_endpoint_send(&g->ep, &config) < 0 ? -1 : 0;
 }
 
@@ -371,8 +373,8 @@ static struct generation *spawn(struct generations *set, int *error)
 	g->number = ++set->last_number;
 	g->spawned_ms = clock_monotonic_ms();
 	g->deadline_ms = g->spawned_ms + set->cfg->ready_timeout_ms;
-	struct spawn_result r = spawn_child(set->setup->child_program, pair[1], set->devnull_fd,
-	                                    &set->pid_namespace_failed);
+	struct spawn_result r = spawn_child(set->setup->settings->child_program, pair[1],
+	                                    set->devnull_fd, &set->pid_namespace_failed);
 	g->expect.handed[1] = attest_file_of(pair[1]); /* the child's fd 3 */
 	close(pair[1]);
 	if (r.error != 0 || ipc_endpoint_start(set->loop, &g->ep, pair[0], IPC_TO_PARENT,
@@ -397,13 +399,16 @@ struct generation *generations_start(struct generations *set, bool reload)
 	struct generation *g = spawn(set, &error);
 	if (g == NULL) {
 		generations_log(set, IPC_LOG_ERROR, "cannot start the child %s: %s",
-		                set->setup->child_program, strerror(error));
+		                set->setup->settings->child_program, strerror(error));
 		return NULL;
 	}
 	if (reload)
 		set->incoming = g;
 	else
 		set->current = g;
+	generations_log(set, IPC_LOG_DEBUG, "child generation %u spawned: pid %d, program %s%s",
+	                g->number, (int)g->pid, set->setup->settings->child_program,
+	                reload ? ", to take over after a reload" : "");
 	if (hand_over(set, g) < 0)
 		generation_kill(g, IPC_END_MALFORMED,
 		                "handover failed: the child closed its socket");
@@ -485,7 +490,7 @@ int generations_init(struct generations *set, uv_loop_t *loop, const struct supe
 	memset(set, 0, sizeof(*set));
 	set->loop = loop;
 	set->setup = setup;
-	set->cfg = setup->config;
+	set->cfg = &setup->settings->config;
 	set->events = events;
 	set->data = data;
 	set->parent_start_ns = clock_realtime_ns();

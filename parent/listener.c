@@ -16,32 +16,40 @@
 
 enum { LISTEN_BACKLOG = 4096 }; /* the kernel caps it at somaxconn */
 
-static void describe_address(const struct sockaddr_storage *ss, char *out, size_t size)
+/* "127.0.0.1" and "127.0.0.1:8080"; "[::1]" and "[::1]:8080". */
+static void describe_address(const struct sockaddr_storage *ss, struct listener *l)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
+	char text[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
 		port = ntohs(in->sin_port);
-		snprintf(out, size, "%s:%u", host, port);
+		snprintf(l->host, sizeof(l->host), "%s", text);
 	} else if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
 		port = ntohs(in6->sin6_port);
-		snprintf(out, size, "[%s]:%u", host, port);
+		snprintf(l->host, sizeof(l->host), "[%s]", text);
 	} else {
-		snprintf(out, size, "(address family %d)", ss->ss_family);
+		snprintf(l->address, sizeof(l->address), "(address family %d)", ss->ss_family);
+		return;
 	}
+	snprintf(l->address, sizeof(l->address), "%s:%u", l->host, port);
 }
 
-/* The bound address, as the kernel has it (port 0 becomes the real port). */
+/* The bound address, as the kernel has it (port 0 becomes the real port;
+ * systemd's socket is whatever systemd bound). Anything unreadable or not
+ * IP counts as beyond loopback: the stricter rule applies. */
 static void describe_bound(struct listener *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0)
-		describe_address(&ss, l->address, sizeof(l->address));
+	snprintf(l->address, sizeof(l->address), "(unknown address)");
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	describe_address(&ss, l);
+	l->loopback = config_listen_is_loopback(&ss);
 }
 
 static int from_systemd(struct listener *l, int count, char *err, size_t err_size)

@@ -11,6 +11,8 @@ target_sources(warden PRIVATE
   parent/backoff.c
   parent/spawn.c
   parent/child_program.c
+  parent/settings.c
+  parent/reload.c
   parent/listener.c
   parent/logfile.c
   parent/notify.c)
@@ -25,6 +27,27 @@ warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c tests/jso
 target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_supervisor warden warden-child warden-child-test)
+
+# The log and trace paths the parent opens: what is refused, at start,
+# in --check-config and at a reload.
+warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/cli_run.c)
+target_compile_definitions(test_parent_files PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_parent_files warden warden-child warden-child-test)
+
+# SIGHUP reads the configuration and the token again.
+warden_test(test_reload tests/daemon_harness.c tests/http_client.c)
+target_compile_definitions(test_reload PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_reload warden warden-child warden-child-test)
+
+# The socket's real address judged, whatever its origin: warden under
+# systemd-socket-activate.
+warden_test(test_exposure tests/http_client.c)
+target_compile_definitions(test_exposure PRIVATE
+  WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_exposure warden warden-child warden-child-test)
 
 # The units as installed (cmake --install into a throwaway prefix), checked by
 # systemd itself.

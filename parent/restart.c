@@ -48,17 +48,24 @@ int restart_schedule(struct restart *r, uint64_t ready_ms)
 int restart_after_end(struct restart *r, const struct generation *g, enum generation_role role,
                       const struct ipc_restart *end)
 {
-	if (role == GENERATION_REPLACED || end->reason == IPC_END_RELOAD)
+	if (role == GENERATION_REPLACED)
 		return 0;
 	r->count++;
 	remember(r, end);
 	const struct generation *current = r->set->current;
-	if (role == GENERATION_INCOMING)
+	if (role == GENERATION_INCOMING && current != NULL)
 		generations_log(r->set, IPC_LOG_ERROR,
 		                "reload failed: generation %u did not take over; generation %u "
 		                "keeps serving",
-		                g->number, current ? current->number : 0);
-	if (role == GENERATION_CURRENT && r->set->incoming == NULL)
+		                g->number, current->number);
+	else if (role == GENERATION_INCOMING)
+		generations_log(r->set, IPC_LOG_ERROR,
+		                "reload failed: generation %u did not take over, and the one it "
+		                "was to replace has ended too",
+		                g->number);
+	/* The last one gone (a serving one that ended while a reload's booted,
+	 * then that one too): the next starts after the delay. */
+	if (r->set->current == NULL && r->set->incoming == NULL)
 		return restart_schedule(r, g->ready_ms);
 	return 0;
 }
@@ -92,6 +99,29 @@ int restart_init(struct restart *r, uv_loop_t *loop, const struct warden_config 
 	r->timer.data = r;
 	struct backoff_config bc = backoff_config_of(cfg);
 	return backoff_init(&r->backoff, &bc);
+}
+
+static bool same_backoff(const struct backoff_config *a, const struct backoff_config *b)
+{
+	return a->initial_ms == b->initial_ms && a->max_ms == b->max_ms &&
+	       a->stable_ms == b->stable_ms && a->factor == b->factor &&
+	       a->burst_limit == b->burst_limit && a->burst_window_ms == b->burst_window_ms;
+}
+
+void restart_reconfigure(struct restart *r)
+{
+	struct backoff_config bc = backoff_config_of(r->cfg);
+	if (same_backoff(&bc, &r->backoff.cfg))
+		return;
+	struct backoff next;
+	if (backoff_init(&next, &bc) < 0) {
+		generations_log(r->set, IPC_LOG_ERROR,
+		                "out of memory for the new burst limit: the old restart delays "
+		                "and burst limit stay in force");
+		return;
+	}
+	backoff_free(&r->backoff);
+	r->backoff = next;
 }
 
 void restart_free(struct restart *r)

@@ -56,6 +56,10 @@ int restart_after_end(struct restart *r, const struct generation *g, enum genera
  * burst limit says give up: the caller stops. */
 int restart_schedule(struct restart *r, uint64_t ready_ms);
 
+/* The configuration changed (a reload): the restart delays and the burst
+ * limit follow it, starting afresh, when they changed. */
+void restart_reconfigure(struct restart *r);
+
 /* The parent stops: nothing more starts. */
 void restart_cancel(struct restart *r);
 

@@ -6,11 +6,10 @@
  * found here, before any child starts, and reported with what to fix.
  */
 #include "run.h"
-#include "child_program.h"
 #include "listener.h"
 #include "logfile.h"
 #include "options.h"
-#include "spawn.h"
+#include "settings.h"
 #include "supervisor.h"
 #include "ipc/trace_writer.h"
 
@@ -35,26 +34,31 @@ static int report_options(int errors, enum run_action action)
 	return EXIT_USAGE;
 }
 
-static int child_program(const struct warden_config *cfg, char *out, size_t size)
+/* Each line of `text` on stderr as "warden: LINE". */
+static void print_errors(const char *text)
 {
-	char err[PATH_MAX + 200];
-	if (child_program_find(cfg, out, size, err, sizeof(err)) == 0)
-		return 0;
-	fprintf(stderr, "warden: %s\n", err);
-	return -1;
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		fprintf(stderr, "warden: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
-static int child_config(const struct warden_config *cfg, struct ipc_config *out)
+/* settings_prepare, its errors on stderr. Returns how many there were. */
+static int prepare(struct settings *s, const struct listener *listener)
 {
-	struct config_error err;
-	size_t length = 0;
-	config_to_ipc(cfg, out);
-	if (config_read_token(cfg, out->token, &length, &err) < 0) {
-		fprintf(stderr, "warden: %s\n", err.message);
-		return -1;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *errors = open_memstream(&text, &size);
+	if (errors == NULL) {
+		fprintf(stderr, "warden: out of memory\n");
+		return 1;
 	}
-	out->token_length = (uint8_t)length;
-	return 0;
+	int count = settings_prepare(s, listener, errors);
+	fclose(errors);
+	print_errors(text);
+	free(text);
+	return count;
 }
 
 static struct trace *open_trace(const struct warden_config *cfg, int *failed)
@@ -72,21 +76,23 @@ static struct trace *open_trace(const struct warden_config *cfg, int *failed)
 	return tr;
 }
 
-/* The parent writes its own lines as the child does. */
-static struct logfile_style log_style(const struct warden_config *cfg)
+/* The command line `warden run` was started with, read again on SIGHUP. */
+struct command_line {
+	int argc;
+	char **argv;
+};
+
+static int load_again(void *ctx, struct warden_config *cfg, FILE *errors)
 {
-	return (struct logfile_style){
-	        .min_level = (enum ipc_log_level)cfg->log_level,
-	        .stderr_level = (enum ipc_log_level)cfg->log_stderr_level,
-	        .format = (enum ipc_log_format)cfg->log_format,
-	};
+	const struct command_line *cl = ctx;
+	enum run_action action;
+	return options_parse(cl->argc, cl->argv, cfg, &action, errors);
 }
 
-static int serve(const struct warden_config *cfg)
+static int serve(struct settings *s, struct command_line *cl)
 {
 	char err[PATH_MAX + 256];
-	char program[PATH_MAX];
-	struct ipc_config ipc;
+	const struct warden_config *cfg = &s->config;
 	struct logfile log;
 	struct listener listener;
 	int status = EXIT_SETUP, trace_failed = 0;
@@ -96,9 +102,7 @@ static int serve(const struct warden_config *cfg)
 	 * dispositions back before exec. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	if (child_program(cfg, program, sizeof(program)) < 0 || child_config(cfg, &ipc) < 0)
-		return EXIT_SETUP;
-	const struct logfile_style style = log_style(cfg);
+	const struct logfile_style style = logfile_style_of(cfg);
 	if (logfile_open(&log, cfg->log_file, &style, err, sizeof(err)) < 0) {
 		fprintf(stderr, "warden: %s\n", err);
 		return EXIT_SETUP;
@@ -107,6 +111,8 @@ static int serve(const struct warden_config *cfg)
 		fprintf(stderr, "warden: %s\n", err);
 		goto close_log;
 	}
+	if (prepare(s, &listener) > 0)
+		goto close_listener;
 	/* The first thing an operator wants from a foreground start; under
 	 * systemd it is the journal's first line. */
 	fprintf(stderr, "warden: the GUI is at http://%s/ (log %s)\n", listener.address,
@@ -115,12 +121,12 @@ static int serve(const struct warden_config *cfg)
 	if (trace_failed)
 		goto close_listener;
 	const struct supervisor_setup setup = {
-	        .config = cfg,
-	        .child_config = &ipc,
-	        .child_program = program,
+	        .settings = s,
 	        .listener = &listener,
 	        .log = &log,
 	        .trace = trace,
+	        .load = load_again,
+	        .load_ctx = cl,
 	};
 	status = supervisor_run(&setup);
 	trace_close(trace);
@@ -134,13 +140,11 @@ close_log:
 /* What serve() would open, tried without side effects: the child program,
  * the token, the log file's place, the listen address, the trace's place.
  * Every problem is reported, not only the first. */
-static int check_config(const struct warden_config *cfg)
+static int check_config(struct settings *s)
 {
-	char program[PATH_MAX], err[PATH_MAX + 256];
-	struct ipc_config ipc;
-	int errors = 0;
-	errors += child_program(cfg, program, sizeof(program)) < 0;
-	errors += child_config(cfg, &ipc) < 0;
+	char err[PATH_MAX + 256];
+	const struct warden_config *cfg = &s->config;
+	int errors = prepare(s, NULL);
 	if (logfile_check(cfg->log_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "warden: %s\n", err);
 		errors++;
@@ -160,24 +164,37 @@ static int check_config(const struct warden_config *cfg)
 	return 0;
 }
 
-int run_command(int argc, char **argv)
+/* The settings are large (paths of PATH_MAX bytes): not on the stack. */
+static int act(enum run_action action, struct settings *s, struct command_line *cl)
 {
-	struct warden_config cfg;
-	enum run_action action = RUN_SERVE;
-	int errors = options_parse(argc, argv, &cfg, &action, stderr);
-	if (errors > 0)
-		return report_options(errors, action);
 	switch (action) {
 	case RUN_HELP:
 		options_usage(stdout);
 		return 0;
 	case RUN_CHECK_CONFIG:
-		return check_config(&cfg);
+		return check_config(s);
 	case RUN_PRINT_CONFIG:
-		config_print(&cfg, stdout);
+		config_print(&s->config, stdout);
 		return 0;
 	case RUN_SERVE:
 		break;
 	}
-	return serve(&cfg);
+	return serve(s, cl);
+}
+
+int run_command(int argc, char **argv)
+{
+	enum run_action action = RUN_SERVE;
+	struct command_line cl = {argc, argv};
+	struct settings *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		fprintf(stderr, "warden: out of memory\n");
+		return EXIT_SETUP;
+	}
+	int errors = options_parse(argc, argv, &s->config, &action, stderr);
+	int status = errors > 0 ? report_options(errors, action) : act(action, s, &cl);
+	/* The token is a secret: gone before the memory is. */
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+	return status;
 }

@@ -3,13 +3,14 @@
  *
  * The loop, and what the parent does on each of its events: a child reaped
  * (SIGCHLD), SIGTERM or SIGINT, SIGHUP, the restart timer, the tick, and
- * what the generations report. It calls on four parts, which call no part
+ * what the generations report. It calls on five parts, which call no part
  * above them (they answer through generation_events and restart's `due`):
  *
  *     generation.h  the children: spawn, messages, states, deadlines, the log
  *     child_end.h   how one ended
  *     restart.h     whether and when the next one starts
  *     status.h      what the GUI and systemd are told
+ *     reload.h      the configuration read again on SIGHUP
  */
 #include "supervisor.h"
 #include "child_end.h"
@@ -17,6 +18,7 @@
 #include "listener.h"
 #include "logfile.h"
 #include "common/clock.h"
+#include "reload.h"
 #include "restart.h"
 #include "status.h"
 #include "ipc/trace_writer.h"
@@ -42,6 +44,9 @@ struct supervisor {
 	struct generations gens;
 	struct restart restart;
 	struct status status;
+	struct settings *next;     /* a reload's, being read and checked */
+	struct settings *previous; /* in force before a reload, until its generation takes over */
+	bool reload_pending;       /* `previous` holds what comes back if it fails */
 	bool stopping;
 	int exit_status;
 	uint64_t last_flush_ms;
@@ -64,6 +69,58 @@ static void begin_stop(struct supervisor *sup, int exit_status)
 		uv_stop(&sup->loop);
 }
 
+/* ---- Reloading -------------------------------------------------------------- */
+
+/* Reopens the log file as `cfg` says. Returns what logfile_reopen does; a
+ * failure is logged at ERROR after `context`, and the file in use kept. */
+static int reopen_log(struct supervisor *sup, const struct warden_config *cfg, const char *context)
+{
+	char err[PATH_MAX + 128];
+	const struct logfile_style style = logfile_style_of(cfg);
+	int rc = logfile_reopen(sup->setup->log, cfg->log_file, &style, err, sizeof(err));
+	if (rc < 0)
+		generations_log(&sup->gens, IPC_LOG_ERROR, "%s%s; keeping the old log file",
+		                context, err);
+	return rc;
+}
+
+/* The reload's configuration is in force from now. While a generation of
+ * the one before runs, that one is kept, to come back if the reload's
+ * generation fails to take over. */
+static void apply(struct supervisor *sup)
+{
+	struct settings *in_force = sup->setup->settings;
+	if (!sup->reload_pending && sup->gens.current != NULL) {
+		*sup->previous = *in_force;
+		sup->reload_pending = true;
+	}
+	*in_force = *sup->next;
+	restart_reconfigure(&sup->restart);
+}
+
+/* The reload's generation serves: its configuration stays. */
+static void settle(struct supervisor *sup)
+{
+	sup->reload_pending = false;
+	explicit_bzero(sup->previous, sizeof(*sup->previous));
+}
+
+/* The reload's generation ended before it took over: the configuration
+ * the serving generation runs with is in force again, so that its
+ * restarts do not start the failed one's. */
+static void fall_back(struct supervisor *sup)
+{
+	struct settings *in_force = sup->setup->settings;
+	if (!sup->reload_pending || sup->stopping)
+		return;
+	*in_force = *sup->previous;
+	settle(sup);
+	reopen_log(sup, &in_force->config, "back to the configuration before the reload: ");
+	restart_reconfigure(&sup->restart);
+	generations_log(&sup->gens, IPC_LOG_NOTICE,
+	                "the configuration in force before the reload is back");
+}
+
 /* ---- Ending a child --------------------------------------------------------- */
 
 /* A child was reaped: classify, log, and decide what comes next. */
@@ -78,6 +135,8 @@ static void child_ended(struct supervisor *sup, struct generation *g)
 	child_end_log(&sup->gens, g, &r, was_draining);
 	if (!sup->stopping && restart_after_end(&sup->restart, g, role, &r) < 0)
 		begin_stop(sup, 1);
+	if (role == GENERATION_INCOMING)
+		fall_back(sup);
 	status_publish(&sup->status, sup->stopping);
 	generation_free_if_closed(g);
 }
@@ -100,6 +159,8 @@ static void on_sigchld(uv_signal_t *handle, int signum)
 static void on_ready(struct generations *set)
 {
 	struct supervisor *sup = set->data;
+	if (sup->reload_pending && set->incoming == NULL)
+		settle(sup);
 	status_ready(&sup->status, sup->stopping);
 }
 
@@ -173,25 +234,58 @@ static void on_terminate(uv_signal_t *handle, int signum)
 	begin_stop(sup, 0);
 }
 
+/* A new generation to take over, with what is in force now: it supersedes
+ * one still booting from an earlier reload. With none running (a restart
+ * is on its way), the restart starts it. */
+static void start_reload_generation(struct supervisor *sup)
+{
+	if (sup->gens.incoming != NULL)
+		generation_kill(sup->gens.incoming, IPC_END_RELOAD, "superseded by another SIGHUP");
+	if (sup->gens.current != NULL || sup->gens.incoming != NULL)
+		start_generation(sup, true);
+}
+
+/* The log keeps its file, and what was to be its new path is the old
+ * one again; the rest of the reload applies. */
+static void keep_log_file(struct supervisor *sup)
+{
+	struct warden_config *next = &sup->next->config;
+	const struct logfile_style style = logfile_style_of(next);
+	memcpy(next->log_file, sup->setup->settings->config.log_file, sizeof(next->log_file));
+	logfile_set_style(sup->setup->log, &style);
+}
+
 static void on_reload(uv_signal_t *handle, int signum)
 {
 	struct supervisor *sup = handle->data;
-	char err[PATH_MAX + 128];
 	(void)signum;
 	if (sup->stopping)
 		return;
-	if (logfile_reopen(sup->setup->log, err, sizeof(err)) < 0)
-		generations_log(&sup->gens, IPC_LOG_ERROR, "SIGHUP: %s; keeping the old log file",
-		                err);
-	else
+	bool accepted = reload_load(sup->setup, &sup->gens, sup->next) == 0;
+	const struct settings *use = accepted ? sup->next : sup->setup->settings;
+	int log = reopen_log(sup, &use->config, "SIGHUP: ");
+	const char *path = sup->setup->log->path;
+	if (accepted && log < 0)
+		keep_log_file(sup);
+	if (accepted) {
+		apply(sup);
 		generations_log(&sup->gens, IPC_LOG_NOTICE,
-		                "SIGHUP: reopened %s; starting a new generation",
-		                sup->setup->log->path);
-	if (sup->gens.incoming != NULL)
-		generation_kill(sup->gens.incoming, IPC_END_RELOAD, "superseded by another SIGHUP");
-	if (sup->gens.current != NULL && sup->gens.current->state == GENERATION_READY)
-		start_generation(sup, true);
-	/* Else the next start uses the new file anyway. */
+		                "SIGHUP: %s%s%sread the configuration again; starting a new "
+		                "generation",
+		                log >= 0 ? "reopened " : "", log >= 0 ? path : "",
+		                log >= 0 ? " and " : "");
+		start_reload_generation(sup);
+	} else if (log == 1) {
+		generations_log(&sup->gens, IPC_LOG_NOTICE,
+		                "SIGHUP: reopened %s; starting a new generation with the "
+		                "configuration in force",
+		                path);
+		start_reload_generation(sup);
+	} else {
+		generations_log(&sup->gens, IPC_LOG_NOTICE,
+		                "SIGHUP: nothing changes; the configuration in force stays");
+	}
+	explicit_bzero(sup->next, sizeof(*sup->next));
 }
 
 /* ---- Set-up and the loop ---------------------------------------------------------- */
@@ -234,25 +328,43 @@ static void close_loop(struct supervisor *sup)
 	uv_loop_close(&sup->loop);
 }
 
+/* They may hold a token. */
+static void free_settings(struct settings *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
 int supervisor_run(const struct supervisor_setup *setup)
 {
 	struct supervisor *sup = calloc(1, sizeof(*sup));
+	struct settings *next = calloc(1, sizeof(*next)), *previous = calloc(1, sizeof(*previous));
 	int status = 1;
-	if (sup == NULL)
+	if (sup == NULL || next == NULL || previous == NULL) {
+		fprintf(stderr, "warden: out of memory\n");
+		free(sup);
+		free(next);
+		free(previous);
 		return 1;
+	}
 	sup->setup = setup;
-	sup->cfg = setup->config;
+	sup->cfg = &setup->settings->config;
+	sup->next = next;
+	sup->previous = previous;
 	status_init(&sup->status, &sup->gens, &sup->restart);
 	if (generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup) < 0 ||
 	    init_loop(sup) < 0) {
 		fprintf(stderr, "warden: cannot set up the event loop\n");
 		goto out;
 	}
-	generations_log(&sup->gens, IPC_LOG_NOTICE,
-	                "warden %s: listening on %s%s, log %s, child %s", WARDEN_VERSION,
-	                setup->listener->address,
-	                setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
-	                setup->child_program);
+	generations_log(
+	        &sup->gens, IPC_LOG_NOTICE, "warden %s: listening on %s%s, log %s, child %s%s",
+	        WARDEN_VERSION, setup->listener->address,
+	        setup->listener->from_systemd ? " (from systemd)" : "", setup->log->path,
+	        setup->settings->child_program,
+	        setup->settings->child_config.test_mode ? " (test mode: WARDEN_ALLOW_TEST_CHILD=1)"
+	                                                : "");
 	start_generation(sup, false);
 	uv_run(&sup->loop, UV_RUN_DEFAULT);
 	status = sup->exit_status;
@@ -262,6 +374,8 @@ int supervisor_run(const struct supervisor_setup *setup)
 out:
 	restart_free(&sup->restart);
 	generations_close(&sup->gens);
+	free_settings(sup->next);
+	free_settings(sup->previous);
 	free(sup);
 	return status;
 }

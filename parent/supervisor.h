@@ -14,26 +14,37 @@
  * (status.h).
  *
  * SIGTERM/SIGINT: the children drain within the drain timeout, then the
- * parent exits 0. SIGHUP: the log file is reopened by path and a new
- * generation takes over; the old one drains.
+ * parent exits 0. SIGHUP: the configuration is read again (reload.h), the
+ * log file is reopened by path, and a new generation started with them
+ * takes over; the old one drains. A refused configuration changes nothing
+ * (but a log file that logrotate moved still moves, through a new
+ * generation with the configuration in force). A reload's generation that
+ * fails to take over takes its configuration with it: the one in force
+ * before comes back, and the serving generation goes on with it.
  */
 #ifndef WARDEN_PARENT_SUPERVISOR_H
 #define WARDEN_PARENT_SUPERVISOR_H
 
 #include "config.h"
+#include "settings.h"
 #include "ipc/ipc.h"
+
+#include <stdio.h>
 
 struct listener;
 struct logfile;
 struct trace;
 
 struct supervisor_setup {
-	const struct warden_config *config;
-	const struct ipc_config *child_config; /* what each child is sent, token included */
-	const char *child_program;
+	struct settings *settings; /* in force: what each generation is started with */
 	struct listener *listener;
 	struct logfile *log;
 	struct trace *trace; /* NULL: no trace */
+	/* Loads the configuration again as at start: the same file, the same
+	 * flags. Writes every error to `errors`, one line each, and returns how
+	 * many there were. */
+	int (*load)(void *ctx, struct warden_config *cfg, FILE *errors);
+	void *load_ctx;
 };
 
 /* Runs until stopped by a signal (returns 0) or by the burst limit, or a

@@ -10,14 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct cli_result cli_run(const char *args)
+static struct cli_result run(const char *prefix, const char *args)
 {
 	struct cli_result r = {0};
 	char errfile[] = "/tmp/warden-cli-err-XXXXXX";
 	int errfd = mkstemp(errfile);
 	cr_assert_geq(errfd, 0);
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", WARDEN_BINARY, args, errfile);
+	snprintf(cmd, sizeof(cmd), "%s'%s' %s 2>'%s'", prefix, WARDEN_BINARY, args, errfile);
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	size_t cap = 1 << 16;
@@ -39,6 +39,18 @@ struct cli_result cli_run(const char *args)
 	close(errfd);
 	unlink(errfile);
 	return r;
+}
+
+struct cli_result cli_run(const char *args)
+{
+	return run("", args);
+}
+
+struct cli_result cli_run_within(unsigned seconds, const char *args)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "timeout -s KILL %u ", seconds);
+	return run(prefix, args);
 }
 
 void cli_expect(const char *args, int status, const char *out)

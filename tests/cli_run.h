@@ -17,6 +17,10 @@ struct cli_result {
 /* Runs `WARDEN_BINARY args` (args are shell words). */
 struct cli_result cli_run(const char *args);
 
+/* The same, killed (status 137) if still running after `seconds`: for a
+ * run that a regression could hang (open(2) on a FIFO). */
+struct cli_result cli_run_within(unsigned seconds, const char *args);
+
 /* Runs it and expects exit status `status` and `out` in its stdout. */
 void cli_expect(const char *args, int status, const char *out);
 

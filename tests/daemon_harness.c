@@ -87,7 +87,7 @@ static void write_section(FILE *f, const char *section, const char *const *base,
 			        strchr(*s, '=') + 1);
 }
 
-static void write_config(struct daemon *d, const char *const *settings)
+void daemon_write_config(struct daemon *d, const char *const *settings)
 {
 	static const char *const sections[] = {"server", "log", "sandbox", "supervise", "trace"};
 	FILE *f = fopen(d->config_path, "w");
@@ -140,7 +140,7 @@ void daemon_start_with_file_size_limit(struct daemon *d, const char *const *sett
 	cr_assert(mkdtemp(d->dir) != NULL);
 	snprintf(d->config_path, sizeof(d->config_path), "%s/warden.ini", d->dir);
 	snprintf(d->log_path, sizeof(d->log_path), "%s/warden.log", d->dir);
-	write_config(d, settings);
+	daemon_write_config(d, settings);
 	int listen_fd = listen_loopback(&d->port);
 	int pipefd[2];
 	cr_assert(pipe2(pipefd, O_CLOEXEC) == 0);
@@ -180,6 +180,30 @@ const char *daemon_log(struct daemon *d)
 		return "";
 	buf[used] = '\0';
 	return buf;
+}
+
+const char *daemon_stderr(struct daemon *d)
+{
+	size_t room = sizeof(d->stderr_text) - 1 - d->stderr_length;
+	ssize_t n;
+	while (room > 0 &&
+	       (n = read(d->stderr_read, d->stderr_text + d->stderr_length, room)) > 0) {
+		d->stderr_length += (size_t)n;
+		room -= (size_t)n;
+	}
+	d->stderr_text[d->stderr_length] = '\0';
+	return d->stderr_text;
+}
+
+bool daemon_wait_stderr(struct daemon *d, const char *needle, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	do {
+		if (strstr(daemon_stderr(d), needle) != NULL)
+			return true;
+		usleep(5000);
+	} while (now_ms() < end);
+	return false;
 }
 
 int daemon_log_count(struct daemon *d, const char *needle)

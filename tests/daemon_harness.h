@@ -19,6 +19,8 @@ struct daemon {
 	int port;
 	int stderr_read; /* the daemon's stderr */
 	int exit_status; /* wait status once stopped, -1 before */
+	size_t stderr_length;
+	char stderr_text[16384]; /* what daemon_stderr has read so far */
 };
 
 /* Starts warden with the test child (WARDEN_CHILD_TEST_BINARY), fast
@@ -31,6 +33,18 @@ void daemon_start(struct daemon *d, const char *const *settings);
  * daemon (parent and child), as systemd's LimitFSIZE= would. */
 void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
                                        unsigned long file_size_limit);
+
+/* (Re)writes the config file with the harness's settings and `settings`,
+ * as daemon_start does: for a reload. */
+void daemon_write_config(struct daemon *d, const char *const *settings);
+
+/* What the daemon wrote to stderr so far (read without waiting), NUL-
+ * terminated; the start is kept when it outgrows the buffer. */
+const char *daemon_stderr(struct daemon *d);
+
+/* Waits until the daemon's stderr holds `needle`. Returns true, or false
+ * after `timeout_ms`. */
+bool daemon_wait_stderr(struct daemon *d, const char *needle, int timeout_ms);
 
 /* Waits until the log file contains `needle` `count` times or more.
  * Returns true, or false after `timeout_ms`. */

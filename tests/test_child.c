@@ -227,6 +227,26 @@ Test(boot, bad_configuration_fails)
 	child_cleanup(&p);
 }
 
+/* The test build boots only for a parent in test mode: told otherwise,
+ * it says why and exits before it serves; warden-child ignores the flag. */
+Test(boot, test_build_refuses_a_parent_not_in_test_mode)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	config.test_mode = 0;
+	child_spawn(&p, WARDEN_CHILD_TEST_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	expect_boot_failure(&p, "boot failed at configuration: this is the test build of the "
+	                        "child (warden-child-test)");
+	cr_expect(strstr(child_stderr(&p), "serves only a parent in test mode") != NULL, "%s",
+	          child_stderr(&p));
+	child_cleanup(&p);
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, NULL);
+	child_cleanup(&p);
+}
+
 /* Every forbidden operation: ready first, then a violation naming the
  * syscall, then exit with the violation status. */
 Test(escape, every_forbidden_operation_is_reported_and_ends_the_child, .timeout = 300)

@@ -656,6 +656,31 @@ Test(config, hosts_are_names_without_ports)
 	free(l.errors);
 }
 
+/* The longest listen host, the longest server.hosts and the longest real
+ * address of a socket fit together: nothing is dropped. */
+Test(config, hosts_keep_room_for_the_sockets_address)
+{
+	static const char v6[] = "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]";
+	char text[512], names[CONFIG_HOSTS_MAX], want[IPC_HOSTS_MAX];
+	memset(names, 'a', sizeof(names) - 1);
+	names[sizeof(names) - 1] = '\0';
+	snprintf(text, sizeof(text),
+	         "[server]\nlisten = [ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254]:1\n"
+	         "allow_remote_without_token = true\nhosts = %s\n",
+	         names);
+	struct loaded l = load_text(text);
+	cr_assert_eq(l.count, 0, "%s", l.errors);
+	struct ipc_config ic;
+	config_to_ipc(&l.cfg, &ic);
+	config_hosts_add(&ic, v6);
+	config_hosts_add(&ic, "127.0.0.1"); /* there already */
+	snprintf(want, sizeof(want),
+	         "localhost 127.0.0.1 [::1] [ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254] %s %s",
+	         names, v6);
+	cr_expect_str_eq(ic.hosts, want);
+	free(l.errors);
+}
+
 Test(config, per_peer_share_fits_max_connections)
 {
 	expect_error("[server]\nmax_connections = 8\nmax_connections_per_peer = 9\n", 3,
@@ -789,6 +814,29 @@ Test(cli, check_config_checks_what_run_opens)
 	cr_expect(strstr(r.out, "configuration ok") != NULL, "%s", r.out);
 	free(r.out);
 	close(fd);
+}
+
+/* `warden run` itself (not only --check-config) refuses the test build
+ * as its child, naming the file and why, before it starts anything. */
+Test(cli, run_refuses_the_test_build_as_child)
+{
+	char dir[] = "/tmp/warden-testmode-XXXXXX", args[512], log[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/w.log", dir);
+	snprintf(args, sizeof(args),
+	         "run --listen 127.0.0.1:0 --log %s --set sandbox.child_program=%s", log,
+	         WARDEN_CHILD_TEST_BINARY);
+	unsetenv("WARDEN_ALLOW_TEST_CHILD");
+	struct cli_result r = cli_run(args);
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "the child program " WARDEN_CHILD_TEST_BINARY
+	                        " is the test build (warden-child-test), which misbehaves on "
+	                        "request and is never deployed") != NULL,
+	          "%s", r.err);
+	cr_expect(strstr(r.err, "the GUI is at") == NULL, "it started: %s", r.err);
+	free(r.out);
+	unlink(log);
+	rmdir(dir);
 }
 
 Test(cli, print_config_is_the_effective_configuration)

@@ -16,7 +16,9 @@
 #include <string.h>
 
 /* How the parent tells this build from warden-child, and refuses it unless
- * WARDEN_ALLOW_TEST_CHILD=1 says a test means it (child_program.h). */
+ * WARDEN_ALLOW_TEST_CHILD=1 says a test means it (child_program.h); and
+ * the build refuses to boot unless the parent says it runs in that test
+ * mode (config.test_mode, hooks.test_build). */
 __attribute__((used)) static const char test_build_mark[] = CHILD_PROGRAM_TEST_MARK;
 
 static void attempt_escape(struct child *c, void *ctx)
@@ -27,7 +29,7 @@ static void attempt_escape(struct child *c, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct child_hooks hooks = {.handler = misbehave_handle};
+	struct child_hooks hooks = {.handler = misbehave_handle, .test_build = true};
 	struct child_lie lie;
 	const struct escape *e = NULL;
 	if (lie_from_name(&lie))
