@@ -349,14 +349,14 @@ static int hand_over(struct generations *set, struct generation *g)
 	g->expect.handed[0] = attest_file_of(2);
 	g->expect.handed[2] = attest_file_of(fds[0]);
 	g->expect.handed[3] = attest_file_of(fds[1]);
-	g->expect.max_connections = set->setup->child_config->max_connections;
-	g->expect.address_space =
-	        attest_address_space(set->setup->child_config->memory_reserve_kib);
+	const struct ipc_config *sent = &set->setup->settings->child_config;
+	g->expect.max_connections = sent->max_connections;
+	g->expect.address_space = attest_address_space(sent->memory_reserve_kib);
 	g->expect.parent_is_root = geteuid() == 0;
 	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
 		return -1;
 	struct ipc_message config = {.type = IPC_CONFIG};
-	config.u.config = set->setup->settings->child_config;
+	config.u.config = *sent;
 	return ipc_endpoint_send(&g->ep, &config) < 0 ? -1 : 0;
 }
 
