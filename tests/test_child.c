@@ -6,6 +6,7 @@
 #include "child_harness.h"
 #include "http_client.h"
 #include "tests/child/escape.h"
+#include "child/sandbox.h" /* UNDER_ASAN */
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -243,6 +244,28 @@ Test(boot, lockdown_seen_from_outside)
 		cr_expect(strncmp(value, "ro,", 3) == 0 || strcmp(value, "ro") == 0,
 		          "the child's root is mounted %s", value);
 	}
+	child_cleanup(&p);
+}
+
+/* The address space and data segment are bounded by the memory reserve
+ * (child/boot.c adds 256 MiB of slack for code, stacks and libc), so that
+ * a leak ends in refusals, not in the OOM killer. Not under ASan, whose
+ * shadow memory needs terabytes of address space. */
+Test(boot, address_space_bounded_by_the_reserve)
+{
+#ifdef UNDER_ASAN
+	cr_skip_test("under ASan the child sets no address space limit");
+#endif
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready);
+	unsigned long long want =
+	        (unsigned long long)config.memory_reserve_kib * 1024 + (256 << 20);
+	expect_limit(p.pid, "Max address space", want);
+	expect_limit(p.pid, "Max data size", want);
 	child_cleanup(&p);
 }
 
