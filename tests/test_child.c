@@ -359,6 +359,27 @@ Test(boot, bad_configuration_fails)
 	child_cleanup(&p);
 }
 
+/* Root as the user or as the group alone is refused, not only both. */
+Test(boot, root_user_or_group_is_refused)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the identity check needs root: not running as root");
+	static const char *const pairs[][2] = {{"nobody", "root"}, {"root", "nogroup"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct child_proc p;
+		struct ipc_config config = child_test_config();
+		memset(config.user, 0, sizeof(config.user)); /* zero-padded, as IPC wants */
+		memset(config.group, 0, sizeof(config.group));
+		strcpy(config.user, pairs[i][0]);
+		strcpy(config.group, pairs[i][1]);
+		child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+		child_handover(&p, &config);
+		expect_boot_failure(&p,
+		                    "boot failed at identity: refusing to run the child as root");
+		child_cleanup(&p);
+	}
+}
+
 /* Every forbidden operation: ready first, then a violation naming the
  * syscall, then exit with the violation status. */
 Test(escape, every_forbidden_operation_is_reported_and_ends_the_child, .timeout = 300)
