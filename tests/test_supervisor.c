@@ -130,6 +130,13 @@ Test(restart, hung_child_is_detected)
 	expect_restart_after("hang", "ended (heartbeat): no answer within 1000 ms");
 }
 
+/* A well-formed message the protocol does not allow there: the decoder
+ * takes it, the parent's own check of the child's messages refuses it. */
+Test(restart, hostile_child_sending_a_second_ready)
+{
+	expect_restart_after("ready-again", "ended (malformed): unexpected ready");
+}
+
 Test(restart, hostile_child_sending_garbage)
 {
 	expect_restart_after("garbage", "ended (malformed)");

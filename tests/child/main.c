@@ -24,7 +24,8 @@ static void attempt_escape(struct child *c, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct child_hooks hooks = {.handler = misbehave_handle};
+	struct child_hooks hooks = {.handler = misbehave_handle,
+	                            .after_ready = misbehave_after_ready};
 	const struct escape *e = NULL;
 	if (argc == 3 && strcmp(argv[1], "--escape") == 0)
 		e = escape_find(argv[2]);

@@ -19,6 +19,14 @@ static bool is(const struct http_request *req, const char *path)
 	return req->path.length == n && memcmp(req->path.data, path, n) == 0;
 }
 
+static struct child *running; /* set after READY */
+
+void misbehave_after_ready(struct child *c, void *ctx)
+{
+	(void)ctx;
+	running = c;
+}
+
 static void send_garbage(void)
 {
 	static const char junk[] = "this is not a warden message";
@@ -39,6 +47,11 @@ void misbehave_handle(void *ctx, const struct http_request *req, struct http_res
 	} else if (is(req, "/test/hang")) {
 		for (volatile int spin = 1; spin;)
 			;
+	} else if (is(req, "/test/ready-again") && running != NULL) {
+		parent_link_send_ready(running);
+		http_response_status(res, 200);
+		http_response_body_static(res, "sent\n", 5);
+		return;
 	} else if (is(req, "/test/garbage")) {
 		send_garbage();
 		http_response_status(res, 200);
