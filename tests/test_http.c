@@ -717,9 +717,30 @@ Test(http, bearer_token_edges)
 	                      "s3cret-token1\r\n\r\n",
 	                      &r),
 	             401, "the token with a byte more");
+	cr_expect_eq(exchange(&p,
+	                      "GET /x HTTP/1.1\r\nHost: x\r\nAuthorization: Beaver "
+	                      "s3cret-token\r\n\r\n",
+	                      &r),
+	             401, "the token under another scheme");
 	cr_expect_eq(exchange(&p, "GET /healthzx HTTP/1.1\r\nHost: x\r\n\r\n", &r), 401);
 	cr_expect_eq(exchange(&p, "GET /healthz/../api/status HTTP/1.1\r\nHost: x\r\n\r\n", &r),
 	             401);
 	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &r), 200);
+	finish(&p);
+}
+
+/* A fragment is never sent (RFC 9110 4.2.5): a target with one is no
+ * path, whatever follows the '#'. */
+Test(http, a_fragment_in_the_target_is_400)
+{
+	const struct rejected table[] = {
+	        {"fragment", "GET /healthz#x HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL},
+	        {"fragment after a query", "GET /healthz?a#x HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+	         NULL},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		expect_rejected(&p, &table[i]);
 	finish(&p);
 }
