@@ -155,6 +155,11 @@ Test(restart, hostile_child_sending_a_second_ready)
 	expect_restart_after("ready-again", "ended (malformed): unexpected ready");
 }
 
+Test(restart, hostile_child_answering_a_ping_with_another_nonce)
+{
+	expect_restart_after("wrong-pong", "ended (malformed): pong for a ping never sent");
+}
+
 Test(restart, hostile_child_sending_garbage)
 {
 	expect_restart_after("garbage", "ended (malformed)");

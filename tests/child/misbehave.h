@@ -11,6 +11,7 @@
  *   GET /test/hang       an endless loop: heartbeats stop
  *   GET /test/garbage    bytes on the IPC socket that are no message
  *   GET /test/ready-again  a second READY, well formed, while running
+ *   GET /test/wrong-pong   the next PING answered with another nonce
  *
  * Anything else goes to the real handler (child/api.h).
  */
@@ -25,7 +26,7 @@ struct child;
 void misbehave_handle(void *ctx, const struct http_request *req, struct http_response *res);
 
 /* The child_hooks.after_ready of the test build: keeps the child, whose
- * channel /test/ready-again sends on (in sequence, so that the parent's
+ * channel /test/ready-again and /test/wrong-pong use (in sequence, so that the parent's
  * decoder takes the message and its protocol check is what refuses it). */
 void misbehave_after_ready(struct child *c, void *ctx);
 
