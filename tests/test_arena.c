@@ -291,3 +291,44 @@ Test(arena, free_of_interior_pointer_traps, .signal = TRAP_SIGNAL)
 	memset(p, 0, 200);
 	arena_free(&a, p + 64);
 }
+
+/* ---- the edges of the classes and of the reserve ------------------------- */
+
+/* The largest payload is the largest class less its header; one byte more
+ * must be refused even by an arena big enough for the next class (there is
+ * none: its free list would be past the array). */
+Test(arena, one_byte_over_the_largest_class_is_refused_by_a_big_arena)
+{
+	struct arena big;
+	cr_assert_eq(arena_reserve(&big, (size_t)4 << ARENA_MAX_CLASS), 0);
+	size_t largest = ((size_t)1 << ARENA_MAX_CLASS) - HEADER;
+	cr_expect_eq(arena_malloc(&big, largest + 1), NULL);
+	cr_expect_eq(arena_malloc(&big, largest + HEADER), NULL);
+	cr_expect_eq(big.used, 0);
+	cr_expect_not_null(arena_malloc(&big, largest));
+	arena_release(&big);
+}
+
+/* A block must fit whole in what is left: with half a block left the
+ * request is refused, and nothing is handed out past the reserve. */
+Test(arena, a_block_larger_than_what_is_left_is_refused)
+{
+	struct arena small;
+	cr_assert_eq(arena_reserve(&small, 8192), 0);
+	cr_assert_not_null(arena_malloc(&small, 4096 - HEADER)); /* 4096 of 8192 left */
+	cr_expect_eq(arena_malloc(&small, 8192 - HEADER), NULL); /* needs 8192 */
+	cr_expect_leq(small.used, arena_capacity(&small));
+	cr_expect_eq(small.failures, 1);
+	arena_release(&small);
+}
+
+/* A header whose magic is right but whose class is past the largest (a
+ * corrupted or forged one) traps: its class would index past the free
+ * lists. */
+Test(arena, free_with_a_class_past_the_largest_traps, .signal = TRAP_SIGNAL)
+{
+	uint32_t *p = arena_malloc(&a, 100);
+	cr_assert_not_null(p);
+	p[-HEADER / 4] = ARENA_MAX_CLASS + 1; /* the header's size_class */
+	arena_free(&a, p);
+}

@@ -67,3 +67,23 @@ Test(backoff, burst_limit_over_a_sliding_window)
 	cr_assert(!backoff_next(&b, 5000, 0).burst);
 	backoff_free(&b);
 }
+
+/* The window is the whole burst_window_ms: restarts spread over it up to
+ * its last millisecond count, and one that has just left it does not. */
+Test(backoff, the_window_is_counted_to_its_last_millisecond)
+{
+	struct backoff b = make(10, 100, 2.0, 3, 1000);
+	cr_assert(!backoff_next(&b, 0, 0).burst);
+	cr_assert(!backoff_next(&b, 400, 0).burst);
+	cr_assert(!backoff_next(&b, 800, 0).burst);
+	/* 999 ms after the first: all three are within the window. */
+	cr_assert(backoff_next(&b, 999, 0).burst, "three restarts within 999 ms of a fourth");
+	backoff_free(&b);
+	b = make(10, 100, 2.0, 3, 1000);
+	backoff_next(&b, 0, 0);
+	backoff_next(&b, 400, 0);
+	backoff_next(&b, 800, 0);
+	/* 1000 ms after the first: it has left the window. */
+	cr_assert(!backoff_next(&b, 1000, 0).burst, "the first restart is 1000 ms old");
+	backoff_free(&b);
+}

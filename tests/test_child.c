@@ -6,9 +6,11 @@
 #include "child_harness.h"
 #include "http_client.h"
 #include "tests/child/escape.h"
+#include "child/sandbox.h" /* UNDER_ASAN */
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +139,136 @@ Test(boot, resource_limits_seen_from_outside)
 	child_cleanup(&p);
 }
 
+/* The value after `key` ("CapBnd:", "Groups:") on its line of
+ * /proc/PID/status, without the line end; false when there is none. */
+static bool status_field(pid_t pid, const char *key, char *value, size_t size)
+{
+	char path[64], line[512];
+	bool found = false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, strlen(key)) != 0)
+			continue;
+		const char *v = line + strlen(key);
+		v += strspn(v, " \t");
+		snprintf(value, size, "%.*s", (int)strcspn(v, "\n"), v);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether the child's namespace of this kind is another than ours. */
+static bool own_namespace(pid_t pid, const char *kind)
+{
+	char path[64];
+	struct stat mine, its;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	cr_assert_eq(stat(path, &mine), 0, "%s", path);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
+	cr_assert_eq(stat(path, &its), 0, "%s", path);
+	return mine.st_ino != its.st_ino || mine.st_dev != its.st_dev;
+}
+
+/* The mount options of the child's "/" (field 6 of its mountinfo line,
+ * whose mount point, field 5, is relative to the child's root). */
+static bool root_mount_options(pid_t pid, char *options, size_t size)
+{
+	char path[64], line[1024];
+	bool found = false;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char point[512], opts[256];
+		if (sscanf(line, "%*s %*s %*s %*s %511s %255s", point, opts) == 2 &&
+		    strcmp(point, "/") == 0) {
+			snprintf(options, size, "%s", opts);
+			found = true; /* the last "/" is the one on top */
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* What the child claims in its ready message (namespaces, capabilities
+ * dropped), checked from outside: /proc/PID/status and ns/. As root the
+ * test first gives itself a supplementary group, which the child inherits
+ * and must drop with root. */
+Test(boot, lockdown_seen_from_outside)
+{
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	char value[256];
+	bool root = geteuid() == 0;
+	if (root) {
+		const gid_t groups[] = {0, 4};
+		cr_assert_eq(setgroups(2, groups), 0);
+	}
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready);
+	static const char *const sets[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"};
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		cr_assert(status_field(p.pid, sets[i], value, sizeof(value)), "no %s", sets[i]);
+		cr_expect_str_eq(value, "0000000000000000", "%s %s", sets[i], value);
+	}
+	if (root) {
+		cr_assert(status_field(p.pid, "Groups:", value, sizeof(value)));
+		cr_expect_str_eq(value, "", "supplementary groups left: %s", value);
+		unsigned ids[4];
+		cr_assert(status_field(p.pid, "Uid:", value, sizeof(value)));
+		cr_assert_eq(sscanf(value, "%u %u %u %u", &ids[0], &ids[1], &ids[2], &ids[3]), 4);
+		for (int i = 0; i < 4; i++)
+			cr_expect_neq(ids[i], 0, "Uid: %s (real, effective, saved, fs)", value);
+		cr_expect(ready.sandbox & IPC_SANDBOX_MOUNT_NS, "sandbox 0x%x", ready.sandbox);
+	}
+	static const struct {
+		uint32_t flag;
+		const char *kind;
+	} kinds[] = {{IPC_SANDBOX_NET_NS, "net"},       {IPC_SANDBOX_IPC_NS, "ipc"},
+	             {IPC_SANDBOX_UTS_NS, "uts"},       {IPC_SANDBOX_MOUNT_NS, "mnt"},
+	             {IPC_SANDBOX_CGROUP_NS, "cgroup"}, {IPC_SANDBOX_USER_NS, "user"}};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (ready.sandbox & kinds[i].flag)
+			cr_expect(own_namespace(p.pid, kinds[i].kind),
+			          "the ready message claims a %s namespace the child does not have",
+			          kinds[i].kind);
+	if (ready.sandbox & IPC_SANDBOX_MOUNT_NS) {
+		cr_assert(root_mount_options(p.pid, value, sizeof(value)), "no / in mountinfo");
+		cr_expect(strncmp(value, "ro,", 3) == 0 || strcmp(value, "ro") == 0,
+		          "the child's root is mounted %s", value);
+	}
+	child_cleanup(&p);
+}
+
+/* The address space and data segment are bounded by the memory reserve
+ * (child/boot.c adds 256 MiB of slack for code, stacks and libc), so that
+ * a leak ends in refusals, not in the OOM killer. Not under ASan, whose
+ * shadow memory needs terabytes of address space. */
+Test(boot, address_space_bounded_by_the_reserve)
+{
+#ifdef UNDER_ASAN
+	cr_skip_test("under ASan the child sets no address space limit");
+#endif
+	struct child_proc p;
+	struct ipc_config config = child_test_config();
+	struct ipc_ready ready;
+	child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+	child_handover(&p, &config);
+	child_expect_ready(&p, &ready);
+	unsigned long long want =
+	        (unsigned long long)config.memory_reserve_kib * 1024 + (256 << 20);
+	expect_limit(p.pid, "Max address space", want);
+	expect_limit(p.pid, "Max data size", want);
+	child_cleanup(&p);
+}
+
 /* Under a file size limit the log's writes fail with EFBIG: the logger
  * counts them and the child serves on, instead of dying by SIGXFSZ. (Under
  * `warden run` the child is usually PID 1 of its own namespace, which the
@@ -245,6 +377,27 @@ Test(boot, test_build_refuses_a_parent_not_in_test_mode)
 	child_handover(&p, &config);
 	child_expect_ready(&p, NULL);
 	child_cleanup(&p);
+}
+
+/* Root as the user or as the group alone is refused, not only both. */
+Test(boot, root_user_or_group_is_refused)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the identity check needs root: not running as root");
+	static const char *const pairs[][2] = {{"nobody", "root"}, {"root", "nogroup"}};
+	for (size_t i = 0; i < 2; i++) {
+		struct child_proc p;
+		struct ipc_config config = child_test_config();
+		memset(config.user, 0, sizeof(config.user)); /* zero-padded, as IPC wants */
+		memset(config.group, 0, sizeof(config.group));
+		strcpy(config.user, pairs[i][0]);
+		strcpy(config.group, pairs[i][1]);
+		child_spawn(&p, WARDEN_CHILD_BINARY, NULL, -1);
+		child_handover(&p, &config);
+		expect_boot_failure(&p,
+		                    "boot failed at identity: refusing to run the child as root");
+		child_cleanup(&p);
+	}
 }
 
 /* Every forbidden operation: ready first, then a violation naming the

@@ -261,6 +261,19 @@ Test(config, integers_refuse_signs_garbage_and_overflow)
 
 /* ---- errors ------------------------------------------------------------- */
 
+/* The ranges at their edges: header_max_bytes from 256, and uri_max_bytes
+ * up to header_max_bytes (the target is part of the head). */
+Test(config, limits_at_their_edges)
+{
+	expect_error("[server]\nheader_max_bytes = 255\n", 2,
+	             "[server] header_max_bytes: 255 is out of range 256..65536");
+	expect_error("[server]\nheader_max_bytes = 1024\nuri_max_bytes = 1025\n", 3,
+	             "[server] uri_max_bytes: uri_max_bytes (1025) exceeds header_max_bytes");
+	struct loaded l = load_text("[server]\nheader_max_bytes = 256\nuri_max_bytes = 256\n");
+	cr_expect_eq(l.count, 0, "%s", l.errors);
+	free(l.errors);
+}
+
 Test(config_errors, each_kind_names_file_line_and_key)
 {
 	expect_error("[server]\n[nope]\nx = 1\n", 2, "[nope]: unknown section");
@@ -552,6 +565,18 @@ Test(listen, remote_needs_a_token_or_an_explicit_allowance)
 	free(l.errors);
 }
 
+/* Without either, a non-loopback address is an error naming the way out. */
+Test(listen, remote_without_token_or_allowance_is_an_error)
+{
+	expect_error("[server]\nlisten = 0.0.0.0:8080\n", 2,
+	             "[server] listen: 0.0.0.0:8080 is not a loopback address");
+	expect_error("[server]\nlisten = [::]:8080\n", 2,
+	             "[server] listen: [::]:8080 is not a loopback address");
+	struct loaded l = load_text("[server]\nlisten = 127.0.0.2:8080\n");
+	cr_expect_eq(l.count, 0, "%s", l.errors);
+	free(l.errors);
+}
+
 /* ---- the token ---------------------------------------------------------- */
 
 static int read_token(const char *text, mode_t mode, uint8_t *token, size_t *len,
@@ -602,6 +627,29 @@ Test(token, read_checked_and_stripped)
 	cr_expect_eq(config_read_token(&cfg, token, &len, &err), -1);
 	cr_expect(strstr(err.message, "[server] token_file: /nonexistent/token") != NULL, "%s",
 	          err.message);
+}
+
+/* Only a final LF is stripped: a final CR stays, and is refused as a byte
+ * of the token. As root, a token file owned by another user is refused
+ * (it could have been planted); root's own is taken. */
+Test(token, a_final_cr_stays_and_another_owner_is_refused)
+{
+	uint8_t token[IPC_TOKEN_MAX];
+	size_t len;
+	struct config_error err;
+	cr_expect_eq(read_token("0123456789abcdef\r", 0600, token, &len, &err), -1, "final CR");
+	cr_expect_eq(read_token("0123456789abcdef\t", 0600, token, &len, &err), -1, "final tab");
+	if (geteuid() != 0)
+		cr_skip_test("a file of another owner needs root: not running as root");
+	struct temp t = temp_file("0123456789abcdef\n", 0600);
+	struct warden_config cfg;
+	config_defaults(&cfg);
+	strcpy(cfg.token_file, t.path);
+	cr_expect_eq(config_read_token(&cfg, token, &len, &err), 0, "root's own: %s", err.message);
+	cr_assert_eq(chown(t.path, 1234, 1234), 0);
+	cr_expect_eq(config_read_token(&cfg, token, &len, &err), -1, "owned by uid 1234");
+	cr_expect(strstr(err.message, "owned by uid 1234") != NULL, "%s", err.message);
+	unlink(t.path);
 }
 
 /* ---- the child's part --------------------------------------------------- */

@@ -1153,3 +1153,113 @@ Test(http, large_responses_keep_the_memory_reserve, .timeout = 120)
 	       READERS, ok, refused, closed, before.used, during.used, after.peak, after.reserved);
 	finish(&p);
 }
+
+/* A fragment is never sent (RFC 9110 4.2.5): a target with one is no
+ * path, whatever follows the '#'. */
+Test(http, a_fragment_in_the_target_is_400)
+{
+	const struct rejected table[] = {
+	        {"fragment", "GET /healthz#x HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, NULL},
+	        {"fragment after a query", "GET /healthz?a#x HTTP/1.1\r\nHost: localhost\r\n\r\n",
+	         400, NULL},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		expect_rejected(&p, &table[i]);
+	finish(&p);
+}
+
+/* The token is compared whole: a longer value that begins with it is
+ * wrong; and only /healthz itself is exempt, not a path that begins with
+ * it. */
+Test(http, bearer_token_edges)
+{
+	struct child_proc p;
+	struct http_response r;
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	start(&p, &config);
+	cr_expect_eq(exchange(&p,
+	                      "GET /x HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+	                      "s3cret-token1\r\n\r\n",
+	                      &r),
+	             401, "the token with a byte more");
+	cr_expect_eq(exchange(&p,
+	                      "GET /x HTTP/1.1\r\nHost: localhost\r\nAuthorization: Beaver "
+	                      "s3cret-token\r\n\r\n",
+	                      &r),
+	             401, "the token under another scheme");
+	cr_expect_eq(exchange(&p, "GET /healthzx HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 401);
+	cr_expect_eq(
+	        exchange(&p, "GET /healthz/../api/status HTTP/1.1\r\nHost: localhost\r\n\r\n", &r),
+	        401);
+	cr_expect_eq(exchange(&p, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", &r), 200);
+	finish(&p);
+}
+
+/* The limits at their edges: a target of exactly uri_max_bytes is served,
+ * one byte more is 414, also before its line ends; an incomplete head of
+ * header_max_bytes is 431 at once (it could only grow), one byte less is
+ * still waited for. The header timeout is long, so that waiting where the
+ * server should answer shows as no answer, not as a 408. */
+Test(http, limits_at_their_edges)
+{
+	enum { URI_MAX = 100, HEAD_MAX = 1024 };
+	struct child_proc p;
+	struct http_response r;
+	struct ipc_config config = child_test_config();
+	config.header_max_bytes = HEAD_MAX;
+	config.uri_max_bytes = URI_MAX;
+	config.header_timeout_ms = 60000;
+	start(&p, &config);
+	char path[URI_MAX + 2], request[HEAD_MAX + 64];
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[URI_MAX] = '\0'; /* a target of exactly URI_MAX bytes */
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
+	cr_expect_eq(exchange(&p, request, &r), 404, "a target of uri_max_bytes");
+	path[URI_MAX] = 'a';
+	path[URI_MAX + 1] = '\0'; /* one byte more */
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
+	struct rejected uri = {"target of uri_max_bytes + 1", request, 414, NULL};
+	expect_rejected(&p, &uri);
+	snprintf(request, sizeof(request), "GET %s", path);
+	struct rejected partial = {"unfinished target of uri_max_bytes + 1", request, 414, NULL};
+	expect_rejected(&p, &partial);
+	/* An unfinished head of HEAD_MAX bytes (its line of 'b's has no end). */
+	int n = snprintf(request, sizeof(request), "GET / HTTP/1.1\r\nHost: localhost\r\nX-B: ");
+	memset(request + n, 'b', (size_t)(HEAD_MAX - n));
+	request[HEAD_MAX] = '\0';
+	struct rejected big = {"unfinished head of header_max_bytes", request, 431, NULL};
+	expect_rejected(&p, &big);
+	/* One byte less: no answer yet, and the connection stays open. */
+	request[HEAD_MAX - 1] = '\0';
+	int fd = child_connect(&p);
+	http_send_text(fd, request);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	cr_expect_eq(poll(&pfd, 1, 300), 0, "an unfinished head below the limit was answered");
+	close(fd);
+	finish(&p);
+}
+
+/* A method libhttp-parser does not know is 405 when it is a token (any
+ * tchar: letters, every digit, the specials), 400 when it holds a byte
+ * that is not one (RFC 9110 5.6.2). */
+Test(http, unknown_methods_are_405_if_tokens_else_400)
+{
+	const struct rejected table[] = {
+	        {"digits", "X0123456789 / HTTP/1.1\r\nHost: localhost\r\n\r\n", 405, "GET, HEAD"},
+	        {"specials", "X!#$%&'*+-.^_`|~ / HTTP/1.1\r\nHost: localhost\r\n\r\n", 405,
+	         "GET, HEAD"},
+	        {"colon", "X:Y / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, NULL},
+	        {"slash", "X/Y / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, NULL},
+	        {"at", "X@Y / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, NULL},
+	};
+	struct child_proc p;
+	start_default(&p);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		expect_rejected(&p, &table[i]);
+	finish(&p);
+}

@@ -1666,6 +1666,32 @@ Test(json, escapes_quotes_controls_and_bad_utf8)
 	close(fd);
 }
 
+/* Every C0 control and DEL, one at a time between two letters: escaped,
+ * by name where JSON has one; a space, the first byte that is none, as
+ * it is. */
+Test(json, every_control_character_is_escaped)
+{
+	int fd = temp_file();
+	struct logger *lg = make_styled(fd, -1, IPC_LOG_WARNING, IPC_LOG_FORMAT_JSON);
+	char got[LOGGER_LINE_MAX + 1], want[32];
+	for (unsigned b = 0; b <= 0x20; b++) {
+		const char text[] = {'a', (char)(b == 0x20 ? 0x7f : b), 'z'};
+		unsigned c = b == 0x20 ? 0x7f : b;
+		if (c == '\n' || c == '\r' || c == '\t')
+			snprintf(want, sizeof(want), "\"a\\%cz\"",
+			         c == '\n'   ? 'n'
+			         : c == '\r' ? 'r'
+			                     : 't');
+		else
+			snprintf(want, sizeof(want), "\"a\\u%04xz\"", c);
+		cr_expect_str_eq(json_message(lg, fd, text, sizeof(text), got, sizeof(got)), want,
+		                 "byte 0x%02x", c);
+	}
+	JSON_ESCAPES_TO(lg, fd, "a z", "\"a z\"");
+	logger_destroy(lg);
+	close(fd);
+}
+
 Test(json, a_long_message_is_cut_and_the_line_stays_valid)
 {
 	int fd = temp_file();

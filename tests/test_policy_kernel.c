@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -388,6 +390,65 @@ Test(constants, negative_int_constant_on_both_widths)
 	EXPECT_ALLOWED(&bpf, SYS_close, -1L);
 	EXPECT_ALLOWED(&bpf, SYS_lseek, 3, -1L, 0);
 	EXPECT_KILLED(&bpf, SYS_lseek, 3, 0xffffffffL, 0);
+	policy_bpf_release(&bpf);
+}
+
+/* A negative int other than -1: its low 32 bits are not all ones, so a
+ * value left sign-extended to 64 bits (and then clamped to the 32-bit
+ * domain) would compare with 0xffffffff instead of 0xffffff9c. */
+Test(constants, negative_int_keeps_its_low_32_bits)
+{
+	const char *text = "uint logfile_fd\n"
+	                   "write: (eq (arg 0) logfile_fd)\n"
+	                   "close: (eq (arg 0) \"(int)-100\")\n";
+	struct policy_binding b[] = {{"logfile_fd", FD_LOG}};
+	struct policy_bpf bpf;
+	harness_compile_text(text, b, 1, &bpf);
+	EXPECT_ALLOWED(&bpf, SYS_close, -100L);
+	EXPECT_ALLOWED(&bpf, SYS_close, 0xffffff9cL);
+	EXPECT_KILLED(&bpf, SYS_close, 0xffffffffL);
+	EXPECT_KILLED(&bpf, SYS_close, 0xffffff9dL);
+	policy_bpf_release(&bpf);
+}
+
+/* ---- Loading without privileges ------------------------------------------- */
+
+/* Without CAP_SYS_ADMIN the kernel takes a filter only from a process with
+ * no_new_privs, which policy_bpf_load sets itself. As root the test first
+ * becomes nobody, which drops every capability and leaves no_new_privs
+ * unset. Exit codes: 0 loaded with no_new_privs, 10 could not drop, 11
+ * no_new_privs already set, 12 + errno the load failed, 13 loaded without
+ * no_new_privs. */
+static void __attribute__((noreturn)) load_unprivileged(const struct policy_bpf *bpf)
+{
+	if (geteuid() == 0 && (setresgid(65534, 65534, 65534) < 0 || setgroups(0, NULL) < 0 ||
+	                       setresuid(65534, 65534, 65534) < 0))
+		_exit(10);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+		_exit(11);
+	int rc = policy_bpf_load(bpf);
+	if (rc < 0)
+		_exit(12 + (-rc < 100 ? -rc : 100));
+	/* Raw calls from here: the filter allows these two only, and ASan's
+	 * _exit would run its leak check first. */
+	long nnp = syscall(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	syscall(SYS_exit_group, nnp == 1 ? 0 : 13);
+	_exit(14); /* not reached */
+}
+
+Test(load, an_unprivileged_caller_gets_no_new_privs_and_its_filter)
+{
+	const char *text = "noarg\nexit_group\nprctl\n";
+	struct policy_bpf bpf;
+	harness_compile_text(text, NULL, 0, &bpf);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		load_unprivileged(&bpf);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "status 0x%x (exit 12 + errno: the load failed; 13: no no_new_privs)", status);
 	policy_bpf_release(&bpf);
 }
 

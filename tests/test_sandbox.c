@@ -7,6 +7,8 @@
 #include "child/sandbox.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -93,4 +95,39 @@ Test(drop_privileges, sets_no_new_privs_and_clears_dumpable)
 	cr_expect_eq(r.no_new_privs, 1, "PR_GET_NO_NEW_PRIVS inside: %d", r.no_new_privs);
 	cr_expect_eq(r.dumpable, 0, "PR_GET_DUMPABLE inside: %d", r.dumpable);
 	cr_expect_eq(outside, 1, "NoNewPrivs in /proc/PID/status: %d", outside);
+}
+
+/* Enters the namespaces with `mode` in a forked process whose unshare(2)
+ * fails with EPERM (a seccomp filter of its own, as a container's runtime
+ * may have): exits 0 for a refusal (-1), 1 for going on without (1), 2
+ * when it entered them all the same, 3 when the filter could not be set. */
+static int enter_without_unshare(enum sandbox_namespaces mode)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (ctx == NULL ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 0) < 0 ||
+		    seccomp_load(ctx) < 0)
+			_exit(3);
+		uint32_t flags;
+		struct sandbox_error err = {{0}};
+		int rc = sandbox_enter_namespaces(mode, 0, &flags, &err);
+		_exit(rc < 0 ? 0 : rc > 0 ? 1 : 2);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "status 0x%x", status);
+	return WEXITSTATUS(status);
+}
+
+/* namespaces = required fails the boot when the kernel refuses them;
+ * auto goes on without (and says so). */
+Test(namespaces, required_fails_when_unshare_is_refused)
+{
+	cr_expect_eq(enter_without_unshare(SANDBOX_NAMESPACES_REQUIRED), 0,
+	             "required: 0 is a refusal, 1 going on without, 2 entered, 3 no filter");
+	cr_expect_eq(enter_without_unshare(SANDBOX_NAMESPACES_AUTO), 1,
+	             "auto: 0 is a refusal, 1 going on without, 2 entered, 3 no filter");
 }

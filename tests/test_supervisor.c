@@ -9,6 +9,7 @@
  */
 #include "daemon_harness.h"
 #include "child/sandbox.h"
+#include "common/clock.h"
 #include "ipc/ipc.h"
 #include "http_client.h"
 #include "json_check.h"
@@ -129,6 +130,35 @@ Test(restart, metrics_count_violations_since_the_parent_started)
 Test(restart, hung_child_is_detected)
 {
 	expect_restart_after("hang", "ended (heartbeat): no answer within 1000 ms");
+}
+
+/* The hang is noticed within the heartbeat timeout (1000 ms, pings every
+ * 100 ms: tests/daemon_harness.c), not merely at some point: the bound
+ * leaves 3 s for a loaded machine, a tenth of the time a tenfold timeout
+ * would take. */
+Test(restart, hung_child_is_ended_within_the_heartbeat_timeout)
+{
+	struct daemon d;
+	start_serving(&d, NULL);
+	uint64_t asked = clock_monotonic_ms();
+	http_request(d.port, "GET", "/test/hang", NULL, 200, NULL);
+	cr_assert(daemon_wait_log(&d, "ended (heartbeat)", 1, 15000), "no heartbeat end; log:\n%s",
+	          daemon_log(&d));
+	uint64_t took = clock_monotonic_ms() - asked;
+	cr_expect_lt(took, 4000, "the hang was noticed after %llu ms", (unsigned long long)took);
+	daemon_cleanup(&d);
+}
+
+/* A well-formed message the protocol does not allow there: the decoder
+ * takes it, the parent's own check of the child's messages refuses it. */
+Test(restart, hostile_child_sending_a_second_ready)
+{
+	expect_restart_after("ready-again", "ended (malformed): unexpected ready");
+}
+
+Test(restart, hostile_child_answering_a_ping_with_another_nonce)
+{
+	expect_restart_after("wrong-pong", "ended (malformed): pong for a ping never sent");
 }
 
 Test(restart, hostile_child_sending_garbage)

@@ -29,7 +29,9 @@ static void attempt_escape(struct child *c, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct child_hooks hooks = {.handler = misbehave_handle, .test_build = true};
+	struct child_hooks hooks = {.handler = misbehave_handle,
+	                            .after_ready = misbehave_after_ready,
+	                            .test_build = true};
 	struct child_lie lie;
 	const struct escape *e = NULL;
 	if (lie_from_name(&lie))

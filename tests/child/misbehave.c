@@ -6,6 +6,7 @@
 #include "child/child.h"
 #include "child/fd_layout.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,33 @@ static bool is(const struct http_request *req, const char *path)
 {
 	size_t n = strlen(path);
 	return req->path.length == n && memcmp(req->path.data, path, n) == 0;
+}
+
+static struct child *running; /* set after READY */
+
+void misbehave_after_ready(struct child *c, void *ctx)
+{
+	(void)ctx;
+	running = c;
+}
+
+/* Takes the parent's next PING off the channel itself (pings come every
+ * heartbeat_interval_ms; waiting here is a hang no longer than that) and
+ * answers it with another nonce: while that ping is outstanding, so only
+ * the nonce tells the answer wrong. */
+static void answer_with_a_wrong_nonce(struct child *c)
+{
+	struct ipc_message msg;
+	struct ipc_decode_error err;
+	ssize_t n;
+	do
+		n = ipc_receive(&c->channel, &msg, c->ipc_raw, sizeof(c->ipc_raw), &err);
+	while (n == -EAGAIN || (n > 0 && msg.type != IPC_PING));
+	if (n <= 0)
+		return;
+	struct ipc_message pong = {.type = IPC_PONG};
+	pong.u.pong.nonce = msg.u.ping.nonce + 1;
+	ipc_send(&c->channel, &pong, c->ipc_send_raw, sizeof(c->ipc_send_raw));
 }
 
 static void send_garbage(void)
@@ -39,6 +67,16 @@ void misbehave_handle(void *ctx, const struct http_request *req, struct http_res
 	} else if (is(req, "/test/hang")) {
 		for (volatile int spin = 1; spin;)
 			;
+	} else if (is(req, "/test/ready-again") && running != NULL) {
+		parent_link_send_ready(running);
+		http_response_status(res, 200);
+		http_response_body_static(res, "sent\n", 5);
+		return;
+	} else if (is(req, "/test/wrong-pong") && running != NULL) {
+		answer_with_a_wrong_nonce(running);
+		http_response_status(res, 200);
+		http_response_body_static(res, "sent\n", 5);
+		return;
 	} else if (is(req, "/test/garbage")) {
 		send_garbage();
 		http_response_status(res, 200);

@@ -10,6 +10,8 @@
  *   GET /test/violation  open("/etc/passwd"): the filter denies it
  *   GET /test/hang       an endless loop: heartbeats stop
  *   GET /test/garbage    bytes on the IPC socket that are no message
+ *   GET /test/ready-again  a second READY, well formed, while running
+ *   GET /test/wrong-pong   the next PING answered with another nonce
  *
  * Anything else goes to the real handler (child/api.h).
  */
@@ -18,7 +20,14 @@
 
 #include "child/http.h"
 
+struct child;
+
 /* The server's handler in the test build; ctx is the struct api. */
 void misbehave_handle(void *ctx, const struct http_request *req, struct http_response *res);
+
+/* The child_hooks.after_ready of the test build: keeps the child, whose
+ * channel /test/ready-again and /test/wrong-pong use (in sequence, so that the parent's
+ * decoder takes the message and its protocol check is what refuses it). */
+void misbehave_after_ready(struct child *c, void *ctx);
 
 #endif
