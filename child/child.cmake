@@ -70,6 +70,7 @@ warden_test(test_sandbox child/sandbox.c)
 target_link_libraries(test_sandbox PRIVATE warden_ipc)
 
 # The response API without sockets: a handler's bad header names and values.
-warden_test(test_http_response child/http_conn.c child/http_parse.c child/arena.c)
+warden_test(test_http_response child/http_conn.c child/http_host.c child/http_parse.c
+            child/arena.c)
 target_include_directories(test_http_response PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(test_http_response PRIVATE warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
