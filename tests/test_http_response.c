@@ -85,7 +85,8 @@ static unsigned status_of(const char *path, char *head, size_t cap)
 {
 	struct http_conn conn;
 	char request[256];
-	int n = snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", path);
+	int n = snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n",
+	                 path);
 	cr_assert_eq(http_conn_init(&core, &conn, 1), 0);
 	cr_assert_leq((size_t)n, conn.in.capacity);
 	memcpy(conn.in.data, request, (size_t)n);
