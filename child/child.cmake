@@ -15,7 +15,8 @@ set(WARDEN_CHILD_SOURCES
   child/arena.c
   child/server.c
   child/http_conn.c
-  child/http_parse.c)
+  child/http_parse.c
+  child/rate.c)
 
 # The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
 include(child/gui.cmake)
@@ -51,7 +52,7 @@ add_dependencies(test_http warden-child)
 warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 if(WARDEN_FUZZ)
   target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_parse.c
-                 child/arena.c)
+                 child/rate.c child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
 
@@ -62,3 +63,6 @@ target_link_libraries(test_arena PRIVATE PkgConfig::UV)
 # The privilege drop on its own, in a forked process, before any filter.
 warden_test(test_sandbox child/sandbox.c)
 target_link_libraries(test_sandbox PRIVATE warden_ipc)
+
+# The per-second ring alone: seconds, laps, a clock set back.
+warden_test(test_rate child/rate.c)

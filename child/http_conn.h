@@ -12,6 +12,7 @@
 #define WARDEN_CHILD_HTTP_CONN_H
 
 #include "http.h"
+#include "rate.h"
 #include "server.h"
 
 #include <stdbool.h>
@@ -86,6 +87,7 @@ struct http_core {
 	char date[64]; /* "Date: ...\r\n" */
 	size_t date_length;
 	uint64_t requests, timeouts;
+	struct rate_ring request_rate; /* requests per second, for the GUI */
 	uint64_t codes[SERVER_STATUS_CODES];
 	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;
