@@ -167,6 +167,9 @@ static void child_json(struct json *j, const struct child *c)
 	json_key(j, "child");
 	json_object_begin(j);
 	json_field_u64(j, "generation", c->generation);
+	json_field_cstring(j, "version", WARDEN_VERSION);
+	json_field_cstring(j, "host", c->host);
+	json_field_cstring(j, "listen", c->listen);
 	json_field_u64(j, "pid", c->pid); /* in its PID namespace, when it has one */
 	json_field_u64(j, "uid", c->uid);
 	json_field_u64(j, "gid", c->gid);

@@ -120,6 +120,14 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_body_has(&r, "\"memory\":{\"used\":");
 	expect_body_has(&r, "\"connections_open\":1");
 	cr_expect(strstr(r.body, "\"policy_instructions\":0") == NULL, "%s", r.body);
+	/* The header's facts: read at boot, before the child's own UTS
+	 * namespace and its filter. */
+	char host[80], facts[256];
+	cr_assert_eq(gethostname(host, sizeof(host)), 0);
+	snprintf(facts, sizeof(facts),
+	         "\"version\":\"%s\",\"host\":\"%s\",\"listen\":\"127.0.0.1:%d\"", WARDEN_VERSION,
+	         host, p.port);
+	expect_body_has(&r, facts);
 	char cache[64];
 	cr_expect(http_header(&r, "Cache-Control", cache, sizeof(cache)));
 	cr_expect_str_eq(cache, "no-store");
