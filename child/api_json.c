@@ -242,6 +242,7 @@ void api_log_record_json(struct json *j, const struct logger_record *r)
 	json_field_cstring(j, "origin", origin);
 	json_field_string(j, "text", r->message, r->message_length);
 	json_field_bool(j, "truncated", r->truncated);
+	json_field_bool(j, "access", r->access); /* an access line, for the GUI's filter */
 	json_object_end(j);
 }
 

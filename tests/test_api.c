@@ -242,6 +242,11 @@ Test(api, logs_are_escaped_filtered_and_validated)
 	expect_body_has(&r, "\"level\":\"warning\",\"origin\":\"parent\",\"text\":\"nasty "
 	                    "\\\"quoted\\\" back\\\\\\\\slash\\\\nnew line \\\\x01 \\\\xff end\"");
 	expect_body_has(&r, "\"origin\":\"child[1]\"");
+	/* Access lines are marked for the page's filter; the parent's line is
+	 * not one. */
+	expect_body_has(&r, "end\",\"truncated\":false,\"access\":false}");
+	expect_body_has(&r, "\"origin\":\"child[1]\",\"text\":\"http #");
+	expect_body_has(&r, "\"access\":true}");
 	cr_expect_eq(gui_request(&p, "GET", "/api/logs?level=warning", NULL, &r), 200);
 	expect_json(&r);
 	cr_expect(strstr(r.body, "\"level\":\"INFO\"") == NULL, "%s", r.body);
