@@ -337,8 +337,10 @@ static void submit_token(const char *text)
 	" document.getElementById('link').dataset.link,"                                           \
 	" document.getElementById('generation').textContent === '\\u2013',"                        \
 	" document.querySelectorAll('#log-lines li, #timeline li, #rules tr').length,"             \
+	" ['version', 'host', 'listen'].every((id) =>"                                             \
+	" document.getElementById(id).textContent === '\\u2013'),"                                 \
 	" sessionStorage.getItem('" TOKEN_KEY "')].join('|')"
-#define LOGGED_OUT_WANT "true|true|true|signed-out|true|0|"
+#define LOGGED_OUT_WANT "true|true|true|signed-out|true|0|true|"
 
 /* The stream as the server counts it, asked with the token. */
 static bool server_streams_open(const struct child_proc *p, int want)

@@ -296,6 +296,7 @@ function logout(message) {
   ui.session++;
   const fresh = ui.pristine.cloneNode(true);
   $('dashboard').replaceWith(fresh);
+  for (const id of ['version', 'host', 'listen']) setText(id, '–'); // the header's data too
   Object.assign(ui, freshView(), { retryMs: RECONNECT_MS });
   bindDashboard();
   showLogin(message);
@@ -540,6 +541,7 @@ function togglePause() {
   button.setAttribute('aria-pressed', String(ui.paused));
   button.textContent = ui.paused ? 'Resume' : 'Pause';
   if (!ui.paused) {
+    for (const item of ui.held) if (item.dataset.level) item.classList.toggle('filtered', !logShown(item));
     appendLines(ui.held);
     ui.held = [];
     setText('log-held', '');
