@@ -182,6 +182,9 @@ static void child_json(struct json *j, const struct child *c)
 	json_key(j, "child");
 	json_object_begin(j);
 	json_field_u64(j, "generation", c->generation);
+	json_field_cstring(j, "version", WARDEN_VERSION);
+	json_field_cstring(j, "host", c->host);
+	json_field_cstring(j, "listen", c->listen);
 	json_field_u64(j, "pid", c->pid); /* in its PID namespace, when it has one */
 	json_field_u64(j, "uid", c->uid);
 	json_field_u64(j, "gid", c->gid);
@@ -201,10 +204,33 @@ static void child_json(struct json *j, const struct child *c)
 	json_object_end(j);
 }
 
+/* Requests per second over the last two minutes, as the server counted
+ * them: counts[i] is second start_s + i, the last one still counting. */
+static void request_rate_json(struct json *j, const struct server *srv, uint64_t now_ns)
+{
+	uint32_t counts[RATE_SECONDS];
+	uint64_t now_s = now_ns / CLOCK_NS_PER_SEC;
+	json_key(j, "request_rate");
+	if (srv == NULL || now_s + 1 < RATE_SECONDS) {
+		json_null(j);
+		return;
+	}
+	server_request_rate(srv, now_s, counts);
+	json_object_begin(j);
+	json_field_u64(j, "start_s", now_s + 1 - RATE_SECONDS);
+	json_key(j, "counts");
+	json_array_begin(j);
+	for (int i = 0; i < RATE_SECONDS; i++)
+		json_u64(j, counts[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
 void api_status_json(struct api *api, struct json *j, uint64_t now_ns)
 {
 	json_object_begin(j);
 	json_field_u64(j, "now_ns", now_ns);
+	request_rate_json(j, api->child->server, now_ns);
 	parent_json(j, api->child);
 	child_json(j, api->child);
 	json_object_end(j);
@@ -231,6 +257,7 @@ void api_log_record_json(struct json *j, const struct logger_record *r)
 	json_field_cstring(j, "origin", origin);
 	json_field_string(j, "text", r->message, r->message_length);
 	json_field_bool(j, "truncated", r->truncated);
+	json_field_bool(j, "access", r->access); /* an access line, for the GUI's filter */
 	json_object_end(j);
 }
 

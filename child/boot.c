@@ -30,12 +30,15 @@
 #include "server.h"
 #include "violation.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +107,34 @@ static void refuse_test_build(struct child *c, const struct child_hooks *hooks)
 
 /* ---- Steps 2 to 6 -------------------------------------------------------- */
 
+/* The GUI socket's address as the listen setting spells it. */
+static void format_address(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)) != NULL)
+			snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip)) != NULL)
+			snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
+	}
+}
+
+/* What the GUI's header names, read while uname and getsockname are
+ * still allowed and the host's UTS namespace is still ours. Only shown:
+ * a failure leaves it empty rather than failing the boot. */
+static void note_host_and_address(struct child *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t length = sizeof(ss);
+	if (gethostname(c->host, sizeof(c->host)) < 0)
+		c->host[0] = '\0';
+	if (getsockname(FD_GUI, (struct sockaddr *)&ss, &length) == 0 && length <= sizeof(ss))
+		format_address(&ss, c->listen, sizeof(c->listen));
+}
+
 static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
                               struct sandbox_identity *id)
 {
@@ -114,6 +145,7 @@ static void lock_down_process(struct child *c, const int fds[IPC_HANDOVER_FDS],
 		boot_failed(c, "fd layout", "%s", why);
 	if (c->lie->stray_fd && open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) < 0)
 		boot_failed(c, "fd layout", "cannot keep the stray descriptor");
+	note_host_and_address(c);
 	/* Names resolve against /etc, which the pivot below takes away. */
 	if (sandbox_resolve_identity(c->config.user, c->config.group, id, &err) < 0)
 		boot_failed(c, "identity", "%s", err.message);

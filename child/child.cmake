@@ -17,7 +17,8 @@ set(WARDEN_CHILD_SOURCES
   child/peers.c
   child/http_conn.c
   child/http_host.c
-  child/http_parse.c)
+  child/http_parse.c
+  child/rate.c)
 
 # The endpoints and assets (api.c, the embedded GUI): child/gui.cmake.
 include(child/gui.cmake)
@@ -53,7 +54,7 @@ add_dependencies(test_http warden-child)
 warden_fuzz(fuzz_http_request warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 if(WARDEN_FUZZ)
   target_sources(fuzz_http_request PRIVATE child/http_conn.c child/http_host.c
-                 child/http_parse.c child/arena.c)
+                 child/http_parse.c child/rate.c child/arena.c)
   target_include_directories(fuzz_http_request PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 endif()
 
@@ -71,6 +72,9 @@ target_link_libraries(test_sandbox PRIVATE warden_ipc)
 
 # The response API without sockets: a handler's bad header names and values.
 warden_test(test_http_response child/http_conn.c child/http_host.c child/http_parse.c
-            child/arena.c)
+            child/rate.c child/arena.c)
 target_include_directories(test_http_response PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(test_http_response PRIVATE warden_logger ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
+
+# The per-second ring alone: seconds, laps, a clock set back.
+warden_test(test_rate child/rate.c)

@@ -39,6 +39,12 @@ struct child {
 	const struct child_lie *lie; /* the test build's; nothing to tell otherwise */
 	int epoll_fd, first_client_fd, fd_limit;
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
+	/* For the GUI's header, read at boot too (uname and getsockname are
+	 * not allowed after): the host's name, before the child's own UTS
+	 * namespace, and the GUI socket's address ("127.0.0.1:8080",
+	 * "[::1]:8080"). Empty if they could not be read. */
+	char host[65];
+	char listen[64];
 	uint32_t policy_instructions;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at child_main() */
 	uint64_t boot_ns;  /* child_main() to lockdown complete, reported in READY */

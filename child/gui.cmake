@@ -73,3 +73,11 @@ target_compile_definitions(test_gui_browser PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
   WARDEN_TEST_OUTPUT="${CMAKE_BINARY_DIR}/test-output")
 add_dependencies(test_gui_browser warden-child)
+
+# Lighthouse 12 (npm, cached in the build tree) against the page a real
+# warden serves, mobile and desktop: fails below accessibility and best
+# practices 1.0 or above 0.1 layout shift; prints performance.
+add_test(NAME lighthouse
+         COMMAND bash "${CMAKE_SOURCE_DIR}/tests/lighthouse_test.sh" "$<TARGET_FILE:warden>"
+                 "${CMAKE_BINARY_DIR}/lighthouse")
+set_tests_properties(lighthouse PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77)

@@ -138,6 +138,16 @@ static void refresh_date(struct http_core *core, uint64_t now_ns)
 	core->date_second = sec;
 }
 
+/* Every request head taken, answered by the handler or not: the total
+ * and the second it came in. */
+static void count_request(struct http_core *core)
+{
+	uint64_t now_ns = clock_realtime_ns();
+	core->requests++;
+	rate_add(&core->request_rate, now_ns / CLOCK_NS_PER_SEC);
+	refresh_date(core, now_ns);
+}
+
 /* ---- Status codes ------------------------------------------------------------ */
 
 static const char *reason_phrase(unsigned code)
@@ -887,9 +897,8 @@ static void handle_request(struct http_core *core, struct http_conn *conn, const
 	const char *target;
 	struct parsed_head p;
 	struct http_text path, query;
-	core->requests++;
+	count_request(core);
 	conn->heads++;
-	refresh_date(core, clock_realtime_ns());
 	if (target_length(head, e.line_length, &target) > core->cfg.uri_max_bytes)
 		return e.why = "request target too long", reject(core, conn, 414, &e);
 	if ((e.why = raw_head_problem(head, n)) != NULL)
@@ -923,8 +932,7 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 		code = 431, e.why = "request head too large";
 	if (code == 0)
 		return false;
-	refresh_date(core, clock_realtime_ns());
-	core->requests++;
+	count_request(core);
 	reject(core, conn, code, &e);
 	return true;
 }

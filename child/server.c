@@ -688,3 +688,8 @@ void server_get_stats(const struct server *srv, struct server_stats *out)
 		out->codes[i] = srv->core.codes[i];
 	}
 }
+
+void server_request_rate(const struct server *srv, uint64_t now_s, uint32_t counts[RATE_SECONDS])
+{
+	rate_window(&srv->core.request_rate, now_s, counts);
+}

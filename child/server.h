@@ -12,6 +12,7 @@
 #define WARDEN_CHILD_SERVER_H
 
 #include "http.h"
+#include "rate.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,5 +87,10 @@ struct server_stats {
 };
 
 void server_get_stats(const struct server *srv, struct server_stats *out);
+
+/* Requests received per second (as server_stats.requests counts them):
+ * counts[i] is second now_s - RATE_SECONDS + 1 + i, a CLOCK_REALTIME
+ * second since the epoch; the last is `now_s`, still counting. */
+void server_request_rate(const struct server *srv, uint64_t now_s, uint32_t counts[RATE_SECONDS]);
 
 #endif

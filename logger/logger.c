@@ -55,6 +55,7 @@ struct ring_entry {
 	uint16_t message_offset; /* where the message starts in the line */
 	uint8_t level;
 	bool from_parent;
+	bool access;
 	bool truncated;
 };
 
@@ -343,6 +344,7 @@ static void ring_add(struct ring *ring, const struct record *r, const char *line
 	        .message_offset = (uint16_t)message_offset,
 	        .level = (uint8_t)r->level,
 	        .from_parent = r->from_parent,
+	        .access = r->access != NULL,
 	        .truncated = truncated,
 	};
 	if (ring->lines > 0)
@@ -361,6 +363,7 @@ static void record_from_entry(const struct ring *ring, const struct ring_entry *
 	        .time_ns = e->time_ns,
 	        .level = (enum ipc_log_level)e->level,
 	        .from_parent = e->from_parent,
+	        .access = e->access,
 	        .generation = e->generation,
 	        .truncated = e->truncated,
 	        .line = line,

@@ -187,6 +187,7 @@ struct logger_record {
 	enum ipc_log_level level;
 	bool from_parent;
 	uint32_t generation; /* the child's, when not from_parent */
+	bool access;         /* an access line (logger_log_access) */
 	bool truncated;
 	/* The whole line without its newline, already escaped; `message` is its
 	 * tail after the origin. Both point into the ring: valid until the next

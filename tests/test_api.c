@@ -11,12 +11,14 @@
 #include "gui_client.h"
 #include "json_check.h"
 #include "child/json.h"
+#include "child/rate.h"
 
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- Helpers ------------------------------------------------------------------ */
@@ -120,9 +122,99 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_body_has(&r, "\"memory\":{\"used\":");
 	expect_body_has(&r, "\"connections_open\":1");
 	cr_expect(strstr(r.body, "\"policy_instructions\":0") == NULL, "%s", r.body);
+	/* The header's facts: read at boot, before the child's own UTS
+	 * namespace and its filter. */
+	char host[80], facts[256];
+	cr_assert_eq(gethostname(host, sizeof(host)), 0);
+	snprintf(facts, sizeof(facts),
+	         "\"version\":\"%s\",\"host\":\"%s\",\"listen\":\"127.0.0.1:%d\"", WARDEN_VERSION,
+	         host, p.port);
+	expect_body_has(&r, facts);
 	char cache[64];
 	cr_expect(http_header(&r, "Cache-Control", cache, sizeof(cache)));
 	cr_expect_str_eq(cache, "no-store");
+	gui_finish(&p);
+}
+
+/* The status's request_rate: counts[i] is second start_s + i. */
+struct request_rate {
+	unsigned long long start_s;
+	unsigned long long counts[RATE_SECONDS];
+	unsigned long long requests; /* child.counters.requests, from the same document */
+};
+
+static void parse_request_rate(const char *body, struct request_rate *out)
+{
+	const char *p = strstr(body, "\"request_rate\":{\"start_s\":");
+	cr_assert_not_null(p, "no request_rate in %.1000s", body);
+	char *end;
+	out->start_s = strtoull(p + 26, &end, 10);
+	cr_assert(strncmp(end, ",\"counts\":[", 11) == 0, "%.200s", p);
+	p = end + 11;
+	for (int i = 0; i < RATE_SECONDS; i++) {
+		out->counts[i] = strtoull(p, &end, 10);
+		cr_assert(end > p && *end == (i + 1 < RATE_SECONDS ? ',' : ']'), "count %d: %.40s",
+		          i, p);
+		p = end + 1;
+	}
+	p = strstr(body, "\"requests\":");
+	cr_assert_not_null(p);
+	out->requests = strtoull(p + 11, NULL, 10);
+}
+
+/* CLOCK_REALTIME, as the child reads it (time() may lag it by a tick). */
+static unsigned long long realtime_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec;
+}
+
+/* Waits for the start of the next second (and 50 ms more); returns it. */
+static unsigned long long next_second(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	http_msleep((unsigned)(1000 - ts.tv_nsec / 1000000) + 50);
+	return realtime_s();
+}
+
+Test(api, request_rate_counts_each_second)
+{
+	struct child_proc p;
+	struct http_response r;
+	struct request_rate rate;
+	unsigned long long second = 0;
+	gui_start(&p);
+	/* Seven requests within one second (retried if the second ran out). */
+	for (int attempt = 0; attempt < 5 && second == 0; attempt++) {
+		unsigned long long s = next_second();
+		for (int i = 0; i < 7; i++)
+			cr_expect_eq(gui_request(&p, "GET", "/healthz", NULL, &r), 200);
+		if (realtime_s() == s)
+			second = s;
+	}
+	cr_assert_neq(second, 0, "no second was long enough for seven requests");
+	next_second();
+	cr_expect_eq(gui_request(&p, "GET", "/api/status", NULL, &r), 200);
+	expect_json(&r);
+	parse_request_rate(r.body, &rate);
+	unsigned long long now = realtime_s();
+	/* The window ends at the status's own second. */
+	cr_expect(rate.start_s + RATE_SECONDS - 1 >= now - 1 &&
+	                  rate.start_s + RATE_SECONDS - 1 <= now,
+	          "start_s %llu, now %llu", rate.start_s, now);
+	cr_assert(second >= rate.start_s && second < rate.start_s + RATE_SECONDS);
+	cr_expect_eq(rate.counts[second - rate.start_s], 7, "second %llu counted %llu", second,
+	             rate.counts[second - rate.start_s]);
+	/* The status request itself is in the current second: the last. */
+	cr_expect_geq(rate.counts[RATE_SECONDS - 1], 1);
+	/* The child is younger than the window: every request it got is in
+	 * it, as the total counts them. */
+	unsigned long long sum = 0;
+	for (int i = 0; i < RATE_SECONDS; i++)
+		sum += rate.counts[i];
+	cr_expect_eq(sum, rate.requests, "window %llu, requests %llu", sum, rate.requests);
 	gui_finish(&p);
 }
 
@@ -152,6 +244,11 @@ Test(api, logs_are_escaped_filtered_and_validated)
 	expect_body_has(&r, "\"level\":\"warning\",\"origin\":\"parent\",\"text\":\"nasty "
 	                    "\\\"quoted\\\" back\\\\\\\\slash\\\\nnew line \\\\x01 \\\\xff end\"");
 	expect_body_has(&r, "\"origin\":\"child[1]\"");
+	/* Access lines are marked for the page's filter; the parent's line is
+	 * not one. */
+	expect_body_has(&r, "end\",\"truncated\":false,\"access\":false}");
+	expect_body_has(&r, "\"origin\":\"child[1]\",\"text\":\"http #");
+	expect_body_has(&r, "\"access\":true}");
 	cr_expect_eq(gui_request(&p, "GET", "/api/logs?level=warning", NULL, &r), 200);
 	expect_json(&r);
 	cr_expect(strstr(r.body, "\"level\":\"INFO\"") == NULL, "%s", r.body);

@@ -3,8 +3,13 @@
  * filter: the page loads with no console error or CSP report, shows the
  * status (generation, pid, state) that arrived over its event stream, and
  * shows a log line the parent sends while the page is connected, which
- * only the event stream can deliver (the page never polls /api/logs). Then
- * the child is killed and the page must say the connection is lost.
+ * only the event stream can deliver (the page never polls /api/logs). The
+ * header names the version, the host and the listen address, and says
+ * times are UTC; the request-rate chart plots the child's own per-second
+ * counts (requests sent in a known second show as that second's point);
+ * the log's origin and text filters hide and show lines; at phone width
+ * the nine facts fit the first screen in two columns. Then the child is
+ * killed and the page must say the connection is lost.
  *
  * With a bearer token configured: the page (public) shows its login form
  * and nothing else; a wrong token is refused; the right one shows the data,
@@ -115,6 +120,13 @@ static void navigate(const struct child_proc *p)
 	free(cdp_call(&browser, "Page.navigate", url, 10000));
 }
 
+static unsigned long long realtime_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec;
+}
+
 /* Sends a line logged by the "parent" now and waits for the page to show
  * it. */
 static void expect_live_line(struct child_proc *p, const char *marker)
@@ -124,6 +136,117 @@ static void expect_live_line(struct child_proc *p, const char *marker)
 	snprintf(expression, sizeof(expression),
 	         "document.getElementById('log-lines').textContent.includes('%s')", marker);
 	expect_page(expression, "true", 10000);
+}
+
+/* The header: version, host and listen address, as the child read them at
+ * boot; every time labelled UTC. */
+static void header_names_this_warden(const struct child_proc *p)
+{
+	char host[80], want[256];
+	cr_assert_eq(gethostname(host, sizeof(host)), 0);
+	snprintf(want, sizeof(want), "%s|%s|127.0.0.1:%d|times in UTC", WARDEN_VERSION, host,
+	         p->port);
+	expect_page("['version', 'host', 'listen', 'utc-note']"
+	            ".map((id) => document.getElementById(id).textContent).join('|')",
+	            want, 5000);
+	expect_page("[...document.querySelectorAll('#timeline .when')]"
+	            ".every((e) => / UTC · /.test(e.textContent))",
+	            "true", 1000);
+}
+
+/* `n` requests within one second of the test's clock (the child's clock:
+ * both read CLOCK_REALTIME); returns that second. */
+static unsigned long long requests_in_one_second(const struct child_proc *p, int n)
+{
+	struct http_response r;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		http_msleep((unsigned)(1000 - ts.tv_nsec / 1000000) + 50);
+		unsigned long long second = realtime_s();
+		for (int i = 0; i < n; i++)
+			cr_assert_eq(gui_request(p, "GET", "/healthz", NULL, &r), 200);
+		if (realtime_s() == second)
+			return second;
+	}
+	cr_assert_fail("no second was long enough for %d requests", n);
+	return 0;
+}
+
+/* The chart plots the server's per-second counts: the second in which the
+ * test sent six requests (and the page, which only listens to its stream,
+ * sent none) is a point of exactly six; the header's rate is per second. */
+static void rate_chart_shows_each_second(const struct child_proc *p)
+{
+	char expression[256];
+	unsigned long long second = requests_in_one_second(p, 6);
+	snprintf(expression, sizeof(expression),
+	         "(() => { const s = document.getElementById('chart-rate').series;"
+	         " const p = s.find((p) => p.t === %llu000); return p ? String(p.v) : 'none'; })()",
+	         second);
+	expect_page(expression, "6", 5000);
+	expect_page("document.getElementById('chart-rate').series.length", "120", 1000);
+	expect_page(
+	        "/^[0-9]+(\\.[0-9])?\\/s$/.test(document.getElementById('rate-now').textContent)",
+	        "true", 1000);
+}
+
+/* How many lines of an origin the log shows (not hidden by a filter). */
+#define SHOWN(origin)                                                                              \
+	"[...document.querySelectorAll('#log-lines li[data-origin=" origin "]')]"                  \
+	".filter((li) => li.offsetParent !== null).length"
+
+static void click(const char *id)
+{
+	char expression[128];
+	snprintf(expression, sizeof(expression), "(document.getElementById('%s').click(), 1)", id);
+	free(cdp_eval(&browser, expression));
+}
+
+/* The origin check boxes and the text filter hide and show lines. */
+static void log_filters(const char *marker)
+{
+	char expression[512];
+	expect_page(SHOWN("access") " > 0", "true", 5000);
+	expect_page(SHOWN("parent") " > 0", "true", 1000);
+	click("log-access");
+	expect_page(SHOWN("access") " + '|' + (" SHOWN("parent") " > 0)", "0|true", 2000);
+	click("log-parent");
+	expect_page(SHOWN("parent"), "0", 2000);
+	click("log-parent");
+	click("log-access");
+	expect_page(SHOWN("access") " > 0", "true", 2000);
+	/* Typed as a user would: only the lines holding the text stay. */
+	cr_assert_not_null(cdp_eval(&browser, "(document.getElementById('log-text').focus(), 1)"));
+	snprintf(expression, sizeof(expression), "{\"text\":\"%s\"}", marker);
+	free(cdp_call(&browser, "Input.insertText", expression, 5000));
+	snprintf(expression, sizeof(expression),
+	         "(() => { const shown = [...document.querySelectorAll('#log-lines li')]"
+	         ".filter((li) => li.offsetParent !== null);"
+	         " return shown.length + '|' + shown.every((li) => li.textContent.includes('%s')); "
+	         "})()",
+	         marker);
+	expect_page(expression, "1|true", 2000);
+	cr_assert_not_null(cdp_eval(&browser,
+	                            "(() => { const t = document.getElementById('log-text');"
+	                            " t.value = ''; t.dispatchEvent(new Event('input'));"
+	                            " return 1; })()"));
+	expect_page(SHOWN("access") " > 1", "true", 2000);
+}
+
+/* At 390x844 the nine facts sit in the first screen, two or three to a
+ * row, below a header that stays short. */
+static void phone_keeps_the_facts_on_the_first_screen(void)
+{
+	expect_page("(() => { const boxes = [...document.querySelectorAll('.facts dl > div')]"
+	            ".map((d) => d.getBoundingClientRect());"
+	            " const columns = new Set(boxes.map((b) => Math.round(b.left))).size;"
+	            " const header = document.querySelector('header.top').getBoundingClientRect();"
+	            " return [window.innerWidth, boxes.length,"
+	            " boxes.every((b) => b.bottom <= window.innerHeight && b.right <= "
+	            "window.innerWidth),"
+	            " columns >= 2 && columns <= 3, header.height < 130].join('|'); })()",
+	            "390|9|true|true|true", 3000);
 }
 
 Test(gui, live_page_in_chromium, .timeout = 180)
@@ -158,12 +281,16 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	snprintf(marker, sizeof(marker), "browser-test-line-%d-%ld", (int)getpid(),
 	         (long)time(NULL));
 	expect_live_line(&p, marker);
+	header_names_this_warden(&p);
+	rate_chart_shows_each_second(&p);
+	log_filters(marker);
 	cr_expect(browser.problem[0] == '\0', "the page reported a problem: %s", browser.problem);
 
 	screenshot("gui.png");
 	viewport(1280, 900, false, "dark");
 	screenshot("gui-dark.png");
 	viewport(390, 844, true, "light");
+	phone_keeps_the_facts_on_the_first_screen();
 	screenshot("gui-phone.png");
 	viewport(1280, 900, false, "light");
 	expect_no_violation(&p);
@@ -210,8 +337,10 @@ static void submit_token(const char *text)
 	" document.getElementById('link').dataset.link,"                                           \
 	" document.getElementById('generation').textContent === '\\u2013',"                        \
 	" document.querySelectorAll('#log-lines li, #timeline li, #rules tr').length,"             \
+	" ['version', 'host', 'listen'].every((id) =>"                                             \
+	" document.getElementById(id).textContent === '\\u2013'),"                                 \
 	" sessionStorage.getItem('" TOKEN_KEY "')].join('|')"
-#define LOGGED_OUT_WANT "true|true|true|signed-out|true|0|"
+#define LOGGED_OUT_WANT "true|true|true|signed-out|true|0|true|"
 
 /* The stream as the server counts it, asked with the token. */
 static bool server_streams_open(const struct child_proc *p, int want)

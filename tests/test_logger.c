@@ -1491,6 +1491,27 @@ Test(access, text_line_as_the_server_always_wrote_it)
 	close(fd);
 }
 
+/* The ring marks access lines (the GUI filters them), and nothing else:
+ * not a line of the child's own that reads like one, nor the parent's. */
+Test(access, the_ring_marks_access_lines)
+{
+	struct logger *lg = make_logger(-1, -1, 16);
+	struct logger_record r;
+	logger_log_access(lg, &(struct logger_access){.connection = 1, .status = 200});
+	logger_logf(lg, IPC_LOG_INFO, "http #1 \"GET / HTTP/1.1\" 200 0 bytes 0.00 ms");
+	struct ipc_log rec = {.time_ns = 1, .level = IPC_LOG_INFO, .text_length = 2};
+	memcpy(rec.text, "hi", 2);
+	logger_log_parent(lg, &rec);
+	const bool want[] = {true, false, false};
+	uint64_t after = 0;
+	for (int i = 0; i < 3; i++) {
+		cr_assert(logger_ring_next(lg, after, IPC_LOG_DEBUG, &r), "line %d", i);
+		cr_expect_eq(r.access, want[i], "line %d: %.*s", i, (int)r.length, r.line);
+		after = r.seq;
+	}
+	logger_destroy(lg);
+}
+
 /* ---- The JSON form ------------------------------------------------------------------ */
 
 /* Member `key` of a JSON line, raw (strings keep their quotes), in `out`. */

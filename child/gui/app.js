@@ -7,6 +7,7 @@
 
 const LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'crit'];
 const WINDOW_MS = 120 * 1000; // the charts' rolling window
+const RATE_AVERAGE_SECONDS = 10; // the header's rate: complete seconds averaged
 const LOG_MAX_LINES = 1000;
 const RECONNECT_MS = 3000; // until the stream's own retry: says otherwise
 const STALL_MS = 20000; // silence on the stream (status comes every second, a ping every 15 s)
@@ -36,10 +37,14 @@ function freshView() {
   return {
     generation: null, // of the child serving, as last seen
     lostAt: null, // when the stream was lost (ms), or null
-    samples: [], // {t, requests, conns, rate}
+    samples: [], // {t, conns}: one per status event
+    rate: null, // the latest status's request_rate: {start_s, counts}
+    nowMs: null, // the latest status's now_ns, in ms: the charts' right edge
     paused: false,
     held: [],
     minLevel: 1,
+    origins: { parent: true, child: true, access: true }, // the log's shown origins
+    text: '', // the log's text filter, lower case
     policyGeneration: null,
     lastEventId: null, // of the last log event, sent as Last-Event-ID on reconnect
   };
@@ -74,8 +79,18 @@ function bytes(n) {
   return `${n >= 10 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
 }
 
-function clock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour12: false });
+// Every time the page shows is UTC, as the log file's stamps are; the
+// header says so once, and the longer forms say "UTC".
+function utcTime(ms) {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString().slice(11, 19) : '–';
+}
+
+function utcDateTime(ms) {
+  const d = new Date(ms);
+  if (!Number.isFinite(d.getTime())) return '–';
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 function ago(ms) {
@@ -132,7 +147,7 @@ function onLost() {
   const state = $('state');
   state.textContent = 'state unknown';
   state.dataset.tone = 'muted';
-  banner('bad', `Connection to warden lost at ${clock(ui.lostAt)}; reconnecting…`);
+  banner('bad', `Connection to warden lost at ${utcTime(ui.lostAt)} UTC; reconnecting…`);
   ui.reconnect = setTimeout(connect, ui.retryMs);
 }
 
@@ -217,7 +232,10 @@ async function connect() {
   const headers = authHeaders();
   if (ui.lastEventId !== null) headers['Last-Event-ID'] = ui.lastEventId;
   try {
-    const res = await fetch('/api/events', { cache: 'no-store', headers, signal: stream.signal });
+    // priority 'low': a stream that never ends is not part of loading the
+    // page (tools that wait for the page to settle, Lighthouse among
+    // them, would otherwise wait for it).
+    const res = await fetch('/api/events', { cache: 'no-store', headers, signal: stream.signal, priority: 'low' });
     if (ui.stream !== stream) return; // logged out meanwhile
     if (res.status === 401) return refused();
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
@@ -279,6 +297,7 @@ function logout(message) {
   ui.session++;
   const fresh = ui.pristine.cloneNode(true);
   $('dashboard').replaceWith(fresh);
+  for (const id of ['version', 'host', 'listen']) setText(id, '–'); // the header's data too
   Object.assign(ui, freshView(), { retryMs: RECONNECT_MS });
   bindDashboard();
   showLogin(message);
@@ -332,6 +351,9 @@ function onStatus(s) {
   badge.dataset.tone = child.draining ? 'warn' : STATE_TONE[state] || 'muted';
 
   const nowMs = s.now_ns / 1e6;
+  setText('version', child.version || '–');
+  setText('host', child.host || '–');
+  setText('listen', child.listen || '–');
   setText('generation', generation);
   setText('child-pid', parent ? parent.child_pid : child.pid);
   setText('uptime', duration(child.uptime_ns / 1e6));
@@ -347,7 +369,7 @@ function onStatus(s) {
 
   renderTimeline(parent ? parent.recent_restarts : []);
   renderSandbox(child);
-  addSample(nowMs, k.requests, k.connections_open);
+  addSample(nowMs, k.connections_open, s.request_rate);
   if (ui.policyGeneration !== generation) loadPolicy(generation);
 }
 
@@ -366,7 +388,7 @@ function renderTimeline(restarts) {
     const item = el('li');
     item.dataset.tone = REASON_TONE[r.reason] || 'muted';
     const when = r.time_ns / 1e6;
-    item.append(el('div', 'when', `${new Date(when).toLocaleString()} · ${ago(when)}`));
+    item.append(el('div', 'when', `${utcDateTime(when)} · ${ago(when)}`));
     item.append(el('div', 'what', `Generation ${r.generation} ${(REASONS[r.reason] || REASONS.none)(r)}`));
     if (r.detail && r.reason !== 'violation') item.append(el('div', 'detail', r.detail));
     list.append(item);
@@ -473,16 +495,30 @@ async function loadPolicy(generation) {
 
 // ---- Log tail --------------------------------------------------------------------
 
+// Where a line comes from, for the filter: the parent, the child, or the
+// child's access log (one line per response).
+function logOrigin(rec) {
+  if (rec.access) return 'access';
+  return rec.origin === 'parent' ? 'parent' : 'child';
+}
+
+// Whether the filters let a line show: its level, its origin, the text.
+function logShown(item) {
+  return LEVELS.indexOf(item.dataset.level) >= ui.minLevel && ui.origins[item.dataset.origin] &&
+    (ui.text === '' || item.textContent.toLowerCase().includes(ui.text));
+}
+
 function logItem(rec) {
   const item = el('li');
   item.dataset.level = rec.level;
+  item.dataset.origin = logOrigin(rec);
   item.dataset.id = rec.id;
   item.append(el('span', 'time', rec.time.slice(11, 23)));
   item.append(el('span', 'level', rec.level));
   item.append(el('span', 'origin', rec.origin));
   item.append(el('span', 'text', rec.text));
   item.title = rec.time;
-  if (LEVELS.indexOf(rec.level) < ui.minLevel) item.classList.add('filtered');
+  if (!logShown(item)) item.classList.add('filtered');
   return item;
 }
 
@@ -517,30 +553,49 @@ function togglePause() {
   button.setAttribute('aria-pressed', String(ui.paused));
   button.textContent = ui.paused ? 'Resume' : 'Pause';
   if (!ui.paused) {
+    for (const item of ui.held) if (item.dataset.level) item.classList.toggle('filtered', !logShown(item));
     appendLines(ui.held);
     ui.held = [];
     setText('log-held', '');
   }
 }
 
-function setLevel() {
+// The filters as the controls say, applied to every line held.
+function setFilters() {
   ui.minLevel = Number($('log-level').value);
+  for (const origin of Object.keys(ui.origins)) ui.origins[origin] = $(`log-${origin}`).checked;
+  ui.text = $('log-text').value.trim().toLowerCase();
   for (const item of $('log-lines').children) {
-    if (item.dataset.level) item.classList.toggle('filtered', LEVELS.indexOf(item.dataset.level) < ui.minLevel);
+    if (item.dataset.level) item.classList.toggle('filtered', !logShown(item));
   }
 }
 
 // ---- Charts ----------------------------------------------------------------------
 
-function addSample(t, requests, conns) {
-  const prev = ui.samples[ui.samples.length - 1];
-  let rate = 0;
-  if (prev && t > prev.t && requests >= prev.requests) rate = ((requests - prev.requests) * 1000) / (t - prev.t);
-  ui.samples.push({ t, requests, conns, rate });
+function addSample(t, conns, rate) {
+  ui.samples.push({ t, conns });
   while (ui.samples.length && ui.samples[0].t < t - WINDOW_MS) ui.samples.shift();
-  setText('rate-now', `${rate.toFixed(rate < 10 ? 1 : 0)}/s`);
+  ui.rate = rate || null;
+  ui.nowMs = t;
+  setText('rate-now', rateNow(ui.rate));
   setText('conn-now', String(conns));
   drawCharts();
+}
+
+// The complete seconds of the server's own counts, one point each: {t: the
+// second's start in ms, v: requests}. The last count is the current second,
+// still counting: left out.
+function rateSeries(rate) {
+  if (!rate) return [];
+  return rate.counts.slice(0, -1).map((v, i) => ({ t: (rate.start_s + i) * 1000, v }));
+}
+
+// Requests per second over the last complete seconds.
+function rateNow(rate) {
+  if (!rate) return '–';
+  const last = rate.counts.slice(0, -1).slice(-RATE_AVERAGE_SECONDS);
+  const perSecond = last.reduce((a, b) => a + b, 0) / last.length;
+  return `${perSecond.toFixed(perSecond < 10 ? 1 : 0)}/s`;
 }
 
 function css(name) {
@@ -554,7 +609,12 @@ function niceMax(v) {
   return 10 * p;
 }
 
-function drawChart(canvas, key) {
+// Draws `series` ({t, v}, by time) over the two minutes ending at `end`
+// (ms), as steps one second wide (a count per second) or as a line
+// through the samples. The series stays on the canvas (canvas.series),
+// which is what it shows.
+function drawChart(canvas, series, end, steps) {
+  canvas.series = series;
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth, h = canvas.clientHeight;
   if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
@@ -566,10 +626,8 @@ function drawChart(canvas, key) {
   g.clearRect(0, 0, w, h);
   const pad = { l: 34, r: 6, t: 8, b: 18 };
   const pw = w - pad.l - pad.r, ph = h - pad.t - pad.b;
-  const samples = ui.samples;
-  const now = samples.length ? samples[samples.length - 1].t : Date.now();
-  const max = niceMax(Math.max(0, ...samples.map((s) => s[key])));
-  const x = (t) => pad.l + pw * (1 - (now - t) / WINDOW_MS);
+  const max = niceMax(Math.max(0, ...series.map((p) => p.v)));
+  const x = (t) => pad.l + pw * (1 - (end - t) / WINDOW_MS);
   const y = (v) => pad.t + ph * (1 - v / max);
 
   g.font = '11px system-ui, sans-serif';
@@ -588,27 +646,38 @@ function drawChart(canvas, key) {
   }
   g.textAlign = 'left';
   g.textBaseline = 'top';
-  g.fillText('−2 min', pad.l, h - pad.b + 4);
+  g.fillText(utcTime(end - WINDOW_MS), pad.l, h - pad.b + 4);
   g.textAlign = 'right';
-  g.fillText('now', w - pad.r, h - pad.b + 4);
-  if (samples.length < 2) return;
+  g.fillText(`${utcTime(end)} UTC`, w - pad.r, h - pad.b + 4);
+  if (series.length < (steps ? 1 : 2)) return;
 
+  g.save();
   g.beginPath();
-  samples.forEach((s, i) => (i ? g.lineTo(x(s.t), y(s[key])) : g.moveTo(x(s.t), y(s[key]))));
+  g.rect(pad.l, 0, pw, h);
+  g.clip();
+  g.beginPath();
+  series.forEach((p, i) => {
+    if (i) g.lineTo(x(p.t), y(p.v));
+    else g.moveTo(x(p.t), y(p.v));
+    if (steps) g.lineTo(x(p.t + 1000), y(p.v));
+  });
+  const first = series[0], last = series[series.length - 1];
   g.strokeStyle = css('--accent');
   g.lineWidth = 2;
   g.lineJoin = 'round';
   g.stroke();
-  g.lineTo(x(now), y(0));
-  g.lineTo(x(samples[0].t), y(0));
+  g.lineTo(x(steps ? last.t + 1000 : last.t), y(0));
+  g.lineTo(x(first.t), y(0));
   g.closePath();
   g.fillStyle = css('--accent-soft');
   g.fill();
+  g.restore();
 }
 
 function drawCharts() {
-  drawChart($('chart-rate'), 'rate');
-  drawChart($('chart-conn'), 'conns');
+  const end = ui.nowMs === null ? Date.now() : ui.nowMs;
+  drawChart($('chart-rate'), rateSeries(ui.rate), end, true);
+  drawChart($('chart-conn'), ui.samples.map((p) => ({ t: p.t, v: p.conns })), end, false);
 }
 
 // ---- Start -----------------------------------------------------------------------
@@ -616,8 +685,9 @@ function drawCharts() {
 // The controls inside <main>, bound again when logout puts a fresh copy in.
 function bindDashboard() {
   $('log-pause').addEventListener('click', togglePause);
-  $('log-level').addEventListener('change', setLevel);
-  ui.minLevel = Number($('log-level').value);
+  for (const id of ['log-level', 'log-parent', 'log-child', 'log-access']) $(id).addEventListener('change', setFilters);
+  $('log-text').addEventListener('input', setFilters);
+  setFilters();
   drawCharts();
 }
 
