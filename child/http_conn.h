@@ -93,7 +93,7 @@ struct http_core {
 	size_t date_length;
 	uint64_t requests, timeouts;
 	uint64_t host_notice_ns, host_notices_held; /* the 421 notice's rate */
-	struct rate_ring request_rate; /* requests per second, for the GUI */
+	struct rate_ring request_rate;              /* requests per second, for the GUI */
 	uint64_t codes[SERVER_STATUS_CODES];
 	uint64_t classes[SERVER_RESPONSE_CLASSES]; /* 1xx .. 5xx */
 	bool draining;
