@@ -138,6 +138,23 @@ static void expect_live_line(struct child_proc *p, const char *marker)
 	expect_page(expression, "true", 10000);
 }
 
+/* Log text is data, never markup: a record holding tags (a request line
+ * can, and the access log shows it) shows them as text, and nothing of
+ * them becomes an element or runs. */
+static void markup_in_the_log_stays_text(struct child_proc *p)
+{
+	static const char hostile[] = "<b id=\"warden-injected\">bold</b>"
+	                              "<img src=x onerror=\"document.title=\\'pwned\\'\">";
+	gui_send_log(p, IPC_LOG_WARNING, hostile, strlen(hostile));
+	expect_page("document.getElementById('log-lines').textContent"
+	            ".includes('<b id=\"warden-injected\">bold</b><img src=x')",
+	            "true", 10000);
+	expect_page("[document.getElementById('warden-injected') === null,"
+	            " document.querySelectorAll('#log-lines img, #log-lines b').length,"
+	            " document.title !== 'pwned'].join('|')",
+	            "true|0|true", 5000);
+}
+
 /* The header: version, host and listen address, as the child read them at
  * boot; every time labelled UTC. */
 static void header_names_this_warden(const struct child_proc *p)
@@ -281,6 +298,7 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	snprintf(marker, sizeof(marker), "browser-test-line-%d-%ld", (int)getpid(),
 	         (long)time(NULL));
 	expect_live_line(&p, marker);
+	markup_in_the_log_stays_text(&p);
 	header_names_this_warden(&p);
 	rate_chart_shows_each_second(&p);
 	log_filters(marker);
