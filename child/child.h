@@ -38,6 +38,7 @@ struct child {
 	uint32_t sandbox;            /* IPC_SANDBOX_* the boot set up: claimed in ready */
 	const struct child_lie *lie; /* the test build's; nothing to tell otherwise */
 	int epoll_fd, first_client_fd, fd_limit;
+	int listener_fd; /* the filter's seccomp listener (deny action notify/complain); 0: none */
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	uint32_t policy_instructions;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at child_main() */

@@ -13,7 +13,9 @@ target_sources(warden PRIVATE
   parent/child_program.c
   parent/listener.c
   parent/logfile.c
-  parent/notify.c)
+  parent/notify.c
+  parent/seccomp_notify.c
+  parent/violation_report.c)
 target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warden_logger
                       PkgConfig::SYSTEMD PkgConfig::UV)
 
@@ -25,6 +27,15 @@ warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c tests/jso
 target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_supervisor warden warden-child warden-child-test)
+
+# Violations explained in every mode, complain mode, and `warden policy
+# suggest` on what complain mode reported.
+warden_test(test_violations tests/daemon_harness.c tests/http_client.c tests/cli_run.c)
+target_compile_definitions(test_violations PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>"
+  WARDEN_CHILD_NOFSYNC_BINARY="$<TARGET_FILE:warden-child-test-nofsync>"
+  WARDEN_NOFSYNC_POLICY="${CMAKE_BINARY_DIR}/generated/child-nofsync.policy")
+add_dependencies(test_violations warden warden-child-test warden-child-test-nofsync)
 
 # The units as installed (cmake --install into a throwaway prefix), checked by
 # systemd itself.

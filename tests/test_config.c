@@ -626,7 +626,7 @@ Test(config, to_ipc_copies_the_childs_part)
 	cr_expect_eq(ic.log_format, IPC_LOG_FORMAT_JSON);
 	cr_expect_eq(ic.log_stderr_level, IPC_LOG_ERROR);
 	cr_expect_eq(ic.namespaces, IPC_NAMESPACES_REQUIRED);
-	cr_expect_eq(ic.report_violations, 0);
+	cr_expect_eq(ic.deny_action, geteuid() == 0 ? IPC_DENY_NOTIFY : IPC_DENY_KILL);
 	cr_expect_eq(ic.token_length, 0);
 	for (size_t i = 0; i < IPC_TOKEN_MAX; i++)
 		cr_expect_eq(ic.token[i], 0);
