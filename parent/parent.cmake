@@ -15,7 +15,8 @@ target_sources(warden PRIVATE
   parent/logfile.c
   parent/notify.c
   parent/seccomp_notify.c
-  parent/violation_report.c)
+  parent/violation_report.c
+  parent/trace_explain.c)
 target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warden_logger
                       PkgConfig::SYSTEMD PkgConfig::UV)
 

@@ -153,6 +153,38 @@ Test(violations, complain_mode_lets_the_call_run_and_reports_it)
 	daemon_cleanup(&d);
 }
 
+/* The trace holds the child's report (trap mode) and the parent's report
+ * message to the next generation; `warden trace show` explains both from
+ * their numbers with the bindings of generation 1's ready in the trace. */
+Test(violations, trace_show_explains_them)
+{
+	char dir[] = "/tmp/warden-trace-XXXXXX", setting[96], args[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(setting, sizeof(setting), "trace.file=%s/ipc.trace", dir);
+	const char *const settings[] = {setting, NULL};
+	struct daemon d;
+	struct http_response r;
+	start_serving(&d, settings);
+	http_request(d.port, "GET", "/test/close-log", NULL, 3000, NULL);
+	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS), "log:\n%s",
+	          daemon_log(&d));
+	cr_assert(body_shows(d.port, "/api/violations", "\"syscall\":\"close\"", &r), "%s", r.body);
+	daemon_cleanup(&d);
+	snprintf(args, sizeof(args), "trace show %s/ipc.trace", dir);
+	struct cli_result t = cli_run(args);
+	cr_assert_eq(t.status, 0, "%s%s", t.out, t.err);
+	const char *want = "    = sandbox violation (trap: the call did not run, the child reported "
+	                   "it and exits): close(4): denied: arg 0 is 4 (logfile_fd); the rule at "
+	                   "child.policy (built in):";
+	const char *first = strstr(t.out, want);
+	cr_expect(first != NULL, "%s", t.out);
+	cr_expect(first != NULL && strstr(first + 1, want) != NULL,
+	          "the report message is not explained too:\n%s", t.out);
+	free(t.out);
+	snprintf(args, sizeof(args), "rm -r %s", dir);
+	cr_expect_eq(system(args), 0);
+}
+
 /* ---- suggest --------------------------------------------------------------------- */
 
 static char *write_file(const char *dir, const char *name, const char *text)
