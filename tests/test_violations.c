@@ -173,9 +173,10 @@ Test(violations, trace_show_explains_them)
 	snprintf(args, sizeof(args), "trace show %s/ipc.trace", dir);
 	struct cli_result t = cli_run(args);
 	cr_assert_eq(t.status, 0, "%s%s", t.out, t.err);
-	const char *want = "    = sandbox violation (trap: the call did not run, the child reported "
-	                   "it and exits): close(4): denied: arg 0 is 4 (logfile_fd); the rule at "
-	                   "child.policy (built in):";
+	const char *want =
+	        "    = sandbox violation (trap: the call did not run, the child reported "
+	        "it and exits): close(4): denied: arg 0 is 4 (logfile_fd); the rule at "
+	        "child.policy (built in):";
 	const char *first = strstr(t.out, want);
 	cr_expect(first != NULL, "%s", t.out);
 	cr_expect(first != NULL && strstr(first + 1, want) != NULL,
