@@ -35,8 +35,8 @@
 enum { FD_REPORT = 4 }; /* logfile_fd: the one descriptor the policy lets the child write */
 
 static const struct policy_binding bindings[] = {
-        {"ipc_fd", 3},          {"logfile_fd", FD_REPORT}, {"gui_socket_fd", 5},
-        {"epoll_fd", 6},        {"first_client_fd", 8},    {"fd_limit", 1024},
+        {"ipc_fd", 3},   {"logfile_fd", FD_REPORT}, {"gui_socket_fd", 5},
+        {"epoll_fd", 6}, {"first_client_fd", 8},    {"fd_limit", 1024},
 };
 enum { BINDINGS = sizeof(bindings) / sizeof(bindings[0]) };
 
@@ -93,7 +93,8 @@ static void answer(int listener, long calls, const struct policy_explainer *x)
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 			die("SECCOMP_IOCTL_NOTIF_RECV");
 		if (x != NULL) {
-			struct policy_call call = {.nr = req.data.nr, .arch = req.data.arch,
+			struct policy_call call = {.nr = req.data.nr,
+			                           .arch = req.data.arch,
 			                           .ip = req.data.instruction_pointer};
 			memcpy(call.args, req.data.args, sizeof(call.args));
 			struct policy_explanation e;
@@ -147,7 +148,8 @@ int main(int argc, char **argv)
 {
 	long calls = argc > 1 ? atol(argv[1]) : 20000;
 	struct policy_error err;
-	struct policy *p = policy_parse("child.policy", child_policy_text, child_policy_length, &err);
+	struct policy *p =
+	        policy_parse("child.policy", child_policy_text, child_policy_length, &err);
 	struct policy_filter *f =
 	        p ? policy_compile(p, bindings, BINDINGS, POLICY_DENY_NOTIFY, &err) : NULL;
 	struct policy_bpf bpf = {0};
