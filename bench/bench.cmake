@@ -31,3 +31,8 @@ add_test(NAME strace_check
          COMMAND bash "${CMAKE_SOURCE_DIR}/tests/strace_check.sh" "$<TARGET_FILE:warden>"
                  "${CMAKE_SOURCE_DIR}/policy/child.policy")
 set_tests_properties(strace_check PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# What complain mode costs one reported call (docs/benchmarks.md): prints the
+# figure; not a test (no timed assertion).
+add_executable(bench_complain bench/bench_complain.c)
+target_link_libraries(bench_complain PRIVATE warden_policy warden_child_policy)

@@ -24,6 +24,8 @@ int api_create(struct api **out, struct child *c)
 	int rc = api_events_init(api);
 	if (rc < 0)
 		return rc;
+	if (api_violations_init(api) < 0)
+		return -ENOMEM;
 	*out = api;
 	return 0;
 }
@@ -64,8 +66,13 @@ static const struct route {
 	const char *path;
 	endpoint_fn fn;
 } routes[] = {
-        {"/healthz", healthz},       {"/api/status", status}, {"/api/logs", api_logs},
-        {"/api/events", api_events}, {"/api/policy", policy}, {"/metrics", api_metrics},
+        {"/healthz", healthz},
+        {"/api/status", status},
+        {"/api/logs", api_logs},
+        {"/api/events", api_events},
+        {"/api/policy", policy},
+        {"/metrics", api_metrics},
+        {"/api/violations", api_violations},
 };
 
 static void not_found(struct http_response *res)

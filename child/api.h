@@ -7,6 +7,7 @@
  *   GET /api/logs         the log ring (?since=ID&level=NAME)
  *   GET /api/events       Server-Sent Events: status and log lines, resumable
  *   GET /api/policy       the policy in force and its bound parameters
+ *   GET /api/violations   the calls the policy denied, explained by the parent
  *   GET /healthz          liveness
  *   GET /metrics          Prometheus text exposition
  *
@@ -39,5 +40,9 @@ bool api_is_public(void *ctx, const struct http_text *path);
 
 /* The parent sent a new status snapshot: event streams get it now. */
 void api_status_changed(struct api *api);
+
+/* The parent sent a violation report (IPC_REPORT): kept for the GUI. */
+struct ipc_report;
+void api_violation_reported(struct api *api, const struct ipc_report *report);
 
 #endif

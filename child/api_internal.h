@@ -33,6 +33,7 @@ enum {
 	API_PING_TICKS = 75,              /* a heartbeat comment every 15 s */
 	API_STREAM_BACKLOG = 200,         /* lines a new stream without Last-Event-ID gets */
 	API_STREAM_TICK_BYTES = 32 << 10, /* per stream per tick: below the slow-reader limit */
+	API_VIOLATION_SHAPES = 32,        /* shapes of violation kept for /api/violations */
 };
 
 struct api {
@@ -42,6 +43,7 @@ struct api {
 	unsigned stream_count;
 	uint64_t ticks;
 	char *scratch;
+	struct violation_reports *reports; /* api_violations.c */
 };
 
 /* The documents (api_json.c); each is one complete JSON value. */
@@ -87,6 +89,14 @@ void api_logs(struct api *api, const struct http_request *req, struct http_respo
 
 /* /metrics (api_metrics.c). */
 void api_metrics(struct api *api, const struct http_request *req, struct http_response *res);
+
+/* /api/violations (api_violations.c): the parent's reports, one per shape
+ * of call; /metrics reads them too. */
+int api_violations_init(struct api *api);
+void api_violations(struct api *api, const struct http_request *req, struct http_response *res);
+size_t api_violation_count(const struct api *api);
+const struct ipc_report *api_violation_at(const struct api *api, size_t i);
+bool api_complain_mode(const struct api *api);
 
 /* /api/events (api_events.c). */
 int api_events_init(struct api *api);

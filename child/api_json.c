@@ -282,7 +282,9 @@ void api_policy_json(struct api *api, struct json *j)
 	json_object_begin(j);
 	json_field_cstring(j, "name", "child.policy (built in)");
 	json_field_bool(j, "enforced", (c->sandbox & IPC_SANDBOX_SECCOMP) != 0);
-	json_field_cstring(j, "deny_action", c->config.report_violations ? "trap" : "kill");
+	json_field_cstring(j, "deny_action", ipc_deny_action_name(c->config.deny_action));
+	json_field_cstring(j, "mode",
+	                   c->config.deny_action == IPC_DENY_COMPLAIN ? "complain" : "enforce");
 	json_field_u64(j, "instructions", c->policy_instructions);
 	parameters_json(j, c);
 	json_field_string(j, "text", child_policy_text, child_policy_length);

@@ -106,6 +106,50 @@ static void sandbox_metrics(struct http_response *res, const struct child *c)
 	}
 }
 
+/* Whether a report of the same syscall and action comes earlier in the
+ * table: that one's sample sums both. */
+static bool counted_before(const struct api *api, size_t i)
+{
+	const struct ipc_report *r = api_violation_at(api, i);
+	for (size_t k = 0; k < i; k++) {
+		const struct ipc_report *o = api_violation_at(api, k);
+		if (o->nr == r->nr && o->arch == r->arch && o->action == r->action)
+			return true;
+	}
+	return false;
+}
+
+/* The calls the parent saw denied (or let through, in complain mode), by
+ * syscall, summed over their shapes; and whether complain mode is on. */
+static void violation_metrics(struct http_response *res, const struct api *api)
+{
+	char labels[96];
+	single(res, "warden_sandbox_complain", "gauge",
+	       "1 while the sandbox is in complain mode: calls the policy denies run.",
+	       api_complain_mode(api) ? 1 : 0);
+	family(res, "warden_violation_calls_total", "counter",
+	       "Calls the policy denied, by syscall and what the filter did (kill, trap, notify: "
+	       "the call never ran; complain: it ran), as the parent saw them.");
+	for (size_t i = 0; i < api_violation_count(api); i++) {
+		const struct ipc_report *r = api_violation_at(api, i);
+		if (counted_before(api, i))
+			continue;
+		uint64_t sum = 0;
+		for (size_t k = i; k < api_violation_count(api); k++) {
+			const struct ipc_report *o = api_violation_at(api, k);
+			if (o->nr == r->nr && o->arch == r->arch && o->action == r->action)
+				sum += o->count;
+		}
+		if (r->syscall[0] != '\0')
+			snprintf(labels, sizeof(labels), "{syscall=\"%s\",action=\"%s\"}",
+			         r->syscall, ipc_deny_action_name(r->action));
+		else
+			snprintf(labels, sizeof(labels), "{syscall=\"%u\",action=\"%s\"}", r->nr,
+			         ipc_deny_action_name(r->action));
+		sample(res, "warden_violation_calls_total", labels, sum);
+	}
+}
+
 static void log_metrics(struct http_response *res, const struct logger *lg)
 {
 	struct logger_stats st;
@@ -148,6 +192,7 @@ void api_metrics(struct api *api, const struct http_request *req, struct http_re
 	http_metrics(res, &st);
 	supervisor_metrics(res, c);
 	sandbox_metrics(res, c);
+	violation_metrics(res, api);
 	log_metrics(res, c->logger);
 	memory_metrics(res, &c->arena);
 }

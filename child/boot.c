@@ -254,7 +254,11 @@ static void prepare_loop(struct child *c, struct logger_allocator *allocator)
 	if (highest < 0)
 		boot_failed(c, "fd layout", "%s", why);
 	c->epoll_fd = uv_backend_fd(&c->loop);
-	c->first_client_fd = highest + 1;
+	/* With a listener, loading the filter creates one descriptor more, the
+	 * lowest free: it gets the number above libuv's, below the clients. */
+	bool listener = c->config.deny_action == IPC_DENY_NOTIFY ||
+	                c->config.deny_action == IPC_DENY_COMPLAIN;
+	c->first_client_fd = highest + 1 + (listener ? 1 : 0);
 	/* One descriptor more than the connection limit: the server accepts
 	 * the connection over the limit to answer it 503 and close it, rather
 	 * than leave it in the backlog with accept4 failing on EMFILE. */
@@ -307,8 +311,13 @@ static void compile_policy(struct child *c, struct policy_bpf *bpf)
 	};
 	struct policy *p = policy_parse("child.policy (built in)", child_policy_text,
 	                                child_policy_length, &err);
-	enum policy_deny_action deny =
-	        c->config.report_violations ? POLICY_DENY_TRAP : POLICY_DENY_KILL;
+	static const enum policy_deny_action deny_of[] = {
+	        [IPC_DENY_KILL] = POLICY_DENY_KILL,
+	        [IPC_DENY_TRAP] = POLICY_DENY_TRAP,
+	        [IPC_DENY_NOTIFY] = POLICY_DENY_NOTIFY,
+	        [IPC_DENY_COMPLAIN] = POLICY_DENY_NOTIFY,
+	};
+	enum policy_deny_action deny = deny_of[c->config.deny_action]; /* checked: 0 .. MAX */
 	struct policy_filter *f =
 	        p ? policy_compile(p, bindings, sizeof(bindings) / sizeof(bindings[0]), deny, &err)
 	          : NULL;
@@ -341,10 +350,20 @@ static void load_policy(struct child *c, const struct policy_bpf *bpf)
 		c->sandbox |= IPC_SANDBOX_SECCOMP;
 		return;
 	}
-	int rc = policy_bpf_load(bpf);
+	int rc, listener = -1;
+	bool notify = c->config.deny_action == IPC_DENY_NOTIFY ||
+	              c->config.deny_action == IPC_DENY_COMPLAIN;
+	/* With a listener, a denied call waits for the parent, which takes the
+	 * listener when READY names it (parent/seccomp_notify.c): READY is
+	 * sent next, with sendto, which the policy allows. */
+	rc = notify ? policy_bpf_load_listener(bpf, &listener) : policy_bpf_load(bpf);
 	if (rc < 0)
 		boot_failed(c, "seccomp policy", "the kernel refused the filter: %s",
 		            strerror(-rc));
+	if (notify && listener != c->first_client_fd - 1)
+		boot_failed(c, "seccomp policy", "the listener is fd %d, not %d", listener,
+		            c->first_client_fd - 1);
+	c->listener_fd = notify ? listener : 0;
 	c->sandbox |= IPC_SANDBOX_SECCOMP;
 }
 

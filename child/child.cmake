@@ -36,6 +36,32 @@ target_include_directories(warden-child-test PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(warden-child-test PRIVATE warden_ipc warden_logger warden_policy
                       warden_child_policy ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY} PkgConfig::UV)
 
+# The test build again with a copy of the child policy whose fsync rule is
+# removed: tests/test_violations.c runs it in complain mode and checks that
+# `warden policy suggest` gives the rule back.
+set(NOFSYNC_POLICY "${CMAKE_BINARY_DIR}/generated/child-nofsync.policy")
+set(NOFSYNC_POLICY_C "${CMAKE_BINARY_DIR}/generated/child_policy_nofsync.c")
+file(READ "${CHILD_POLICY}" policy_text)
+string(REGEX REPLACE "\nfsync: [^\n]*\n" "\n" nofsync_text "${policy_text}")
+if(nofsync_text STREQUAL policy_text)
+  message(FATAL_ERROR "policy/child.policy has no one-line fsync rule to remove for the test")
+endif()
+file(WRITE "${NOFSYNC_POLICY}" "${nofsync_text}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CHILD_POLICY}")
+add_custom_command(
+  OUTPUT "${NOFSYNC_POLICY_C}"
+  COMMAND ${CMAKE_COMMAND} -DINPUT=${NOFSYNC_POLICY} -DOUTPUT=${NOFSYNC_POLICY_C}
+          -P "${CMAKE_SOURCE_DIR}/policy/embed.cmake"
+  DEPENDS "${NOFSYNC_POLICY}" "${CMAKE_SOURCE_DIR}/policy/embed.cmake"
+  VERBATIM)
+add_library(warden_child_policy_nofsync STATIC "${NOFSYNC_POLICY_C}")
+add_executable(warden-child-test-nofsync tests/child/main.c tests/child/escape.c
+               tests/child/misbehave.c tests/child/lie.c ${WARDEN_CHILD_SOURCES})
+target_include_directories(warden-child-test-nofsync PRIVATE ${HTTP_PARSER_INCLUDE_DIR})
+target_link_libraries(warden-child-test-nofsync PRIVATE warden_ipc warden_logger warden_policy
+                      warden_child_policy_nofsync ${WARDEN_GUI_LIBS} ${HTTP_PARSER_LIBRARY}
+                      PkgConfig::UV)
+
 warden_test(test_child tests/child_harness.c tests/http_client.c tests/child/escape.c)
 target_link_libraries(test_child PRIVATE warden_ipc)
 target_compile_definitions(test_child PRIVATE

@@ -38,6 +38,7 @@ struct child {
 	uint32_t sandbox;            /* IPC_SANDBOX_* the boot set up: claimed in ready */
 	const struct child_lie *lie; /* the test build's; nothing to tell otherwise */
 	int epoll_fd, first_client_fd, fd_limit;
+	int listener_fd; /* the filter's seccomp listener (deny action notify/complain); 0: none */
 	uint32_t pid, uid, gid; /* read before lockdown: getpid is not allowed after */
 	/* For the GUI's header, read at boot too (uname and getsockname are
 	 * not allowed after): the host's name, before the child's own UTS

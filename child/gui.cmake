@@ -49,6 +49,7 @@ set(WARDEN_GUI_SOURCES
   child/api_logs.c
   child/api_metrics.c
   child/api_events.c
+  child/api_violations.c
   child/api_reply.c
   child/api_query.c
   child/assets.c

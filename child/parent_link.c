@@ -43,6 +43,10 @@ int parent_link_send_ready(struct child *c)
 	msg.u.ready.gid = c->gid;
 	msg.u.ready.policy_instructions = c->policy_instructions;
 	msg.u.ready.boot_ns = c->boot_ns;
+	msg.u.ready.epoll_fd = (uint32_t)c->epoll_fd;
+	msg.u.ready.first_client_fd = (uint32_t)c->first_client_fd;
+	msg.u.ready.fd_limit = (uint32_t)c->fd_limit;
+	msg.u.ready.listener_fd = (uint32_t)c->listener_fd;
 	return send_message(c, &msg);
 }
 
@@ -152,6 +156,10 @@ static void handle(struct child *c, const struct ipc_message *msg)
 		break;
 	case IPC_SERVE:
 		serve(c, &msg->u.serve);
+		break;
+	case IPC_REPORT:
+		if (c->api != NULL)
+			api_violation_reported(c->api, &msg->u.report);
 		break;
 	default:
 		parent_link_send_error(c, IPC_E_TYPE, msg->sequence,

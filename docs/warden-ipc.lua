@@ -26,15 +26,15 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 4 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve
+local IPC_VERSION = 5 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve, 4 no report nor ready's bindings
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
 	[6] = "status", [7] = "log", [8] = "violation", [9] = "shutdown", [10] = "error",
-	[11] = "serve",
+	[11] = "serve", [12] = "report",
 }
 -- Who may send each type: 1 parent -> child, 2 child -> parent, 3 either.
-local SENDER = { [1] = 1, [2] = 1, [3] = 2, [4] = 1, [5] = 2, [6] = 1, [7] = 1, [8] = 2, [9] = 1, [10] = 3, [11] = 1 }
+local SENDER = { [1] = 1, [2] = 1, [3] = 2, [4] = 1, [5] = 2, [6] = 1, [7] = 1, [8] = 2, [9] = 1, [10] = 3, [11] = 1, [12] = 1 }
 
 local DIRECTIONS = { [1] = "parent -> child", [2] = "child -> parent" }
 local LEVELS = { [0] = "debug", [1] = "info", [2] = "notice", [3] = "warning", [4] = "error", [5] = "crit" }
@@ -45,6 +45,7 @@ local END_REASONS = {
 	[0] = "none", [1] = "exit", [2] = "signal", [3] = "violation", [4] = "heartbeat",
 	[5] = "malformed", [6] = "ready_timeout", [7] = "reload", [8] = "attestation",
 }
+local DENY_ACTIONS = { [0] = "kill", [1] = "trap", [2] = "notify", [3] = "complain" }
 local SHUTDOWN_REASONS = { [1] = "terminate", [2] = "reload" }
 local STATUSES = {
 	[0] = "ok", [1] = "short", [2] = "magic", [3] = "version", [4] = "type", [5] = "length",
@@ -168,6 +169,10 @@ local args = {}
 for i = 0, 5 do
 	args[#args + 1] = F("u64", "violation.args_" .. i, "Argument " .. i, base.HEX)
 end
+local report_args = {}
+for i = 0, 5 do
+	report_args[#report_args + 1] = F("u64", "report.args_" .. i, "Argument " .. i, base.HEX)
+end
 
 -- Payloads of fixed size, in struct order (ipc/ipc.h).
 local LAYOUTS = {
@@ -191,7 +196,7 @@ local LAYOUTS = {
 		F("u8", "config.log_format", "Log format", base.DEC, LOG_FORMATS),
 		F("u8", "config.log_stderr_level", "Log stderr level", base.DEC, LEVELS),
 		F("u8", "config.namespaces", "Namespaces", base.DEC, NAMESPACES),
-		F("u8", "config.report_violations", "Report violations"),
+		F("u8", "config.deny_action", "Deny action", base.DEC, DENY_ACTIONS),
 		F("u8", "config.token_length", "Token length"),
 		F("u8", "config.test_mode", "Test mode"),
 		S("config.user", "User", 32),
@@ -207,6 +212,10 @@ local LAYOUTS = {
 		F("u32", "ready.gid", "Gid"),
 		F("u32", "ready.policy_instructions", "Policy instructions"),
 		F("u64", "ready.boot_ns", "Boot time (ns)"),
+		F("u32", "ready.epoll_fd", "Epoll fd"),
+		F("u32", "ready.first_client_fd", "First client fd"),
+		F("u32", "ready.fd_limit", "Fd limit"),
+		F("u32", "ready.listener_fd", "Seccomp listener fd"),
 	},
 	[4] = {
 		F("u64", "ping.nonce", "Nonce"),
@@ -252,6 +261,19 @@ local LAYOUTS = {
 	},
 	[11] = {
 		{ kind = "flags", size = 4, field = protofield("u32", "serve.attested", "Attested", base.HEX), bits = serve_flags },
+	},
+	[12] = {
+		F("u64", "report.time_ns", "Time (ns)"),
+		F("u32", "report.shape", "Shape"),
+		F("u32", "report.count", "Count"),
+		F("u32", "report.generation", "Generation"),
+		F("u32", "report.action", "Action", base.DEC, DENY_ACTIONS),
+		F("u32", "report.nr", "Syscall number"),
+		F("u32", "report.arch", "Architecture", base.HEX),
+		GROUP("Arguments", report_args),
+		F("u64", "report.ip", "Instruction pointer", base.HEX),
+		S("report.syscall", "Syscall name", 32),
+		S("report.text", "Explanation", 768),
 	},
 }
 

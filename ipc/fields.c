@@ -47,7 +47,7 @@ static const struct ipc_field config_rows[] = {
         {ONE(struct ipc_config, log_format), .flags = SUMMARY, .value_name = ipc_log_format_name},
         {ONE(struct ipc_config, log_stderr_level), .value_name = ipc_log_level_name},
         {ONE(struct ipc_config, namespaces), .flags = SUMMARY, .value_name = ipc_namespaces_name},
-        {ONE(struct ipc_config, report_violations), .flags = SUMMARY},
+        {ONE(struct ipc_config, deny_action), .flags = SUMMARY, .value_name = ipc_deny_action_name},
         {ONE(struct ipc_config, token_length), .flags = SUMMARY},
         {ONE(struct ipc_config, test_mode)},
         {ONE(struct ipc_config, user), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
@@ -65,6 +65,10 @@ static const struct ipc_field ready_rows[] = {
         {ONE(struct ipc_ready, gid), .flags = SUMMARY},
         {ONE(struct ipc_ready, policy_instructions), .flags = SUMMARY},
         {ONE(struct ipc_ready, boot_ns), .flags = SUMMARY},
+        {ONE(struct ipc_ready, epoll_fd)},
+        {ONE(struct ipc_ready, first_client_fd)},
+        {ONE(struct ipc_ready, fd_limit)},
+        {ONE(struct ipc_ready, listener_fd), .flags = SUMMARY},
 };
 
 static const struct ipc_field ping_rows[] = {
@@ -160,6 +164,20 @@ static const struct ipc_field serve_rows[] = {
          .value_name = ipc_sandbox_flag_name},
 };
 
+static const struct ipc_field report_rows[] = {
+        {ONE(struct ipc_report, time_ns)},
+        {ONE(struct ipc_report, shape), .flags = SUMMARY},
+        {ONE(struct ipc_report, count), .flags = SUMMARY},
+        {ONE(struct ipc_report, generation)},
+        {ONE(struct ipc_report, action), .flags = SUMMARY, .value_name = ipc_deny_action_name},
+        {ONE(struct ipc_report, nr)},
+        {ONE(struct ipc_report, arch), .flags = HEX},
+        {MANY(struct ipc_report, args), .flags = HEX},
+        {ONE(struct ipc_report, ip), .flags = HEX},
+        {ONE(struct ipc_report, syscall), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
+        {ONE(struct ipc_report, text), .kind = IPC_FIELD_STRING, .flags = SUMMARY},
+};
+
 static const struct ipc_fields payloads[IPC_TYPE_MAX + 1] = {
         [IPC_HELLO] = {hello_rows, COUNT(hello_rows)},
         [IPC_CONFIG] = {config_rows, COUNT(config_rows)},
@@ -172,6 +190,7 @@ static const struct ipc_fields payloads[IPC_TYPE_MAX + 1] = {
         [IPC_SHUTDOWN] = {shutdown_rows, COUNT(shutdown_rows)},
         [IPC_ERROR] = {error_rows, COUNT(error_rows)},
         [IPC_SERVE] = {serve_rows, COUNT(serve_rows)},
+        [IPC_REPORT] = {report_rows, COUNT(report_rows)},
 };
 
 const struct ipc_fields *ipc_payload_fields(unsigned type)

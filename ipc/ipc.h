@@ -34,9 +34,10 @@
 
 #define IPC_MAGIC 0x4e445257u /* "WRDN" in little-endian byte order */
 #define IPC_VERSION                                                                                \
-	4u /* 2: status carries violations; 3: config the log's form; 4: config the                \
+	5u /* 2: status carries violations; 3: config the log's form; 4: config the                \
 	    * Host names, the per-peer cap and test mode, status the attested state, and           \
-	    * serve, the parent's word after it has checked the child's ready from outside */
+	    * serve, the parent's word after it has checked the child's ready from outside;        \
+	    * 5: config the deny action, ready the filter's bindings and listener, report */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -56,8 +57,10 @@ enum ipc_type {
 	IPC_SHUTDOWN = 9,  /* parent -> child: stop accepting, drain, exit */
 	IPC_ERROR = 10,    /* either way: the sender rejected something; versioned */
 	IPC_SERVE = 11,    /* parent -> child: its ready checked from outside; start accepting */
+	IPC_REPORT =
+	        12, /* parent -> child: a violation the parent saw and explained, for the GUI */
 };
-enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_SERVE };
+enum { IPC_TYPE_MIN = IPC_HELLO, IPC_TYPE_MAX = IPC_REPORT };
 
 /* "hello", "config", ...; NULL for an unknown type. */
 const char *ipc_type_name(unsigned type);
@@ -80,8 +83,9 @@ enum {
 	IPC_DETAIL_MAX = 64,   /* restart reason detail, incl. the NUL */
 	IPC_MESSAGE_MAX = 128, /* error message, incl. the NUL */
 	IPC_RECENT_RESTARTS = 8,
-	IPC_HANDOVER_FDS = 2, /* hello carries exactly: [0] log file, [1] GUI socket */
-	IPC_HOSTS_MAX = 256,  /* the Host names the server answers to, incl. the NUL */
+	IPC_HANDOVER_FDS = 2,      /* hello carries exactly: [0] log file, [1] GUI socket */
+	IPC_HOSTS_MAX = 256,       /* the Host names the server answers to, incl. the NUL */
+	IPC_REPORT_TEXT_MAX = 768, /* a violation's explanation, incl. the NUL */
 };
 
 struct ipc_hello {
@@ -103,6 +107,17 @@ enum ipc_log_format {
 	IPC_LOG_FORMAT_MAX = IPC_LOG_FORMAT_JSON,
 };
 
+/* What the child's filter does with a call the policy does not allow
+ * (docs/policy.md, "Violations"). Never does the call run, but in complain
+ * mode, where it runs after the parent has seen it. */
+enum ipc_deny_action {
+	IPC_DENY_KILL = 0,   /* SECCOMP_RET_KILL_PROCESS: the kernel kills, nobody sees the call */
+	IPC_DENY_TRAP = 1,   /* SIGSYS: the child's handler reports the call, then exits */
+	IPC_DENY_NOTIFY = 2, /* USER_NOTIF: the parent reads the call, then kills the child */
+	IPC_DENY_COMPLAIN = 3, /* USER_NOTIF: the parent reads the call and lets it run */
+	IPC_DENY_MAX = IPC_DENY_COMPLAIN,
+};
+
 /* The child's RLIMIT_AS and RLIMIT_DATA are memory_reserve_kib KiB plus
  * this, for its code, libraries and stacks (unset in ASan builds); the
  * parent checks them from outside. */
@@ -121,13 +136,13 @@ struct ipc_config {
 	uint32_t max_connections_per_peer; /* 1 .. max_connections: one address's share */
 	uint8_t log_min_level;             /* enum ipc_log_level */
 	uint8_t log_format;                /* enum ipc_log_format */
-	uint8_t log_stderr_level;  /* enum ipc_log_level: this and above also go to stderr */
-	uint8_t namespaces;        /* enum ipc_namespaces_mode */
-	uint8_t report_violations; /* 0: the filter kills; 1: trap, report, exit */
-	uint8_t token_length;      /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
-	uint8_t test_mode;         /* 1: the parent runs in explicit test mode, the only
-	                            * one in which a test build of the child may serve */
-	char user[IPC_NAME_MAX];   /* terminated; "" when not started as root */
+	uint8_t log_stderr_level; /* enum ipc_log_level: this and above also go to stderr */
+	uint8_t namespaces;       /* enum ipc_namespaces_mode */
+	uint8_t deny_action;      /* enum ipc_deny_action */
+	uint8_t token_length;     /* 0: no auth; else 1 .. IPC_TOKEN_MAX */
+	uint8_t test_mode;        /* 1: the parent runs in explicit test mode, the only
+	                           * one in which a test build of the child may serve */
+	char user[IPC_NAME_MAX];  /* terminated; "" when not started as root */
 	char group[IPC_NAME_MAX];
 	uint8_t token[IPC_TOKEN_MAX]; /* token_length bytes, the rest zero */
 	/* Names a request's Host may give (its port aside), separated by one
@@ -162,6 +177,12 @@ struct ipc_ready {
 	uint32_t uid, gid;            /* the identity the child claims to run as */
 	uint32_t policy_instructions; /* BPF instructions loaded */
 	uint64_t boot_ns;             /* exec to ready */
+	/* The values the filter's parameters were bound to (policy/child.policy),
+	 * checked by the parent against /proc: what it explains violations with. */
+	uint32_t epoll_fd, first_client_fd, fd_limit;
+	/* The filter's seccomp listener (deny action notify or complain), which
+	 * the parent takes with pidfd_getfd; 0 for none. */
+	uint32_t listener_fd;
 };
 
 struct ipc_ping {
@@ -260,6 +281,25 @@ struct ipc_violation {
 	char name[IPC_NAME_MAX]; /* terminated; "" when the child has no name for it */
 };
 
+/* A violation as the parent saw it (from the kernel's notification, or
+ * from the child's own report in trap mode) and explained with the policy
+ * and the generation's bindings. One per shape of call (syscall and
+ * arguments as the policy names them): sent again, counted up, each time
+ * the shape is seen, and every one again to each new generation. */
+struct ipc_report {
+	uint64_t time_ns;    /* CLOCK_REALTIME of the latest */
+	uint32_t shape;      /* >= 1, the parent's number for the shape */
+	uint32_t count;      /* >= 1, calls of this shape so far */
+	uint32_t generation; /* >= 1, of the latest call */
+	uint32_t action;     /* enum ipc_deny_action it met */
+	uint32_t nr;         /* the latest call, as struct ipc_violation */
+	uint32_t arch;
+	uint64_t args[6];
+	uint64_t ip;
+	char syscall[IPC_NAME_MAX];     /* terminated; "" for an unknown number */
+	char text[IPC_REPORT_TEXT_MAX]; /* terminated: the parent's explanation */
+};
+
 enum ipc_shutdown_reason {
 	IPC_SHUTDOWN_TERMINATE = 1, /* SIGTERM/SIGINT at the parent */
 	IPC_SHUTDOWN_RELOAD = 2,    /* a new generation takes over */
@@ -300,6 +340,7 @@ struct ipc_message {
 		struct ipc_shutdown shutdown;
 		struct ipc_error error;
 		struct ipc_serve serve;
+		struct ipc_report report;
 	} u;
 };
 
@@ -316,6 +357,7 @@ const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeo
 const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" */
 const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */
 const char *ipc_decode_status_name(unsigned status);   /* "ok", "short" .. "io" (error.code) */
+const char *ipc_deny_action_name(unsigned action);     /* "kill", "trap", "notify", "complain" */
 
 /* A level's name in any case, `length` bytes (not terminated); false if
  * it names none. */

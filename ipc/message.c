@@ -37,7 +37,7 @@ static const struct type_info types[IPC_TYPE_MAX + 1] = {
         [IPC_PONG] = {"pong", IPC_TO_PARENT},        [IPC_STATUS] = {"status", IPC_TO_CHILD},
         [IPC_LOG] = {"log", IPC_TO_CHILD},           [IPC_VIOLATION] = {"violation", IPC_TO_PARENT},
         [IPC_SHUTDOWN] = {"shutdown", IPC_TO_CHILD}, [IPC_ERROR] = {"error", IPC_EITHER},
-        [IPC_SERVE] = {"serve", IPC_TO_CHILD},
+        [IPC_SERVE] = {"serve", IPC_TO_CHILD},       [IPC_REPORT] = {"report", IPC_TO_CHILD},
 };
 
 static const struct type_info *type_info(unsigned type)
@@ -326,7 +326,7 @@ static bool check_config_limits(const struct ipc_config *m, struct ipc_decode_er
 	       range(err, "config", "log_format", m->log_format, 0, IPC_LOG_FORMAT_MAX) &&
 	       range(err, "config", "log_stderr_level", m->log_stderr_level, 0, IPC_LOG_MAX) &&
 	       range(err, "config", "namespaces", m->namespaces, 0, IPC_NAMESPACES_REQUIRED) &&
-	       range(err, "config", "report_violations", m->report_violations, 0, 1) &&
+	       range(err, "config", "deny_action", m->deny_action, 0, IPC_DENY_MAX) &&
 	       range(err, "config", "max_connections_per_peer", m->max_connections_per_peer, 1,
 	             m->max_connections) &&
 	       range(err, "config", "test_mode", m->test_mode, 0, 1);
@@ -369,7 +369,12 @@ static bool check_ready(const struct ipc_ready *m, struct ipc_decode_error *err)
 	if ((m->sandbox & ~(uint32_t)IPC_SANDBOX_ALL) != 0)
 		return fail(err, IPC_E_RANGE, "ready: sandbox 0x%x has unknown flags 0x%x",
 		            m->sandbox, m->sandbox & ~(uint32_t)IPC_SANDBOX_ALL);
-	return true;
+	/* The bindings' order is the layout's (child/fd_layout.h): the
+	 * parent checks the numbers themselves against /proc. */
+	return range(err, "ready", "fd_limit", m->fd_limit, 1, 1u << 20) &&
+	       range(err, "ready", "first_client_fd", m->first_client_fd, 0, m->fd_limit - 1) &&
+	       range(err, "ready", "epoll_fd", m->epoll_fd, 0, m->first_client_fd) &&
+	       range(err, "ready", "listener_fd", m->listener_fd, 0, m->first_client_fd);
 }
 
 static bool check_pong(const struct ipc_pong *m, struct ipc_decode_error *err)
@@ -435,6 +440,16 @@ static bool check_violation(const struct ipc_violation *m, struct ipc_decode_err
 	return string(err, "violation", "name", m->name, sizeof(m->name));
 }
 
+static bool check_report(const struct ipc_report *m, struct ipc_decode_error *err)
+{
+	return range(err, "report", "shape", m->shape, 1, UINT32_MAX) &&
+	       range(err, "report", "count", m->count, 1, UINT32_MAX) &&
+	       range(err, "report", "generation", m->generation, 1, UINT32_MAX) &&
+	       range(err, "report", "action", m->action, 0, IPC_DENY_MAX) &&
+	       string(err, "report", "syscall", m->syscall, sizeof(m->syscall)) &&
+	       string(err, "report", "text", m->text, sizeof(m->text));
+}
+
 static bool check_shutdown(const struct ipc_shutdown *m, struct ipc_decode_error *err)
 {
 	return range(err, "shutdown", "grace_ms", m->grace_ms, 0, 3600000) &&
@@ -481,6 +496,8 @@ static bool check_payload(const struct ipc_message *m, struct ipc_decode_error *
 		return check_error(&m->u.error, err);
 	case IPC_SERVE:
 		return check_serve(&m->u.serve, err);
+	case IPC_REPORT:
+		return check_report(&m->u.report, err);
 	default: /* ping: every value is valid */
 		return true;
 	}

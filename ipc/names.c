@@ -51,6 +51,13 @@ static const char *const shutdown_reason_names[] = {
         [IPC_SHUTDOWN_RELOAD] = "reload",
 };
 
+static const char *const deny_action_names[] = {
+        [IPC_DENY_KILL] = "kill",
+        [IPC_DENY_TRAP] = "trap",
+        [IPC_DENY_NOTIFY] = "notify",
+        [IPC_DENY_COMPLAIN] = "complain",
+};
+
 static const char *const decode_status_names[] = {
         [IPC_OK] = "ok",
         [IPC_E_SHORT] = "short",
@@ -126,6 +133,11 @@ const char *ipc_shutdown_reason_name(unsigned reason)
 const char *ipc_decode_status_name(unsigned status)
 {
 	return pick(decode_status_names, COUNT(decode_status_names), status);
+}
+
+const char *ipc_deny_action_name(unsigned action)
+{
+	return pick(deny_action_names, COUNT(deny_action_names), action);
 }
 
 const char *ipc_sandbox_flag_name(unsigned bit)

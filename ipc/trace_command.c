@@ -28,6 +28,7 @@
 
 enum {
 	MAX_TYPES = 16,
+	TRACE_NOTE_MAX = 1536,
 	FOLLOW_PAUSE_MS = 200,
 };
 
@@ -43,6 +44,7 @@ struct invocation {
 	uint32_t generation;
 	bool has_since, has_until;
 	uint64_t since, until;
+	const struct trace_notes *notes; /* NULL: none */
 };
 
 static void usage(FILE *out)
@@ -338,12 +340,27 @@ static bool wanted(const struct invocation *inv, const struct trace_record *rec)
 	return false;
 }
 
-static void print_record(const struct invocation *inv, const struct trace_record *rec)
+/* Every decoded record goes past the notes, shown or not: a violation's
+ * meaning depends on its generation's ready, which a filter may hide. */
+static void take_note(const struct invocation *inv, const struct trace_record *rec, char *line,
+                      size_t size)
 {
-	if (inv->json)
+	line[0] = '\0';
+	if (inv->notes != NULL && rec->status == IPC_OK)
+		inv->notes->note(inv->notes->ctx, rec->ph.generation, rec->ph.pid, &rec->msg, line,
+		                 size);
+}
+
+static void print_record(const struct invocation *inv, const struct trace_record *rec,
+                         const char *note)
+{
+	if (inv->json) {
 		trace_print_json(stdout, rec);
-	else
-		trace_print_text(stdout, rec);
+		return;
+	}
+	trace_print_text(stdout, rec);
+	if (note[0] != '\0')
+		printf("    = %s\n", note);
 }
 
 /* Opens a trace, saying why not; `follow` waits quietly for a file too
@@ -375,11 +392,13 @@ static int show(const struct invocation *inv)
 	if (r == NULL)
 		return TRACE_EXIT_FILE_ERROR;
 	struct trace_record rec;
-	char err[300];
+	char err[300], note[TRACE_NOTE_MAX];
 	enum trace_read_status st;
-	while ((st = trace_reader_next(r, &rec, err, sizeof(err))) == TRACE_READ_RECORD)
+	while ((st = trace_reader_next(r, &rec, err, sizeof(err))) == TRACE_READ_RECORD) {
+		take_note(inv, &rec, note, sizeof(note));
 		if (wanted(inv, &rec))
-			print_record(inv, &rec);
+			print_record(inv, &rec, note);
+	}
 	trace_reader_close(r);
 	if (st != TRACE_READ_END)
 		return file_error(inv, err);
@@ -652,10 +671,13 @@ static int follow_open(struct follower *fo)
 static enum trace_read_status follow_drain(struct follower *fo, char *err, size_t err_size)
 {
 	struct trace_record rec;
+	char note[TRACE_NOTE_MAX];
 	enum trace_read_status st;
-	while ((st = trace_reader_next(fo->r, &rec, err, err_size)) == TRACE_READ_RECORD)
+	while ((st = trace_reader_next(fo->r, &rec, err, err_size)) == TRACE_READ_RECORD) {
+		take_note(fo->inv, &rec, note, sizeof(note));
 		if (fo->printing && wanted(fo->inv, &rec))
-			print_record(fo->inv, &rec);
+			print_record(fo->inv, &rec, note);
+	}
 	fflush(stdout);
 	return st;
 }
@@ -726,9 +748,9 @@ static int follow(const struct invocation *inv)
 	return result;
 }
 
-int trace_command(int argc, char **argv)
+int trace_command(int argc, char **argv, const struct trace_notes *notes)
 {
-	struct invocation inv = {0};
+	struct invocation inv = {.notes = notes};
 	int rc = parse_arguments(argc, argv, &inv);
 	if (rc != 0)
 		return rc < 0 ? TRACE_EXIT_OK : rc;

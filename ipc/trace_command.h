@@ -12,7 +12,23 @@ enum {
 	TRACE_EXIT_USAGE = 2,      /* the command line is wrong */
 };
 
-/* argv[0] is "trace"; returns the process exit code. */
-int trace_command(int argc, char **argv);
+#include "ipc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a trace alone cannot say: what a violation means in the child's
+ * policy. `warden` (parent/trace_explain.c) hands in the policy's view;
+ * `note` sees every decoded message in file order (so that it can keep
+ * each generation's ready, its bindings) and fills `line` with what to
+ * print under the record in text form ("" for nothing). */
+struct trace_notes {
+	void *ctx;
+	void (*note)(void *ctx, uint32_t generation, uint32_t pid, const struct ipc_message *msg,
+	             char *line, size_t size);
+};
+
+/* argv[0] is "trace"; returns the process exit code. `notes` may be NULL. */
+int trace_command(int argc, char **argv, const struct trace_notes *notes);
 
 #endif

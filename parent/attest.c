@@ -608,8 +608,14 @@ static bool is_libuv(const struct attest_fd *fd, int *epolls)
 }
 
 /* What descriptor `fd` should have been, or NULL if it is that. */
-static const char *fd_wrong(const struct attest_fd *fd, const struct attest_expect *e, int *epolls)
+static const char *fd_wrong(const struct attest_fd *fd, const struct attest_expect *e,
+                            const struct ipc_ready *claim, int *epolls)
 {
+	/* The filter's listener (notify and complain mode), last before the
+	 * clients; the parent takes its own copy of it next. */
+	if (claim->listener_fd != 0 && fd->number == (int)claim->listener_fd)
+		return strcmp(fd->link, "anon_inode:seccomp notify") == 0 ? NULL
+		                                                          : "the seccomp listener";
 	static const char *const handed[] = {"the parent's stderr", "the IPC socket",
 	                                     "the log file", "the GUI socket"};
 	if (fd->number <= 1)
@@ -632,8 +638,26 @@ static void printable(const char *in, char *out, size_t size)
 	out[i] = '\0';
 }
 
+/* The filter's bindings that READY claims are the table's: clients start
+ * right above it, and the epoll instance is libuv's. */
+static void compare_bindings(const struct attest_view *v, const struct ipc_ready *claim,
+                             struct attest_result *out)
+{
+	if (claim->first_client_fd != v->fd_count)
+		mismatch(out, "fd_layout: ready says first_client_fd %u, /proc/%d/fd holds %zu",
+		         claim->first_client_fd, (int)v->pid, v->fd_count);
+	if (claim->epoll_fd >= v->fd_count ||
+	    strcmp(v->fds[claim->epoll_fd].link, "anon_inode:[eventpoll]") != 0)
+		mismatch(out,
+		         "fd_layout: ready says epoll_fd %u, not an epoll instance in /proc/%d/fd",
+		         claim->epoll_fd, (int)v->pid);
+	if (claim->listener_fd != 0 && claim->listener_fd + 1 != v->fd_count)
+		mismatch(out, "fd_layout: ready says listener_fd %u, not the last descriptor",
+		         claim->listener_fd);
+}
+
 static void compare_fds(const struct attest_view *v, const struct attest_expect *e,
-                        struct attest_result *out)
+                        const struct ipc_ready *claim, struct attest_result *out)
 {
 	int epolls = 0;
 	if (!v->fds_seen) {
@@ -653,13 +677,15 @@ static void compare_fds(const struct attest_view *v, const struct attest_expect 
 			         i, fd->number);
 			return;
 		}
-		const char *want = fd_wrong(fd, e, &epolls);
+		const char *want = fd_wrong(fd, e, claim, &epolls);
 		if (want != NULL)
 			mismatch(out, "fd_layout: /proc/%d/fd/%d is '%s', not %s", (int)v->pid,
 			         fd->number, link, want);
 	}
 	if (epolls == 0)
 		mismatch(out, "fd_layout: /proc/%d/fd has no epoll instance", (int)v->pid);
+	else if (!v->fds_overflow)
+		compare_bindings(v, claim, out);
 }
 
 void attest_compare(const struct attest_view *view, const struct attest_view *self,
@@ -674,5 +700,5 @@ void attest_compare(const struct attest_view *view, const struct attest_view *se
 	compare_namespaces(view, self, claim, out);
 	compare_ids("uid", "Uid", view->uid, claim->uid, view, expect->parent_is_root, out);
 	compare_ids("gid", "Gid", view->gid, claim->gid, view, expect->parent_is_root, out);
-	compare_fds(view, expect, out);
+	compare_fds(view, expect, claim, out);
 }

@@ -56,6 +56,8 @@ struct key {
 
 /* Levels and namespace modes are spelt as ipc.h names them. */
 static const char *const burst_names[] = {"exit", "throttle", NULL};
+static const char *const sandbox_mode_names[] = {"enforce", "complain", NULL};
+static_assert(CONFIG_MODE_ENFORCE == 0 && CONFIG_MODE_COMPLAIN == 1, "sandbox_mode_names");
 
 /* The enum value is the index of its name: keep them in step. */
 static_assert(CONFIG_BURST_EXIT == 0 && CONFIG_BURST_THROTTLE == 1, "burst_names");
@@ -90,7 +92,9 @@ static const struct key keys[] = {
         {STR("sandbox", "user", user, KEY_NONEMPTY | KEY_NAME)},
         {STR("sandbox", "group", group, KEY_NONEMPTY | KEY_NAME)},
         {U32("sandbox", "memory_reserve_kib", memory_reserve_kib, 1024, 4194304)},
+        {ENUM("sandbox", "mode", sandbox_mode, sandbox_mode_names)},
         {BOOL("sandbox", "report_violations", report_violations)},
+        {BOOL("sandbox", "complain_on_remote", complain_on_remote)},
         {STR("sandbox", "child_program", child_program, 0)},
         {U32("supervise", "heartbeat_interval_ms", heartbeat_interval_ms, 1, 600000)},
         {U32("supervise", "heartbeat_timeout_ms", heartbeat_timeout_ms, 2, 3600000)},
@@ -143,6 +147,8 @@ static int key_find(const char *section, const char *name)
 #define K_HEARTBEAT_TIMEOUT  key_find("supervise", "heartbeat_timeout_ms")
 #define K_RESTART_INITIAL    key_find("supervise", "restart_initial_ms")
 #define K_RESTART_MAX        key_find("supervise", "restart_max_ms")
+#define K_SANDBOX_MODE       key_find("sandbox", "mode")
+#define K_COMPLAIN_REMOTE    key_find("sandbox", "complain_on_remote")
 
 static void *field(struct warden_config *cfg, const struct key *k)
 {
@@ -779,10 +785,36 @@ static void validate_listen(const struct warden_config *cfg, FILE *errors, int *
 	               cfg->listen);
 }
 
+/* Complain mode lets through what the policy denies: only where nobody
+ * but this machine can reach the child, unless the operator insists. */
+static void validate_complain(const struct warden_config *cfg, FILE *errors, int *count)
+{
+	struct sockaddr_storage addr;
+	socklen_t len;
+	struct config_error err;
+	if (cfg->sandbox_mode == CONFIG_MODE_COMPLAIN && geteuid() != 0)
+		validate_error(
+		        cfg, K_SANDBOX_MODE, errors, count,
+		        "complain mode needs the parent to run as root: it takes the child's "
+		        "seccomp listener with pidfd_getfd, which needs CAP_SYS_PTRACE over a "
+		        "child that is not dumpable");
+	if (cfg->sandbox_mode != CONFIG_MODE_COMPLAIN || cfg->complain_on_remote ||
+	    config_parse_listen(cfg->listen, &addr, &len, &err) < 0 ||
+	    config_listen_is_loopback(&addr))
+		return;
+	validate_error(cfg, blame(cfg, K_SANDBOX_MODE, blame(cfg, K_LISTEN, K_COMPLAIN_REMOTE)),
+	               errors, count,
+	               "complain mode lets the child make calls its policy denies, and %s is not "
+	               "a loopback address: listen on loopback, or set [sandbox] "
+	               "complain_on_remote = true",
+	               cfg->listen);
+}
+
 int config_validate(const struct warden_config *cfg, FILE *errors)
 {
 	int count = 0;
 	validate_listen(cfg, errors, &count);
+	validate_complain(cfg, errors, &count);
 	if (cfg->uri_max_bytes > cfg->header_max_bytes)
 		validate_error(cfg, blame(cfg, K_URI_MAX, K_HEADER_MAX), errors, &count,
 		               "uri_max_bytes (%u) exceeds header_max_bytes (%u)",
@@ -1027,6 +1059,15 @@ void config_hosts_add(struct ipc_config *out, const char *host)
 	hosts_add(out->hosts, sizeof(out->hosts), host, strlen(host));
 }
 
+enum ipc_deny_action config_deny_action(const struct warden_config *cfg, bool can_take_listener)
+{
+	if (cfg->sandbox_mode == CONFIG_MODE_COMPLAIN)
+		return IPC_DENY_COMPLAIN;
+	if (cfg->report_violations)
+		return IPC_DENY_TRAP;
+	return can_take_listener ? IPC_DENY_NOTIFY : IPC_DENY_KILL;
+}
+
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -1043,7 +1084,7 @@ void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out)
 	out->log_format = cfg->log_format;
 	out->log_stderr_level = cfg->log_stderr_level;
 	out->namespaces = cfg->namespaces;
-	out->report_violations = cfg->report_violations ? 1 : 0;
+	out->deny_action = (uint8_t)config_deny_action(cfg, geteuid() == 0);
 	out->max_connections_per_peer = cfg->max_connections_per_peer < cfg->max_connections
 	                                        ? cfg->max_connections_per_peer
 	                                        : cfg->max_connections;

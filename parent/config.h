@@ -22,8 +22,14 @@ enum config_burst_action {
 	CONFIG_BURST_THROTTLE = 1, /* keep restarting at the maximum delay */
 };
 
+/* sandbox.mode: what the filter does with a call the policy does not allow. */
+enum config_sandbox_mode {
+	CONFIG_MODE_ENFORCE = 0,  /* the call never runs and the child ends */
+	CONFIG_MODE_COMPLAIN = 1, /* the call runs, and is reported (never the default) */
+};
+
 enum {
-	CONFIG_KEY_COUNT = 37, /* keys in all sections; config.c checks it */
+	CONFIG_KEY_COUNT = 39, /* keys in all sections; config.c checks it */
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
 	/* What server.hosts may add: the rest of IPC_HOSTS_MAX is kept for the
@@ -54,7 +60,9 @@ struct warden_config {
 	uint8_t namespaces; /* enum ipc_namespaces_mode */
 	char user[IPC_NAME_MAX], group[IPC_NAME_MAX];
 	uint32_t memory_reserve_kib;
-	bool report_violations;
+	uint8_t sandbox_mode;    /* enum config_sandbox_mode */
+	bool report_violations;  /* enforce mode: the child reports (trap) or the parent kills */
+	bool complain_on_remote; /* complain mode on a non-loopback listen address */
 	char child_program[PATH_MAX]; /* "" = warden-child beside the warden binary */
 
 	/* [supervise] */
@@ -112,6 +120,11 @@ void config_print(const struct warden_config *cfg, FILE *out);
  * process runs as root (ipc.h: "" when not started as root), since only
  * then can the child switch to them. hosts is "localhost 127.0.0.1 [::1]",
  * then the listen address's host as written, then server.hosts. */
+/* The filter's deny action for `cfg` (config_to_ipc's): complain mode's,
+ * else trap with report_violations, else notify when `can_take_listener`
+ * (the parent may pidfd_getfd from the child), else kill. */
+enum ipc_deny_action config_deny_action(const struct warden_config *cfg, bool can_take_listener);
+
 void config_to_ipc(const struct warden_config *cfg, struct ipc_config *out);
 
 /* Adds `host` ("192.0.2.1", "[2001:db8::1]": the listening socket's real

@@ -17,12 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
+enum { COMPLAIN_WARN_MS = 60000 };
+
 /* ---- The parent's log ------------------------------------------------------ */
 
 struct generation *generations_serving(const struct generations *set)
 {
 	struct generation *g = set->current;
-	if (g == NULL || g->state != GENERATION_READY || g->ep_closed)
+	/* One being killed serves no more: what is sent to it is lost. */
+	if (g == NULL || g->state != GENERATION_READY || g->ep_closed || g->kill_reason != 0)
 		return NULL;
 	return g;
 }
@@ -111,6 +114,8 @@ enum generation_role generations_end(struct generations *set, struct generation 
 		role = GENERATION_INCOMING;
 	}
 	g->state = GENERATION_ENDED;
+	seccomp_notify_close(g->notify);
+	g->notify = NULL;
 	if (!g->ep_closed)
 		ipc_endpoint_close(&g->ep, on_endpoint_closed);
 	return role;
@@ -133,6 +138,7 @@ void generation_free_if_closed(struct generation *g)
 	struct generations *set = g->set;
 	add_channel(&set->closed, &g->ep.channel);
 	unlink_generation(set, g);
+	policy_explainer_free(g->explainer);
 	free(g);
 	set->events->freed(set);
 }
@@ -237,6 +243,119 @@ static bool attest(struct generations *set, struct generation *g, const struct i
 	return true;
 }
 
+/* ---- Violations ------------------------------------------------------------- */
+
+/* What the filter of `g` does with a denied call: as its config said. */
+static enum ipc_deny_action deny_action(const struct generation *g)
+{
+	return (enum ipc_deny_action)g->deny_action;
+}
+
+static void send_report(struct generation *g, const struct ipc_report *r)
+{
+	struct ipc_message msg = {.type = IPC_REPORT};
+	if (r->shape == 0 || g == NULL || g->state == GENERATION_ENDED || g->ep_closed)
+		return;
+	msg.u.report = *r;
+	ipc_endpoint_send(&g->ep, &msg);
+}
+
+/* Explains, counts and logs one denied call of `g`; the serving child's
+ * GUI hears of it (and, in complain mode, `g`'s own). */
+static void record_violation(struct generations *set, struct generation *g,
+                             enum ipc_deny_action action, const struct policy_call *call)
+{
+	char line[VIOLATION_LINE_MAX];
+	struct ipc_report report;
+	/* Every call that ends a child is logged; complain mode's repeats
+	 * are counted, and logged once a minute per shape. */
+	if (violation_book_record(set->book, g->explainer, g->number, (int)g->pid, action, call,
+	                          line, sizeof(line), &report) ||
+	    action != IPC_DENY_COMPLAIN)
+		generations_log(set, IPC_LOG_WARNING, "%s", line);
+	struct generation *serving = generations_serving(set);
+	send_report(serving, &report);
+	if (serving != g && action == IPC_DENY_COMPLAIN)
+		send_report(g, &report);
+}
+
+static void keep_violation(struct generation *g, const struct policy_call *call)
+{
+	g->have_violation = true;
+	memset(&g->violation, 0, sizeof(g->violation));
+	g->violation.nr = (uint32_t)call->nr;
+	g->violation.arch = call->arch;
+	memcpy(g->violation.args, call->args, sizeof(g->violation.args));
+	g->violation.ip = call->ip;
+	struct policy_explanation e;
+	if (g->explainer != NULL && policy_explain(g->explainer, call, &e) >= 0 &&
+	    e.syscall != NULL && strlen(e.syscall) < sizeof(g->violation.name))
+		memcpy(g->violation.name, e.syscall, strlen(e.syscall));
+}
+
+/* The kernel holds a call of `g`'s that its policy denies. */
+static void on_notified(void *data, uint64_t id, pid_t pid, const struct policy_call *call)
+{
+	struct generation *g = data;
+	struct generations *set = g->set;
+	enum ipc_deny_action action = deny_action(g);
+	(void)pid;
+	if (action == IPC_DENY_COMPLAIN && seccomp_notify_continue(g->notify, id) == 0) {
+		record_violation(set, g, action, call);
+		return;
+	}
+	/* Killed while the call waits: it never runs. */
+	keep_violation(g, call);
+	generation_kill(g, IPC_END_VIOLATION, "%s",
+	                g->violation.name[0] ? g->violation.name : "unnamed syscall");
+	record_violation(set, g, action, call);
+}
+
+/* The child's own report (trap mode): its numbers, the parent's words. */
+static void reported_violation(struct generations *set, struct generation *g,
+                               const struct ipc_violation *v)
+{
+	struct policy_call call = {.nr = (int)v->nr, .arch = v->arch, .ip = v->ip};
+	memcpy(call.args, v->args, sizeof(call.args));
+	g->have_violation = true;
+	g->violation = *v;
+	generation_kill(g, IPC_END_VIOLATION, "%s", v->name);
+	record_violation(set, g, IPC_DENY_TRAP, &call);
+}
+
+/* The explainer from READY's bindings, and in notify and complain mode the
+ * parent's copy of the listener READY names: without them the child is not
+ * what the parent started. False: killed. */
+static bool take_filter(struct generations *set, struct generation *g, const struct ipc_ready *r)
+{
+	char why[256];
+	bool notify = deny_action(g) == IPC_DENY_NOTIFY || deny_action(g) == IPC_DENY_COMPLAIN;
+	g->explainer = violation_explainer_new(set->book, r, why, sizeof(why));
+	if (g->explainer == NULL)
+		goto fail;
+	if (notify != (r->listener_fd != 0)) {
+		snprintf(why, sizeof(why), "deny action %s, but ready names %s listener",
+		         ipc_deny_action_name(deny_action(g)), notify ? "no" : "a");
+		goto fail;
+	}
+	if (notify && (g->notify = seccomp_notify_take(set->loop, g->pid, (int)r->listener_fd,
+	                                               on_notified, g, why, sizeof(why))) == NULL)
+		goto fail;
+	return true;
+fail:
+	generations_log(set, IPC_LOG_CRIT, "child generation %u (pid %d) failed attestation: %s",
+	                g->number, (int)g->pid, why);
+	generation_kill(g, IPC_END_ATTESTATION, "%s", why);
+	return false;
+}
+
+/* A new generation's GUI gets every shape seen so far. */
+static void send_reports(struct generations *set, struct generation *g)
+{
+	for (size_t i = 0; i < violation_book_count(set->book); i++)
+		send_report(g, violation_book_at(set->book, i));
+}
+
 static void became_ready(struct generations *set, struct generation *g, const struct ipc_ready *r)
 {
 	g->state = GENERATION_READY;
@@ -248,13 +367,17 @@ static void became_ready(struct generations *set, struct generation *g, const st
 	struct ipc_message serve = {.type = IPC_SERVE};
 	serve.u.serve.attested = g->attested;
 	ipc_endpoint_send(&g->ep, &serve);
+	send_reports(set, g);
 	generations_log(set, IPC_LOG_NOTICE,
 	                "child generation %u ready: pid %d%s, uid %u, sandbox claimed 0x%x, "
-	                "attested 0x%x, %u filter instructions, exec to ready %.2f ms (child's "
-	                "own boot %.2f ms)",
+	                "attested 0x%x, %u filter instructions (deny action %s; bindings "
+	                "epoll_fd=%u first_client_fd=%u fd_limit=%u), exec to ready %.2f ms "
+	                "(child's own boot %.2f ms)",
 	                g->number, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
 	                r->uid, r->sandbox, g->attested, r->policy_instructions,
-	                (double)(g->ready_ms - g->spawned_ms), (double)r->boot_ns / 1e6);
+	                ipc_deny_action_name(deny_action(g)), r->epoll_fd, r->first_client_fd,
+	                r->fd_limit, (double)(g->ready_ms - g->spawned_ms),
+	                (double)r->boot_ns / 1e6);
 	set->events->ready(set);
 }
 
@@ -280,7 +403,7 @@ static void on_message(struct ipc_endpoint *ep, const struct ipc_message *msg, c
 		if (g->state != GENERATION_BOOTING || msg->u.ready.generation != g->number ||
 		    g->kill_reason != 0)
 			generation_kill(g, IPC_END_MALFORMED, "unexpected ready");
-		else if (attest(set, g, &msg->u.ready))
+		else if (attest(set, g, &msg->u.ready) && take_filter(set, g, &msg->u.ready))
 			became_ready(set, g, &msg->u.ready);
 		break;
 	case IPC_PONG:
@@ -290,9 +413,7 @@ static void on_message(struct ipc_endpoint *ep, const struct ipc_message *msg, c
 			got_pong(set, g, &msg->u.pong);
 		break;
 	case IPC_VIOLATION:
-		g->have_violation = true;
-		g->violation = msg->u.violation;
-		generation_kill(g, IPC_END_VIOLATION, "%s", msg->u.violation.name);
+		reported_violation(set, g, &msg->u.violation);
 		break;
 	case IPC_ERROR:
 		/* A boot failure says why, then exits 70; anything else that
@@ -352,6 +473,7 @@ static int hand_over(struct generations *set, struct generation *g)
 	const struct ipc_config *sent = &set->setup->settings->child_config;
 	g->expect.max_connections = sent->max_connections;
 	g->expect.address_space = attest_address_space(sent->memory_reserve_kib);
+	g->deny_action = sent->deny_action;
 	g->expect.parent_is_root = geteuid() == 0;
 	if (ipc_endpoint_send_hello(&g->ep, &hello, fds) < 0)
 		return -1;
@@ -456,8 +578,22 @@ static void check(const struct warden_config *cfg, struct generation *g, uint64_
 	}
 }
 
+/* Complain mode is loud: a WARNING at start and every minute after. */
+static void warn_complain(struct generations *set, uint64_t now_ms)
+{
+	if (set->setup->settings->child_config.deny_action != IPC_DENY_COMPLAIN ||
+	    (set->complain_warned_ms != 0 && now_ms - set->complain_warned_ms < COMPLAIN_WARN_MS))
+		return;
+	set->complain_warned_ms = now_ms;
+	generations_log(set, IPC_LOG_WARNING,
+	                "sandbox in COMPLAIN MODE: the child's calls outside its policy RUN, "
+	                "reported only (%llu let through so far); never use it in production",
+	                (unsigned long long)violation_book_let_through(set->book));
+}
+
 void generations_check(struct generations *set, uint64_t now_ms)
 {
+	warn_complain(set, now_ms);
 	for (struct generation *g = set->list, *next; g != NULL; g = next) {
 		next = g->next;
 		check(set->cfg, g, now_ms);
@@ -495,7 +631,8 @@ int generations_init(struct generations *set, uv_loop_t *loop, const struct supe
 	set->data = data;
 	set->parent_start_ns = clock_realtime_ns();
 	set->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	return set->devnull_fd < 0 ? -1 : 0;
+	set->book = violation_book_new();
+	return set->devnull_fd < 0 || set->book == NULL ? -1 : 0;
 }
 
 void generations_close(struct generations *set)
@@ -503,4 +640,6 @@ void generations_close(struct generations *set)
 	if (set->devnull_fd >= 0)
 		close(set->devnull_fd);
 	set->devnull_fd = -1;
+	violation_book_free(set->book);
+	set->book = NULL;
 }

@@ -35,6 +35,8 @@
 #define WARDEN_PARENT_GENERATION_H
 
 #include "attest.h"
+#include "seccomp_notify.h"
+#include "violation_report.h"
 #include "supervisor.h"
 #include "ipc/endpoint.h"
 #include "ipc/ipc.h"
@@ -70,6 +72,11 @@ struct generation {
 	bool ping_outstanding;
 	struct attest_expect expect; /* what /proc must show of it, from the handover */
 	uint32_t attested;           /* IPC_SANDBOX_* /proc showed after its READY */
+	uint8_t deny_action;         /* enum ipc_deny_action its config was sent with */
+	/* Its violations' explainer, with the bindings of its READY; and the
+	 * parent's copy of its filter's listener (notify and complain mode). */
+	struct policy_explainer *explainer;
+	struct seccomp_notify *notify;
 	/* How it ended, for child_end.h. */
 	bool reload;          /* a new generation replaced it */
 	uint32_t kill_reason; /* IPC_END_* when the parent killed it; 0 otherwise */
@@ -110,6 +117,8 @@ struct generations {
 	int devnull_fd;
 	bool pid_namespace_failed;
 	struct generation_traffic closed; /* of the channels closed so far */
+	struct violation_book *book;      /* every child's violations, explained */
+	uint64_t complain_warned_ms;      /* complain mode's last WARNING */
 };
 
 /* ---- The set -------------------------------------------------------------- */

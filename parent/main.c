@@ -8,6 +8,7 @@
  */
 #include "policy/command.h"
 #include "run.h"
+#include "trace_explain.h"
 #include "ipc/trace_command.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@ static void usage(FILE *out)
 	      "       warden policy check|show|export FILE [--bind NAME=VALUE ...]\n"
 	      "       warden policy explain FILE --bind NAME=VALUE ... SYSCALL [ARG ...]\n"
 	      "       warden policy diff BEFORE AFTER --bind NAME=VALUE ...\n"
+	      "       warden policy suggest FILE --bind NAME=VALUE ... [REPORTS ...]\n"
 	      "       warden trace show|stats|follow [OPTIONS] FILE\n"
 	      "       warden help [COMMAND]\n"
 	      "       warden --version\n"
@@ -35,6 +37,18 @@ static bool is_help(const char *arg)
 	return strcmp(arg, "help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* `warden trace` with violations explained by the built-in policy; without
+ * them (out of memory) rather than not at all. */
+static int trace(int argc, char **argv)
+{
+	struct trace_notes notes = {0};
+	bool explained = trace_explain_start(&notes) == 0;
+	int rc = trace_command(argc, argv, explained ? &notes : NULL);
+	if (explained)
+		trace_explain_stop(&notes);
+	return rc;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	if (strcmp(argv[0], "run") == 0)
@@ -42,7 +56,7 @@ static int dispatch(int argc, char **argv)
 	if (strcmp(argv[0], "policy") == 0)
 		return policy_command(argc, argv);
 	if (strcmp(argv[0], "trace") == 0)
-		return trace_command(argc, argv);
+		return trace(argc, argv);
 	fprintf(stderr, "warden: unknown command '%s'\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -15,7 +15,10 @@ target_sources(warden PRIVATE
   parent/reload.c
   parent/listener.c
   parent/logfile.c
-  parent/notify.c)
+  parent/notify.c
+  parent/seccomp_notify.c
+  parent/violation_report.c
+  parent/trace_explain.c)
 target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warden_logger
                       PkgConfig::SYSTEMD PkgConfig::UV)
 
@@ -48,6 +51,15 @@ target_compile_definitions(test_exposure PRIVATE
   WARDEN_CHILD_BINARY="$<TARGET_FILE:warden-child>"
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_exposure warden warden-child warden-child-test)
+
+# Violations explained in every mode, complain mode, and `warden policy
+# suggest` on what complain mode reported.
+warden_test(test_violations tests/daemon_harness.c tests/http_client.c tests/cli_run.c)
+target_compile_definitions(test_violations PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>"
+  WARDEN_CHILD_NOFSYNC_BINARY="$<TARGET_FILE:warden-child-test-nofsync>"
+  WARDEN_NOFSYNC_POLICY="${CMAKE_BINARY_DIR}/generated/child-nofsync.policy")
+add_dependencies(test_violations warden warden-child-test warden-child-test-nofsync)
 
 # The units as installed (cmake --install into a throwaway prefix), checked by
 # systemd itself.

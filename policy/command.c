@@ -7,7 +7,7 @@
  *   export FILE --bind name=value ...    raw BPF programs on stdout, each
  *                                        preceded by its instruction count
  *                                        (4 bytes, little-endian)
- *   explain, diff                        review.c
+ *   explain, diff, suggest               review.c
  */
 #include "command.h"
 #include "policy.h"
@@ -43,13 +43,15 @@ static void usage(FILE *out)
 	      "       warden policy export FILE --bind NAME=VALUE ... > FILE.bpf\n"
 	      "       warden policy explain FILE --bind NAME=VALUE ... SYSCALL [ARG ...]\n"
 	      "       warden policy diff BEFORE AFTER --bind NAME=VALUE ...\n"
+	      "       warden policy suggest FILE --bind NAME=VALUE ... [REPORTS ...]\n"
 	      "--bind is given once per parameter the policy declares (for diff, once per\n"
 	      "parameter either file declares). SYSCALL is a name or a number; an ARG is a\n"
 	      "number, a bound parameter or a constant expression (SOCK_NONBLOCK|SOCK_CLOEXEC);\n"
 	      "missing ARGs are 0.\n"
 	      "exit status: check, show, export: 0 ok, 1 policy error, 2 usage error;\n"
 	      "  explain: 0 allowed, 1 denied, 2 usage or policy error;\n"
-	      "  diff: 0 the same meaning, 1 differences, 2 usage or policy error\n",
+	      "  diff: 0 the same meaning, 1 differences, 2 usage or policy error;\n"
+	      "  suggest: 0 every call seen allowed, 1 rules suggested, 2 usage or policy error\n",
 	      out);
 }
 
@@ -194,11 +196,11 @@ static int export(const struct policy_bpf *bpf)
 
 static int review(const struct invocation *inv)
 {
-	int rc = strcmp(inv->verb, "explain") == 0
-	                 ? review_explain(inv->operands, inv->operand_count, inv->bindings,
-	                                  inv->binding_count)
-	                 : review_diff(inv->operands, inv->operand_count, inv->bindings,
-	                               inv->binding_count);
+	int (*verb)(char *const *, size_t, const struct policy_binding *, size_t) =
+	        strcmp(inv->verb, "explain") == 0 ? review_explain
+	        : strcmp(inv->verb, "diff") == 0  ? review_diff
+	                                          : review_suggest;
+	int rc = verb(inv->operands, inv->operand_count, inv->bindings, inv->binding_count);
 	if (rc < 0) {
 		usage(stderr);
 		return POLICY_EXIT_USAGE;
@@ -208,7 +210,8 @@ static int review(const struct invocation *inv)
 
 static int run(const struct invocation *inv)
 {
-	if (strcmp(inv->verb, "explain") == 0 || strcmp(inv->verb, "diff") == 0)
+	if (strcmp(inv->verb, "explain") == 0 || strcmp(inv->verb, "diff") == 0 ||
+	    strcmp(inv->verb, "suggest") == 0)
 		return review(inv);
 	if (inv->operand_count > 1)
 		return usage_error("unexpected argument '%s'", inv->operands[1]);

@@ -131,7 +131,9 @@ struct policy_filter *policy_compile(const struct policy *policy,
 	uint64_t values[POLICY_MAX_PARAMS] = {0};
 	if (meaning_bind(policy, bindings, count, false, values, err) < 0)
 		return NULL;
-	uint32_t deny_action = deny == POLICY_DENY_TRAP ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
+	uint32_t deny_action = deny == POLICY_DENY_TRAP     ? SCMP_ACT_TRAP
+	                       : deny == POLICY_DENY_NOTIFY ? SCMP_ACT_NOTIFY
+	                                                    : SCMP_ACT_KILL_PROCESS;
 	struct policy_filter *filter = calloc(1, sizeof(*filter));
 	scmp_filter_ctx ctx = seccomp_init(deny_action);
 	if (filter == NULL || ctx == NULL ||
@@ -229,6 +231,26 @@ void policy_bpf_release(struct policy_bpf *bpf)
 	for (size_t i = 0; i < bpf->count; i++)
 		free(bpf->programs[i].filter);
 	*bpf = (struct policy_bpf){0};
+}
+
+int policy_bpf_load_listener(const struct policy_bpf *bpf, int *listener)
+{
+	*listener = -1;
+	if (bpf->count != 1)
+		return -EINVAL; /* one listener per filter tree: one program */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	/* NEW_LISTENER with TSYNC needs TSYNC_ESRCH: a thread that cannot be
+	 * synchronised is then an error (ESRCH), not a thread id returned in
+	 * the place of the listener. */
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                  SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
+	                          SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	                  &bpf->programs[0]);
+	if (rc < 0)
+		return -errno;
+	*listener = (int)rc;
+	return 0;
 }
 
 int policy_bpf_load(const struct policy_bpf *bpf)

@@ -9,6 +9,7 @@
  * sets for it; that union is what the message shows.
  */
 #include "explain.h"
+#include "explainer.h"
 #include "meaning.h"
 #include "render.h"
 
@@ -18,21 +19,7 @@
 #include <string.h>
 
 enum {
-	MAX_NR = 1024,                /* x86_64 numbers are far below */
 	X32_SYSCALL_BIT = 0x40000000, /* libseccomp's filter kills from here up, but -1 */
-};
-
-struct rule_meaning {
-	struct box_list boxes;
-	uint64_t max[MEANING_NARGS];
-};
-
-struct policy_explainer {
-	const struct policy *policy;
-	uint64_t values[POLICY_MAX_PARAMS];
-	struct rule_meaning *rules; /* one per rule */
-	size_t rule_of[MAX_NR];     /* rule index + 1; 0: no rule */
-	const struct syscall_signature *signature_of[MAX_NR];
 };
 
 /* Numbers from libseccomp, names and argument counts from the signature

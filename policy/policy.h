@@ -65,6 +65,10 @@ struct policy_binding {
 enum policy_deny_action {
 	POLICY_DENY_KILL, /* the whole process dies by SIGSYS */
 	POLICY_DENY_TRAP, /* SIGSYS is delivered: a handler may report, then exit */
+	/* SECCOMP_RET_USER_NOTIF: the call waits for whoever holds the filter's
+	 * listener (policy_bpf_load_listener) to let it run or refuse it; with
+	 * no listener left it fails with ENOSYS. */
+	POLICY_DENY_NOTIFY,
 };
 
 struct policy_filter;
@@ -100,5 +104,12 @@ void policy_bpf_release(struct policy_bpf *bpf);
  * negative errno; on error the process may hold some of the programs and
  * must not go on. */
 int policy_bpf_load(const struct policy_bpf *bpf);
+
+/* The same for a filter compiled with POLICY_DENY_NOTIFY, which must be one
+ * program: installs it with a new listener, whose descriptor (the lowest
+ * free one, close-on-exec) is put in `*listener`. A denied call then waits
+ * until the listener's holder answers it (SECCOMP_IOCTL_NOTIF_*): the
+ * caller must hand the listener over before making one. */
+int policy_bpf_load_listener(const struct policy_bpf *bpf, int *listener);
 
 #endif

@@ -6,6 +6,7 @@
 #include "constants.h"
 #include "diff.h"
 #include "explain.h"
+#include "suggest.h"
 
 #include <limits.h>
 #include <linux/audit.h>
@@ -138,5 +139,90 @@ int review_diff(char *const *operands, size_t count, const struct policy_binding
 		       operands[1]);
 	policy_free(after);
 	policy_free(before);
+	return rc;
+}
+
+/* ---- suggest ----------------------------------------------------------------- */
+
+struct call_list {
+	struct policy_call *items;
+	size_t count, capacity;
+};
+
+static int add_call(struct call_list *l, const struct policy_call *call)
+{
+	if (l->count == l->capacity) {
+		size_t capacity = l->capacity ? 2 * l->capacity : 64;
+		struct policy_call *items = realloc(l->items, capacity * sizeof(*items));
+		if (items == NULL)
+			return -1;
+		l->items = items;
+		l->capacity = capacity;
+	}
+	l->items[l->count++] = *call;
+	return 0;
+}
+
+/* Every call written as the parent writes it ("nr=... arch=... args=...")
+ * in `in`, line by line. */
+static int read_calls(FILE *in, struct call_list *l)
+{
+	char *text = NULL;
+	size_t size = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&text, &size, in) >= 0) {
+		struct policy_call call;
+		for (const char *p = text; rc == 0 && policy_call_scan(p, &p, &call);)
+			rc = add_call(l, &call);
+	}
+	free(text);
+	return rc;
+}
+
+static int read_inputs(char *const *names, size_t count, struct call_list *l)
+{
+	if (count == 0)
+		return read_calls(stdin, l);
+	for (size_t i = 0; i < count; i++) {
+		bool is_stdin = strcmp(names[i], "-") == 0;
+		FILE *in = is_stdin ? stdin : fopen(names[i], "r");
+		if (in == NULL) {
+			fprintf(stderr, "warden policy: cannot read %s\n", names[i]);
+			return -1;
+		}
+		int rc = read_calls(in, l);
+		if (!is_stdin)
+			fclose(in);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int review_suggest(char *const *operands, size_t count, const struct policy_binding *bindings,
+                   size_t binding_count)
+{
+	if (count < 1)
+		return usage_error("%s", "suggest needs FILE");
+	struct policy_error err;
+	struct policy *policy = policy_parse_file(operands[0], &err);
+	if (policy == NULL)
+		return report(&err);
+	struct policy_explainer *x = policy_explainer_new(policy, bindings, binding_count, &err);
+	struct call_list calls = {0};
+	int rc = REVIEW_EXIT_ERROR;
+	if (x == NULL) {
+		rc = report(&err);
+	} else if (read_inputs(operands + 1, count - 1, &calls) == 0) {
+		long rules =
+		        policy_suggest(x, operands[0], calls.items, calls.count, print_line, NULL);
+		rc = rules < 0 ? REVIEW_EXIT_ERROR : rules > 0 ? REVIEW_EXIT_NO : REVIEW_EXIT_YES;
+		if (rules == 0)
+			printf("%s allows every call seen (%zu) with these bindings\n", operands[0],
+			       calls.count);
+	}
+	free(calls.items);
+	policy_explainer_free(x);
+	policy_free(policy);
 	return rc;
 }

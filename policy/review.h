@@ -23,6 +23,13 @@ enum {
 int review_explain(char *const *operands, size_t count, const struct policy_binding *bindings,
                    size_t binding_count);
 
+/* `operands` are FILE [INPUT...]: the calls in each INPUT (stdin when
+ * none, or "-"), as the parent writes them, turned into the narrowest
+ * rules. Exit 0 when the policy allows every call seen, 1 with rules
+ * suggested. */
+int review_suggest(char *const *operands, size_t count, const struct policy_binding *bindings,
+                   size_t binding_count);
+
 /* `operands` are BEFORE AFTER. */
 int review_diff(char *const *operands, size_t count, const struct policy_binding *bindings,
                 size_t binding_count);

@@ -33,7 +33,7 @@ struct ipc_config child_test_config(void)
 	        .log_min_level = IPC_LOG_DEBUG,
 	        .log_stderr_level = IPC_LOG_WARNING,
 	        .namespaces = IPC_NAMESPACES_AUTO,
-	        .report_violations = 1,
+	        .deny_action = IPC_DENY_TRAP,
 	        .max_connections_per_peer = 64,
 	        .hosts = "localhost 127.0.0.1 [::1]",
 	        .test_mode = 1, /* the test build boots for nothing else */

@@ -4,6 +4,7 @@
 #include "gui_client.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +76,26 @@ void gui_send_log(struct child_proc *p, enum ipc_log_level level, const char *te
 	msg.u.log.level = (uint8_t)level;
 	msg.u.log.text_length = (uint16_t)length;
 	memcpy(msg.u.log.text, text, length);
+	send_message(p, &msg);
+}
+
+void gui_send_report(struct child_proc *p, uint32_t shape, uint32_t count,
+                     enum ipc_deny_action action)
+{
+	struct ipc_message msg = {.type = IPC_REPORT};
+	struct ipc_report *r = &msg.u.report;
+	r->time_ns = realtime_ns();
+	r->shape = shape;
+	r->count = count;
+	r->generation = 1;
+	r->action = (uint32_t)action;
+	r->nr = 74;
+	r->arch = 0xc000003e;
+	r->ip = 0x7f0000001234;
+	strcpy(r->syscall, "fsync");
+	snprintf(r->text, sizeof(r->text),
+	         "fsync(0): denied: arg 0 is 0; the rule at child.policy (built in):40 allows "
+	         "arg 0 = logfile_fd \"quoted\"");
 	send_message(p, &msg);
 }
 

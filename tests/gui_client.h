@@ -25,6 +25,11 @@ void gui_send_status(struct child_proc *p, unsigned restarts);
 /* Sends an IPC_LOG record of `length` bytes. */
 void gui_send_log(struct child_proc *p, enum ipc_log_level level, const char *text, size_t length);
 
+/* Sends an IPC_REPORT: shape `shape`, `count` calls of fsync(0) that met
+ * `action`, with the parent's explanation. */
+void gui_send_report(struct child_proc *p, uint32_t shape, uint32_t count,
+                     enum ipc_deny_action action);
+
 /* The child is alive, reported no violation, and drains and exits 0 on
  * IPC_SHUTDOWN. Cleans up. */
 void gui_finish(struct child_proc *p);

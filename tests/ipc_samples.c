@@ -38,7 +38,7 @@ static void sample_config(struct ipc_config *c, unsigned v)
 	c->log_format = (uint8_t)(v % (IPC_LOG_FORMAT_MAX + 1));
 	c->log_stderr_level = (uint8_t)((v + 2) % (IPC_LOG_MAX + 1));
 	c->namespaces = (uint8_t)(v % 3);
-	c->report_violations = (uint8_t)(v % 2);
+	c->deny_action = (uint8_t)(v % (IPC_DENY_MAX + 1));
 	c->token_length = (uint8_t)(v == 0 ? IPC_TOKEN_MAX : 7 + v % 100);
 	for (unsigned i = 0; i < c->token_length; i++)
 		c->token[i] = (uint8_t)(0xff - i - v); /* any bytes, NUL included */
@@ -60,6 +60,26 @@ static void sample_ready(struct ipc_ready *r, unsigned v)
 	r->gid = 65533 - v;
 	r->policy_instructions = 321 + v;
 	r->boot_ns = wide(v, 1);
+	r->fd_limit = v == 0 ? 1u << 20 : 1033 + v;
+	r->first_client_fd = r->fd_limit - 1 - v;
+	r->epoll_fd = v == 0 ? r->first_client_fd : 6;
+	r->listener_fd = v % 2 ? 7 : 0;
+}
+
+static void sample_report(struct ipc_report *r, unsigned v)
+{
+	r->time_ns = wide(v, 4);
+	r->shape = v == 0 ? UINT32_MAX : 1 + v;
+	r->count = v == 0 ? UINT32_MAX : 1 + v * 3;
+	r->generation = 1 + v;
+	r->action = v % (IPC_DENY_MAX + 1);
+	r->nr = 74 + v;
+	r->arch = 0xc000003e;
+	for (unsigned i = 0; i < 6; i++)
+		r->args[i] = wide(v, 5 + i);
+	r->ip = 0x00007f0012345678ull + v;
+	fill_string(r->syscall, sizeof(r->syscall), v == 0 ? sizeof(r->syscall) - 1 : 5, 's');
+	fill_string(r->text, sizeof(r->text), v == 0 ? sizeof(r->text) - 1 : 40 + v, 't');
 }
 
 static void sample_pong(struct ipc_pong *p, unsigned v)
@@ -173,6 +193,9 @@ void ipc_sample(unsigned type, uint32_t sequence, unsigned variant, struct ipc_m
 	case IPC_SERVE:
 		m->u.serve.attested = (uint32_t)IPC_SANDBOX_ALL >> (v % 12);
 		break;
+	case IPC_REPORT:
+		sample_report(&m->u.report, v);
+		break;
 	default:
 		break;
 	}
@@ -211,7 +234,7 @@ static bool same_config(const struct ipc_config *a, const struct ipc_config *b, 
 	SAME(log_format);
 	SAME(log_stderr_level);
 	SAME(namespaces);
-	SAME(report_violations);
+	SAME(deny_action);
 	SAME(token_length);
 	SAME(test_mode);
 	SAME_BYTES(user, sizeof(a->user));
@@ -230,6 +253,27 @@ static bool same_ready(const struct ipc_ready *a, const struct ipc_ready *b, con
 	SAME(gid);
 	SAME(policy_instructions);
 	SAME(boot_ns);
+	SAME(epoll_fd);
+	SAME(first_client_fd);
+	SAME(fd_limit);
+	SAME(listener_fd);
+	return true;
+}
+
+static bool same_report(const struct ipc_report *a, const struct ipc_report *b, const char **why)
+{
+	SAME(time_ns);
+	SAME(shape);
+	SAME(count);
+	SAME(generation);
+	SAME(action);
+	SAME(nr);
+	SAME(arch);
+	for (int i = 0; i < 6; i++)
+		SAME(args[i]);
+	SAME(ip);
+	SAME_BYTES(syscall, sizeof(a->syscall));
+	SAME_BYTES(text, sizeof(a->text));
 	return true;
 }
 
@@ -336,6 +380,8 @@ static bool same_payload(const struct ipc_message *m, const struct ipc_message *
 	case IPC_SERVE:
 		SAME(u.serve.attested);
 		return true;
+	case IPC_REPORT:
+		return same_report(&m->u.report, &n->u.report, why);
 	default:
 		*why = "type (unknown)";
 		return false;

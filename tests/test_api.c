@@ -289,6 +289,38 @@ Test(api, policy_names_its_text_and_parameters)
 	gui_finish(&p);
 }
 
+/* The parent's reports, one per shape, replaced by the later count of the
+ * same shape; summed by syscall and action on /metrics. */
+Test(api, violations_are_the_parents_reports)
+{
+	struct child_proc p;
+	struct http_response r;
+	gui_start(&p);
+	cr_expect_eq(gui_request(&p, "GET", "/api/violations", NULL, &r), 200);
+	expect_json(&r);
+	expect_body_has(&r, "{\"mode\":\"enforce\",\"deny_action\":\"trap\",\"violations\":[]}");
+	gui_send_report(&p, 1, 1, IPC_DENY_COMPLAIN);
+	gui_send_report(&p, 2, 4, IPC_DENY_COMPLAIN);
+	gui_send_report(&p, 1, 2, IPC_DENY_COMPLAIN);
+	for (int i = 0; i < 100 && !strstr(r.body, "\"count\":2"); i++) {
+		usleep(20 * 1000);
+		gui_request(&p, "GET", "/api/violations", NULL, &r);
+	}
+	expect_json(&r);
+	expect_body_has(&r, "\"shape\":1,\"syscall\":\"fsync\",\"nr\":74,\"count\":2,");
+	expect_body_has(&r, "\"shape\":2,");
+	expect_body_has(&r,
+	                "\"explanation\":\"fsync(0): denied: arg 0 is 0; the rule at child.policy "
+	                "(built in):40 allows arg 0 = logfile_fd \\\"quoted\\\"\"");
+	expect_body_has(&r, "\"call\":\"nr=74 arch=0xc000003e args=0x0,0x0,0x0,0x0,0x0,0x0 "
+	                    "ip=0x7f0000001234\"");
+	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
+	expect_body_has(
+	        &r, "\nwarden_violation_calls_total{syscall=\"fsync\",action=\"complain\"} 6\n");
+	expect_body_has(&r, "\nwarden_sandbox_complain 0\n");
+	gui_finish(&p);
+}
+
 Test(api, healthz_and_not_found)
 {
 	struct child_proc p;

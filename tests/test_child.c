@@ -436,7 +436,7 @@ Test(escape, kill_mode_dies_by_sigsys)
 	struct child_proc p;
 	const char *argv[] = {"--escape", "openat", NULL};
 	struct ipc_config config = child_test_config();
-	config.report_violations = 0;
+	config.deny_action = IPC_DENY_KILL;
 	child_spawn(&p, WARDEN_CHILD_TEST_BINARY, argv, -1);
 	child_handover(&p, &config);
 	child_expect_ready(&p, NULL);

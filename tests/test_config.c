@@ -302,6 +302,8 @@ Test(config_errors, each_kind_names_file_line_and_key)
 	expect_error("[server]\nlisten = localhost:80\n", 2, "[server] listen: 'localhost:80'");
 	expect_error("[server]\nlisten = 0.0.0.0:8080\n", 2,
 	             "[server] listen: 0.0.0.0:8080 is not a loopback address");
+	expect_error("[sandbox]\nmode = lax\n", 2,
+	             "[sandbox] mode: 'lax' is not one of enforce, complain");
 	expect_error("[server]\nuri_max_bytes = 9000\n", 2,
 	             "[server] uri_max_bytes: uri_max_bytes (9000) exceeds header_max_bytes "
 	             "(8192)");
@@ -674,7 +676,7 @@ Test(config, to_ipc_copies_the_childs_part)
 	cr_expect_eq(ic.log_format, IPC_LOG_FORMAT_JSON);
 	cr_expect_eq(ic.log_stderr_level, IPC_LOG_ERROR);
 	cr_expect_eq(ic.namespaces, IPC_NAMESPACES_REQUIRED);
-	cr_expect_eq(ic.report_violations, 0);
+	cr_expect_eq(ic.deny_action, geteuid() == 0 ? IPC_DENY_NOTIFY : IPC_DENY_KILL);
 	cr_expect_eq(ic.token_length, 0);
 	for (size_t i = 0; i < IPC_TOKEN_MAX; i++)
 		cr_expect_eq(ic.token[i], 0);
@@ -907,4 +909,37 @@ Test(cli, print_config_is_the_effective_configuration)
 	cr_expect_str_eq(l.cfg.listen, "[::1]:9");
 	free(l.errors);
 	free(r.out);
+}
+
+/* Complain mode lets through what the policy denies: never off loopback
+ * unless the operator says so, never unprivileged (no listener to take). */
+Test(config, complain_mode_needs_loopback_or_consent)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: complain mode's checks here assume root\n");
+		return;
+	}
+	struct loaded l = load_text("[server]\nlisten = 0.0.0.0:8080\nallow_remote_without_token = "
+	                            "true\n[sandbox]\nmode = complain\n");
+	cr_expect_eq(l.count, 1, "%s", l.errors);
+	cr_expect(strstr(l.errors,
+	                 "[sandbox] mode: complain mode lets the child make calls its "
+	                 "policy denies, and 0.0.0.0:8080 is not a loopback address") != NULL,
+	          "%s", l.errors);
+	free(l.errors);
+	l = load_text("[server]\nlisten = 0.0.0.0:8080\nallow_remote_without_token = true\n"
+	              "[sandbox]\nmode = complain\ncomplain_on_remote = true\n");
+	cr_expect_eq(l.count, 0, "%s", l.errors);
+	free(l.errors);
+	l = load_text("[sandbox]\nmode = complain\n");
+	cr_expect_eq(l.count, 0, "%s", l.errors);
+	free(l.errors);
+	struct warden_config cfg;
+	config_defaults(&cfg);
+	cr_expect_eq(config_deny_action(&cfg, true), IPC_DENY_TRAP);
+	cfg.report_violations = false;
+	cr_expect_eq(config_deny_action(&cfg, true), IPC_DENY_NOTIFY);
+	cr_expect_eq(config_deny_action(&cfg, false), IPC_DENY_KILL);
+	cfg.sandbox_mode = CONFIG_MODE_COMPLAIN;
+	cr_expect_eq(config_deny_action(&cfg, true), IPC_DENY_COMPLAIN);
 }

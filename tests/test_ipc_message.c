@@ -14,9 +14,9 @@ enum { VARIANTS = 4 };
 
 /* Payload sizes from docs/ipc.md; log is 11 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
-        [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 32, [IPC_PING] = 16,
+        [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 48, [IPC_PING] = 16,
         [IPC_PONG] = 136,   [IPC_STATUS] = 748, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
-        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,  [IPC_SERVE] = 4,
+        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,  [IPC_SERVE] = 4,  [IPC_REPORT] = 888,
 };
 
 static size_t encode_sample(unsigned type, unsigned variant, uint32_t sequence, uint8_t *buf)
@@ -61,9 +61,9 @@ static void expect_error(const uint8_t *buf, size_t len, enum ipc_decode_status 
 
 Test(ipc_message, names_and_directions)
 {
-	static const char *const names[] = {NULL,        "hello",    "config", "ready",
-	                                    "ping",      "pong",     "status", "log",
-	                                    "violation", "shutdown", "error",  "serve"};
+	static const char *const names[] = {NULL,    "hello",  "config", "ready",     "ping",
+	                                    "pong",  "status", "log",    "violation", "shutdown",
+	                                    "error", "serve",  "report"};
 	for (unsigned t = IPC_TYPE_MIN; t <= IPC_TYPE_MAX; t++)
 		cr_expect_str_eq(ipc_type_name(t), names[t]);
 	cr_expect_null(ipc_type_name(0));
@@ -80,8 +80,9 @@ Test(ipc_message, names_and_directions)
 	cr_expect_eq(ipc_type_direction(IPC_SHUTDOWN), IPC_TO_CHILD);
 	cr_expect_eq(ipc_type_direction(IPC_ERROR), IPC_EITHER);
 	cr_expect_eq(ipc_type_direction(IPC_SERVE), IPC_TO_CHILD);
+	cr_expect_eq(ipc_type_direction(IPC_REPORT), IPC_TO_CHILD);
 	cr_expect_eq(ipc_type_direction(0), 0);
-	cr_expect_eq(ipc_type_direction(12), 0);
+	cr_expect_eq(ipc_type_direction(13), 0);
 }
 
 /* ---- The field tables (fields.c) ------------------------------------------ */
@@ -99,6 +100,7 @@ static const size_t struct_sizes[IPC_TYPE_MAX + 1] = {
         [IPC_SHUTDOWN] = sizeof(struct ipc_shutdown),
         [IPC_ERROR] = sizeof(struct ipc_error),
         [IPC_SERVE] = sizeof(struct ipc_serve),
+        [IPC_REPORT] = sizeof(struct ipc_report),
 };
 
 static size_t align_up(size_t n, size_t alignment)
@@ -285,7 +287,7 @@ Test(ipc_message, golden_ping_bytes)
 	m.u.ping.nonce = 0x1122334455667788ull;
 	m.u.ping.sent_ns = 0x99aabbccddeeff00ull;
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x04, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
+	        'W',  'R',  'D',  'N',  0x05, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
 	        0x00, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
 	        0x22, 0x11, 0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
 	};
@@ -302,7 +304,7 @@ Test(ipc_message, golden_log_bytes)
 	m.u.log.text_length = 3;
 	memcpy(m.u.log.text, "h\xffi", 3);
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x04, 0x00, 0x07, 0x00, 0x0e, 0x00,
+	        'W',  'R',  'D',  'N',  0x05, 0x00, 0x07, 0x00, 0x0e, 0x00,
 	        0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
 	        0x05, 0x06, 0x07, 0x08, 0x03, 0x03, 0x00, 'h',  0xff, 'i',
 	};
@@ -386,21 +388,23 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'X';
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x58445257, not 0x4e445257");
 	buf[3] = 'N';
-	buf[4] = 5;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 5, only 4 is supported");
+	buf[4] = 6;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 6, only 5 is supported");
+	buf[4] = 4; /* before ready carried the filter's bindings, and report */
+	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 5 is supported");
 	buf[4] = 3; /* before the config message carried the Host names */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 4 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 5 is supported");
 	buf[4] = 2; /* before the config message said the log's form */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 4 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 5 is supported");
 	buf[4] = 1; /* before the status message carried violations */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 4 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 5 is supported");
 	buf[4] = 0;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 4 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 5 is supported");
 	buf[4] = IPC_VERSION;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
-	buf[6] = 12;
-	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 12");
+	buf[6] = 13;
+	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 13");
 	buf[6] = 0xff;
 	buf[7] = 0xff;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 65535");
@@ -581,7 +585,8 @@ static const struct range_case range_cases[] = {
         {IPC_CONFIG, 1, 41, 1, 2, "config: log_format 2 not in 0..1"},
         {IPC_CONFIG, 1, 42, 1, 6, "config: log_stderr_level 6 not in 0..5"},
         {IPC_CONFIG, 1, 43, 1, 3, "config: namespaces 3 not in 0..2"},
-        {IPC_CONFIG, 1, 44, 1, 2, "config: report_violations 2 not in 0..1"},
+        {IPC_CONFIG, 1, 44, 1, 3, NULL},
+        {IPC_CONFIG, 1, 44, 1, 4, "config: deny_action 4 not in 0..3"},
         {IPC_CONFIG, 1, 45, 1, 129, "config: token_length 129 not in 0..128"},
         {IPC_CONFIG, 1, 45, 1, 255, "config: token_length 255 not in 0..128"},
         {IPC_CONFIG, 1, 46, 1, 2, "config: test_mode 2 not in 0..1"},

@@ -810,7 +810,16 @@ Test(trace_cli, show_prints_one_line_per_message)
 	cli_setup(&c);
 	struct cli_result r = run_on(&c, "trace show %s");
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
-	cr_expect_eq(count_lines(r.out), c.n, "%s", r.out);
+	/* and one more: the violation explained with generation 1's ready */
+	cr_expect_eq(count_lines(r.out), c.n + 1, "%s", r.out);
+	cr_expect(strstr(r.out,
+	                 "\n    = sandbox violation (trap: the call did not run, the child "
+	                 "reported it and exits): ptrace(16, 17, 18, 19): denied: no rule "
+	                 "allows ptrace; the policy's default is deny; shape ptrace(*, 17, *, "
+	                 "*), seen 1 time; generation 1, pid 4242, call nr=101 "
+	                 "arch=0xc000003e args=0x10,0x11,0x12,0x13,0x14,0x15 "
+	                 "ip=0x7f0012345678\n") != NULL,
+	          "%s", r.out);
 	char line[1024];
 	const char *first = "2025-11-28T15:34:01.123456789Z -> gen=1 pid=4242 hello seq=1 len=32 "
 	                    "fds=2 generation=1 parent_pid=4000\n";
@@ -995,9 +1004,10 @@ Test(trace_cli, filters_select_messages)
 	        {"trace show --type 7 %s", 1},
 	        {"trace show --type hello --generation 2 %s", 1},
 	        {"trace show --generation=2 %s", 2},
-	        {"trace show --direction to-parent %s", to_parent},
+	        /* the violation's explanation is a line of its own */
+	        {"trace show --direction to-parent %s", to_parent + 1},
 	        {"trace show --direction to-child --type config %s", 1},
-	        {"trace show --since 2025-11-28T15:34:01.128456789Z %s", c.n - 5},
+	        {"trace show --since 2025-11-28T15:34:01.128456789Z %s", c.n - 5 + 1},
 	        {"trace show --until 2025-11-28T15:34:01.125456789Z %s", 3},
 	        {"trace show --since 2025-11-28T16:34:01.124Z %s", 0},
 	        {"trace show --since 2025-11-28T16:34:01.124456789+01:00 "
@@ -1259,7 +1269,7 @@ Test(trace_cli, follow_waits_for_a_partial_record_to_complete)
 	             (ssize_t)(len - offsets[3] - 7));
 	close(fd);
 	cr_assert(wait_for(&f, f.out, "gen=2 pid=4243 ready"), "%s", f.text);
-	cr_expect_eq(count_lines(f.text), n, "%s", f.text);
+	cr_expect_eq(count_lines(f.text), n + 1, "%s", f.text); /* + the violation explained */
 	cr_expect_eq(stop_follow(&f), 0);
 	free(bytes);
 	free(s);

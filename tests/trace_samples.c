@@ -20,7 +20,7 @@ static void sample_config(struct ipc_config *c)
 	c->max_connections_per_peer = 32;
 	c->log_min_level = IPC_LOG_INFO;
 	c->namespaces = IPC_NAMESPACES_AUTO;
-	c->report_violations = 1;
+	c->deny_action = IPC_DENY_TRAP;
 	c->token_length = 4;
 	memcpy(c->token, "s3cr", 4);
 	strcpy(c->user, "nobody");
@@ -90,8 +90,8 @@ void sample_message(unsigned type, uint32_t sequence, struct ipc_message *m)
 		sample_config(&m->u.config);
 		break;
 	case IPC_READY:
-		m->u.ready =
-		        (struct ipc_ready){4242, 1, IPC_SANDBOX_ALL, 65534, 65534, 123, 4500000};
+		m->u.ready = (struct ipc_ready){
+		        4242, 1, IPC_SANDBOX_ALL, 65534, 65534, 123, 4500000, 6, 8, 1033, 0};
 		break;
 	case IPC_PING:
 		m->u.ping = (struct ipc_ping){0x1122334455667788ull, 5000000};
@@ -122,6 +122,20 @@ void sample_message(unsigned type, uint32_t sequence, struct ipc_message *m)
 		break;
 	case IPC_SERVE:
 		m->u.serve.attested = IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS;
+		break;
+	case IPC_REPORT:
+		m->u.report = (struct ipc_report){.time_ns = SAMPLE_T0,
+		                                  .shape = 1,
+		                                  .count = 2,
+		                                  .generation = 1,
+		                                  .action = IPC_DENY_COMPLAIN,
+		                                  .nr = 74,
+		                                  .arch = 0xc000003e,
+		                                  .args = {4},
+		                                  .ip = 0x7f0012345678ull,
+		                                  .syscall = "fsync"};
+		strcpy(m->u.report.text, "fsync(4): denied: no rule allows fsync; the policy's "
+		                         "default is deny");
 		break;
 	default:
 		cr_assert_fail("no sample for type %u", type);

@@ -371,6 +371,10 @@ function onStatus(s) {
   renderSandbox(child);
   addSample(nowMs, k.connections_open, s.request_rate);
   if (ui.policyGeneration !== generation) loadPolicy(generation);
+  if (!(ui.violationsAt > nowMs - 5000)) {
+    ui.violationsAt = nowMs;
+    loadViolations();
+  }
 }
 
 function newGeneration(from, to, parent) {
@@ -460,8 +464,16 @@ function parseRules(text) {
   return rules;
 }
 
+const DENY_WORDS = {
+  trap: 'reported, then the child exits',
+  notify: 'read by the parent, which kills the child',
+  complain: 'LET THROUGH and reported (complain mode)',
+  kill: 'kill the child',
+};
+
 function renderPolicy(p) {
-  setText('filter', `${p.instructions} BPF instructions, ${p.enforced ? 'enforced' : 'not loaded'}; denied calls ${p.deny_action === 'trap' ? 'reported, then exit' : 'kill the child'}`);
+  setText('filter', `${p.instructions} BPF instructions, ${p.enforced ? 'enforced' : 'not loaded'}; denied calls ${DENY_WORDS[p.deny_action] || p.deny_action}`);
+  $('complain-banner').hidden = p.mode !== 'complain';
   const f = p.parameters;
   setText('fds', `ipc ${f.ipc_fd}, log ${f.logfile_fd}, gui ${f.gui_socket_fd}, epoll ${f.epoll_fd}, clients ${f.first_client_fd}–${f.fd_limit - 1}`);
   $('rules').replaceChildren(...parseRules(p.text).map((r) => {
@@ -490,6 +502,32 @@ async function loadPolicy(generation) {
     if (session !== ui.session) return;
     ui.policyGeneration = null; // try again with the next status
     setText('filter', `policy unavailable: ${err.message}`);
+  }
+}
+
+// ---- Violations, as the parent explained them ---------------------------------------
+
+function violationItem(v) {
+  const li = el('li');
+  li.dataset.level = v.action === 'complain' ? 'warning' : 'error';
+  li.append(el('span', 'muted', `${v.count}× ${v.action}, generation ${v.generation}, ${clock(v.time_ns / 1e6)} `));
+  li.append(el('code', '', v.explanation));
+  li.title = `${v.call}`;
+  return li;
+}
+
+async function loadViolations() {
+  const session = ui.session;
+  try {
+    const res = await fetch('/api/violations', { cache: 'no-store', headers: authHeaders() });
+    if (session !== ui.session || !res.ok) return;
+    const doc = await res.json();
+    if (session !== ui.session) return;
+    $('complain-banner').hidden = doc.mode !== 'complain';
+    $('violation-list').replaceChildren(...doc.violations.map(violationItem));
+    $('violations-empty').hidden = doc.violations.length > 0;
+  } catch (err) {
+    // the next status tries again
   }
 }
 

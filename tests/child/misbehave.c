@@ -64,6 +64,15 @@ void misbehave_handle(void *ctx, const struct http_request *req, struct http_res
 		child_exit(1);
 	} else if (is(req, "/test/violation")) {
 		syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+	} else if (is(req, "/test/close-log")) {
+		/* A descriptor argument the rule refuses: close is for clients. */
+		syscall(SYS_close, FD_LOG);
+	} else if (is(req, "/test/fsync-null")) {
+		/* Harmless if it runs (complain mode): fsync of /dev/null. */
+		long rc = syscall(SYS_fsync, 0);
+		http_response_status(res, 200);
+		http_response_body_printf(res, "fsync(0) = %ld\n", rc);
+		return;
 	} else if (is(req, "/test/hang")) {
 		for (volatile int spin = 1; spin;)
 			;

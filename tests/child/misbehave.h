@@ -8,6 +8,9 @@
  *   GET /test/abort      abort()
  *   GET /test/exit1      exit status 1
  *   GET /test/violation  open("/etc/passwd"): the filter denies it
+ *   GET /test/close-log  close(4), the log file: the rule allows clients only
+ *   GET /test/fsync-null fsync(0): denied (the rule allows the log file only),
+ *                        harmless if it runs in complain mode; says what it got
  *   GET /test/hang       an endless loop: heartbeats stop
  *   GET /test/garbage    bytes on the IPC socket that are no message
  *   GET /test/ready-again  a second READY, well formed, while running
