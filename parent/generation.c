@@ -578,10 +578,12 @@ static void check(const struct warden_config *cfg, struct generation *g, uint64_
 	}
 }
 
-/* Complain mode is loud: a WARNING at start and every minute after. */
+/* Complain mode is loud: a WARNING once a child serves and every minute
+ * after, through the serving child's log like every parent record. */
 static void warn_complain(struct generations *set, uint64_t now_ms)
 {
 	if (set->setup->settings->child_config.deny_action != IPC_DENY_COMPLAIN ||
+	    generations_serving(set) == NULL ||
 	    (set->complain_warned_ms != 0 && now_ms - set->complain_warned_ms < COMPLAIN_WARN_MS))
 		return;
 	set->complain_warned_ms = now_ms;
