@@ -44,6 +44,22 @@ static int check_exposure(const struct settings *s, const struct listener *l, FI
 	return 1;
 }
 
+/* Complain mode lets the child's denied calls run: like the token rule,
+ * the loopback rule config_validate applies to the address as written
+ * applies to the socket itself. */
+static int check_complain_exposure(const struct settings *s, const struct listener *l, FILE *errors)
+{
+	const struct warden_config *cfg = &s->config;
+	if (cfg->sandbox_mode != CONFIG_MODE_COMPLAIN || l->loopback || cfg->complain_on_remote)
+		return 0;
+	fprintf(errors,
+	        "complain mode lets the child make calls its policy denies, and the GUI's "
+	        "socket%s is bound to %s, not a loopback address: listen on loopback, or set "
+	        "[sandbox] complain_on_remote = true\n",
+	        l->from_systemd ? " (passed by systemd)" : "", l->address);
+	return 1;
+}
+
 int settings_prepare(struct settings *s, const struct listener *listener, FILE *errors)
 {
 	int count = 0;
@@ -54,6 +70,7 @@ int settings_prepare(struct settings *s, const struct listener *listener, FILE *
 	count += read_token(s, errors);
 	if (listener != NULL) {
 		count += check_exposure(s, listener, errors);
+		count += check_complain_exposure(s, listener, errors);
 		if (listener->host[0] != '\0')
 			config_hosts_add(&s->child_config, listener->host);
 	}

@@ -233,13 +233,21 @@ void policy_bpf_release(struct policy_bpf *bpf)
 	*bpf = (struct policy_bpf){0};
 }
 
+/* Required for an unprivileged load, and what keeps a setuid exec from
+ * regaining privileges once filtered. */
+static int set_no_new_privs(void)
+{
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
 int policy_bpf_load_listener(const struct policy_bpf *bpf, int *listener)
 {
 	*listener = -1;
 	if (bpf->count != 1)
 		return -EINVAL; /* one listener per filter tree: one program */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
+	int err = set_no_new_privs();
+	if (err < 0)
+		return err;
 	/* NEW_LISTENER with TSYNC needs TSYNC_ESRCH: a thread that cannot be
 	 * synchronised is then an error (ESRCH), not a thread id returned in
 	 * the place of the listener. */
@@ -257,8 +265,9 @@ int policy_bpf_load(const struct policy_bpf *bpf)
 {
 	if (bpf->count == 0)
 		return -EINVAL;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
+	int err = set_no_new_privs();
+	if (err < 0)
+		return err;
 	for (size_t i = 0; i < bpf->count; i++) {
 		/* TSYNC: every thread of the process gets the filter, or none. */
 		long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,

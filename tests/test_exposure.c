@@ -280,6 +280,32 @@ Test(socket_activation, a_machine_address_without_a_token_is_refused)
 	expect_refused(host, ip, "");
 }
 
+/* Complain mode lets denied calls run: beyond loopback it needs its own
+ * allowance, for systemd's socket as for --listen, even with a token. */
+Test(socket_activation, complain_mode_beyond_loopback_is_refused)
+{
+	struct activated a;
+	char why[200];
+	skip_without_the_tool();
+	if (geteuid() != 0)
+		cr_skip_test("skipped: complain mode needs root (pidfd_getfd)");
+	/* The file says loopback; systemd's socket is what counts. */
+	activate(&a, "0.0.0.0", "listen = 127.0.0.1:8080\n[sandbox]\nmode = complain\n[server]",
+	         true);
+	int fd = poke(&a, "127.0.0.1");
+	int status = wait_exit(&a, 10000);
+	cr_expect(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	          "warden runs complain mode on 0.0.0.0:%d (status 0x%x); stderr: %s", a.port,
+	          status, file_text(a.err_path));
+	snprintf(why, sizeof(why),
+	         "complain mode lets the child make calls its policy denies, and the GUI's "
+	         "socket (passed by systemd) is bound to 0.0.0.0:%d",
+	         a.port);
+	cr_expect(strstr(file_text(a.err_path), why) != NULL, "stderr: %s", file_text(a.err_path));
+	close(fd);
+	stop(&a);
+}
+
 /* Starts warden on 0.0.0.0 and waits for its child to be ready. */
 static void serve_on_any(struct activated *a, const char *server_lines, bool with_token)
 {
