@@ -29,35 +29,34 @@ static int read_token(struct settings *s, FILE *errors)
 	return 0;
 }
 
-/* The rule config_validate applies to the address as written, applied to
- * the socket itself: systemd's socket is whatever systemd bound. */
+/* The rules config_validate applies to the address as written, applied to
+ * the socket itself: systemd's socket is whatever systemd bound. Beyond
+ * loopback, serving needs a token or the allowance, and complain mode
+ * (which lets the child's denied calls run) an allowance of its own. */
 static int check_exposure(const struct settings *s, const struct listener *l, FILE *errors)
 {
 	const struct warden_config *cfg = &s->config;
-	if (l->loopback || cfg->token_file[0] != '\0' || cfg->allow_remote_without_token)
+	const char *via = l->from_systemd ? " (passed by systemd)" : "";
+	int count = 0;
+	if (l->loopback)
 		return 0;
-	fprintf(errors,
-	        "the GUI's socket%s is bound to %s, not a loopback address: set [server] "
-	        "token_file, or allow_remote_without_token = true to serve anyone who can "
-	        "connect\n",
-	        l->from_systemd ? " (passed by systemd)" : "", l->address);
-	return 1;
-}
-
-/* Complain mode lets the child's denied calls run: like the token rule,
- * the loopback rule config_validate applies to the address as written
- * applies to the socket itself. */
-static int check_complain_exposure(const struct settings *s, const struct listener *l, FILE *errors)
-{
-	const struct warden_config *cfg = &s->config;
-	if (cfg->sandbox_mode != CONFIG_MODE_COMPLAIN || l->loopback || cfg->complain_on_remote)
-		return 0;
-	fprintf(errors,
-	        "complain mode lets the child make calls its policy denies, and the GUI's "
-	        "socket%s is bound to %s, not a loopback address: listen on loopback, or set "
-	        "[sandbox] complain_on_remote = true\n",
-	        l->from_systemd ? " (passed by systemd)" : "", l->address);
-	return 1;
+	if (cfg->token_file[0] == '\0' && !cfg->allow_remote_without_token) {
+		fprintf(errors,
+		        "the GUI's socket%s is bound to %s, not a loopback address: set [server] "
+		        "token_file, or allow_remote_without_token = true to serve anyone who can "
+		        "connect\n",
+		        via, l->address);
+		count++;
+	}
+	if (cfg->sandbox_mode == CONFIG_MODE_COMPLAIN && !cfg->complain_on_remote) {
+		fprintf(errors,
+		        "complain mode lets the child make calls its policy denies, and the GUI's "
+		        "socket%s is bound to %s, not a loopback address: listen on loopback, or "
+		        "set [sandbox] complain_on_remote = true\n",
+		        via, l->address);
+		count++;
+	}
+	return count;
 }
 
 int settings_prepare(struct settings *s, const struct listener *listener, FILE *errors)
@@ -70,7 +69,6 @@ int settings_prepare(struct settings *s, const struct listener *listener, FILE *
 	count += read_token(s, errors);
 	if (listener != NULL) {
 		count += check_exposure(s, listener, errors);
-		count += check_complain_exposure(s, listener, errors);
 		if (listener->host[0] != '\0')
 			config_hosts_add(&s->child_config, listener->host);
 	}
