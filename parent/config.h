@@ -23,7 +23,7 @@ enum config_burst_action {
 };
 
 enum {
-	CONFIG_KEY_COUNT = 37, /* keys in all sections; config.c checks it */
+	CONFIG_KEY_COUNT = 38, /* keys in all sections; config.c checks it */
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
 	/* What server.hosts may add: the rest of IPC_HOSTS_MAX is kept for the
@@ -64,6 +64,7 @@ struct warden_config {
 	uint32_t burst_limit, burst_window_ms;
 	enum config_burst_action burst_action;
 	uint32_t drain_timeout_ms, status_interval_ms;
+	bool standby; /* keep a spare generation booted, attested, not accepting */
 
 	/* [trace] */
 	char trace_file[PATH_MAX]; /* "" = off */

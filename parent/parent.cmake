@@ -7,6 +7,7 @@ target_sources(warden PRIVATE
   parent/attest.c
   parent/child_end.c
   parent/restart.c
+  parent/standby.c
   parent/status.c
   parent/backoff.c
   parent/spawn.c
@@ -34,6 +35,13 @@ warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/c
 target_compile_definitions(test_parent_files PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_parent_files warden warden-child warden-child-test)
+
+# The standby child: failover however the serving child ends, the standby's
+# own ends, the burst limit, reloads, and many failovers leaking nothing.
+warden_test(test_failover tests/daemon_harness.c tests/http_client.c)
+target_compile_definitions(test_failover PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_failover warden warden-child warden-child-test)
 
 # SIGHUP reads the configuration and the token again.
 warden_test(test_reload tests/daemon_harness.c tests/http_client.c)
