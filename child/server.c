@@ -666,6 +666,10 @@ void server_open(struct server *srv)
 {
 	srv->open_to_clients = true;
 	resume_accepting(srv);
+	/* A standby told to serve after a crash has clients waiting in the
+	 * backlog: take them now rather than after another turn of the loop. */
+	if (srv->accepting)
+		on_listen(&srv->listen_poll, 0, UV_READABLE);
 }
 
 void server_get_stats(const struct server *srv, struct server_stats *out)

@@ -73,3 +73,9 @@ set_tests_properties(proxy_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 add_executable(bench_restart bench/bench_restart.c)
 target_compile_definitions(bench_restart PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
 add_dependencies(bench_restart warden warden-child)
+
+# A crash with the standby child and without, idle and under wrk; the
+# standby's memory and idle CPU; the gap a reload leaves.
+add_executable(bench_failover bench/bench_failover.c)
+target_compile_definitions(bench_failover PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
+add_dependencies(bench_failover warden warden-child)
