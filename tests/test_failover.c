@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,5 +337,79 @@ Test(failover, many_failovers_serve_every_request_and_leak_nothing)
 	cr_expect_leq(rss_kib(d.pid), rss + 256, "the parent's memory grew: %ld -> %ld KiB", rss,
 	              rss_kib(d.pid));
 	cr_expect_eq(daemon_log_count(&d, "took over from generation"), 20 + FAILOVERS);
+	daemon_cleanup(&d);
+}
+
+/* ---- Reloads under keep-alive load ------------------------------------------------------ */
+
+enum { KEEP_ALIVE_CONNECTIONS = 8 };
+
+/* One request on the kept-alive connection `*fd` (a new one when it is
+ * -1). Returns false when it failed: the connection ended before a whole
+ * response. A response with Connection: close ends the connection, as the
+ * client then must. */
+static bool keep_alive_request(int port, int *fd)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	struct http_response r;
+	if (*fd < 0)
+		*fd = http_connect(port, 5000);
+	if (*fd < 0)
+		return false;
+	bool ok = http_send(*fd, req, sizeof(req) - 1) == 0 &&
+	          http_read_response(*fd, NULL, false, &r) && r.status == 200;
+	if (!ok || http_has_header(&r, "Connection", "close")) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ok;
+}
+
+/* Requests on KEEP_ALIVE_CONNECTIONS connections in turn until `stop` is
+ * readable; exits with the number of failed requests (at most 100). */
+static void keep_alive_client(int port, int stop)
+{
+	int fds[KEEP_ALIVE_CONNECTIONS], failed = 0, done = 0;
+	struct pollfd p = {.fd = stop, .events = POLLIN};
+	for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++)
+		fds[i] = -1;
+	while (poll(&p, 1, 0) == 0) {
+		for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++, done++)
+			failed += !keep_alive_request(port, &fds[i]);
+	}
+	fprintf(stderr, "keep-alive client: %d requests, %d failed\n", done, failed);
+	_exit(failed > 100 ? 100 : failed);
+}
+
+/* Reloads while eight keep-alive connections request without pause: the
+ * draining generation answers each connection's next request with
+ * Connection: close rather than closing it under the client; no request
+ * fails. */
+Test(failover, reloads_under_keep_alive_load_fail_no_request)
+{
+	struct daemon d;
+	int stop[2];
+	start_with_standby(&d, NULL);
+	cr_assert(pipe(stop) == 0);
+	pid_t client = fork();
+	cr_assert(client >= 0);
+	if (client == 0) {
+		close(stop[1]);
+		keep_alive_client(d.port, stop[0]);
+	}
+	close(stop[0]);
+	bool all_ready = true;
+	for (int i = 1; i <= 6 && all_ready; i++) {
+		usleep(300 * 1000);
+		daemon_signal(&d, SIGHUP);
+		all_ready = daemon_wait_log(&d, " ready: pid ", i + 1, BOOT_MS);
+	}
+	usleep(300 * 1000);
+	close(stop[1]);
+	int status;
+	waitpid(client, &status, 0);
+	cr_assert(all_ready, "a reload's generation was not ready: %s", daemon_log(&d));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "%d requests failed during six reloads", WEXITSTATUS(status));
 	daemon_cleanup(&d);
 }
