@@ -15,7 +15,7 @@ void standby_init(struct standby *sb, const struct warden_config *cfg, struct ge
 /* Why the serving generation `lost` had no standby to take over. */
 static void log_none(const struct standby *sb, const struct generation *lost)
 {
-	const char *why = "the serving generation had not been ready long enough to start one";
+	const char *why = "none was started yet";
 	if (sb->set->incoming != NULL)
 		why = "a reload's generation boots; it serves once ready";
 	else if (sb->restart->pending)
@@ -30,8 +30,8 @@ bool standby_take_over(struct standby *sb, struct generation *lost)
 	/* First the word to serve: the log and the rest can wait. */
 	struct generation *g = generations_promote_standby(sb->set, lost);
 	if (g == NULL) {
-		if (sb->cfg->standby)
-			log_none(sb, lost);
+		if (sb->cfg->standby && lost->state == GENERATION_READY)
+			log_none(sb, lost); /* the service is interrupted */
 		return false;
 	}
 	sb->failovers++;
