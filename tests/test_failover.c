@@ -334,8 +334,10 @@ Test(failover, many_failovers_serve_every_request_and_leak_nothing)
 	       FAILOVERS, fds, count_fds(d.pid), rss, rss_kib(d.pid), worst);
 	cr_expect_eq(failed, 0, "%d requests failed", failed);
 	cr_expect_eq(count_fds(d.pid), fds, "the parent's descriptors grew");
+#ifndef UNDER_ASAN /* ASan's quarantine holds freed memory back: RSS grows regardless */
 	cr_expect_leq(rss_kib(d.pid), rss + 256, "the parent's memory grew: %ld -> %ld KiB", rss,
 	              rss_kib(d.pid));
+#endif
 	cr_expect_eq(daemon_log_count(&d, "took over from generation"), 20 + FAILOVERS);
 	daemon_cleanup(&d);
 }
