@@ -1,7 +1,8 @@
 /*
  * bench_restart - how long a crash interrupts service, and what clients see.
  *
- * Runs the real daemon (`warden run`, real child) with zero backoff, a
+ * Runs the real daemon (`warden run`, real child) without a standby
+ * (bench_failover compares it with one), with zero backoff, a
  * listening socket handed over by socket activation, and wrk loading
  * /healthz throughout. Then, CRASHES times: SIGKILL the serving child and
  * time a new connection's GET /healthz from the kill to its 200, which only
@@ -68,7 +69,7 @@ static pid_t start_daemon(const char *dir, int listen_fd)
 		die("config");
 	fprintf(f,
 	        "[log]\nfile = %s\n"
-	        "[supervise]\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
+	        "[supervise]\nstandby = false\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
 	        "burst_limit = 100000\nburst_window_ms = 1\n",
 	        log);
 	fclose(f);

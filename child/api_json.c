@@ -56,6 +56,13 @@ static void parent_json(struct json *j, const struct child *c)
 	json_field_cstring(j, "state", name_or_unknown(ipc_state_name(s->state)));
 	json_field_u64(j, "restarts", s->restarts);
 	json_field_u64(j, "violations", s->violations);
+	json_field_u64(j, "failovers", s->failovers);
+	json_key(j, "standby");
+	json_object_begin(j);
+	json_field_cstring(j, "state", name_or_unknown(ipc_standby_state_name(s->standby_state)));
+	json_field_u64(j, "pid", s->standby_pid);
+	json_field_u64(j, "generation", s->standby_generation);
+	json_object_end(j);
 	json_field_u64(j, "parent_start_ns", s->parent_start_ns);
 	json_field_u64(j, "child_start_ns", s->child_start_ns);
 	json_key(j, "ipc");

@@ -75,6 +75,11 @@ static void supervisor_metrics(struct http_response *res, const struct child *c)
 	       s->restarts);
 	single(res, "warden_violations_total", "counter",
 	       "Children the seccomp filter ended since the parent started.", s->violations);
+	single(res, "warden_failovers_total", "counter",
+	       "Takeovers by the standby child since the parent started.", s->failovers);
+	single(res, "warden_standby_ready", "gauge",
+	       "1 while a standby child is ready to take over at once.",
+	       s->standby_state == IPC_STANDBY_READY);
 	family(res, "warden_ipc_messages_total", "counter",
 	       "IPC messages between parent and child, seen by the parent.");
 	sample(res, "warden_ipc_messages_total", "{direction=\"in\"}", s->ipc_messages_in);

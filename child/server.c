@@ -42,6 +42,7 @@ enum {
 	WARN_INTERVAL_MS = 10000, /* rate of refusal warnings */
 	SWEEP_MIN_MS = 5,
 	SWEEP_MAX_MS = 250,
+	DRAIN_IDLE_MS = 1000, /* draining: how long an idle keep-alive may still send */
 };
 
 /* What a connection waits for; each has its deadline. */
@@ -293,10 +294,12 @@ static enum wait current_wait(const struct conn *c)
  * idle timeout's minute without proving it is wanted. */
 static uint64_t idle_limit(const struct conn *c)
 {
-	const struct server_config *cfg = &c->srv->cfg;
+	const struct server *srv = c->srv;
+	const struct server_config *cfg = &srv->cfg;
+	uint64_t limit = cfg->header_timeout_ms;
 	if (c->h.authenticated || cfg->idle_timeout_ms < cfg->header_timeout_ms)
-		return cfg->idle_timeout_ms;
-	return cfg->header_timeout_ms;
+		limit = cfg->idle_timeout_ms;
+	return srv->draining && limit > DRAIN_IDLE_MS ? DRAIN_IDLE_MS : limit;
 }
 
 static uint64_t wait_limit(const struct conn *c, enum wait w)
@@ -578,13 +581,16 @@ static void drain_conn(struct conn *c)
 		return conn_close(c, "draining");
 	if (h->linger)
 		return;
-	/* A connection accepted just before the drain has its request on the
-	 * way: closing it would reset a client that did nothing wrong (a
-	 * reload would fail requests). It is served, with Connection: close;
-	 * the header timeout bounds the wait. Only connections idle after a
-	 * response are closed now, as any keep-alive may be. */
-	if (http_conn_pending(h) == 0 && !http_conn_has_input(h) && h->heads > 0)
-		return conn_close(c, NULL); /* idle keep-alive */
+	/* Any connection may have a request on its way: closing it now would
+	 * race the client's next request and fail it (a reload would fail
+	 * requests under keep-alive load). Each is served once more, with
+	 * Connection: close; one accepted but silent waits for the header
+	 * timeout, an idle keep-alive for DRAIN_IDLE_MS from now at most (or
+	 * its idle timeout if shorter), then it is closed. */
+	if (c->wait == WAIT_IDLE) {
+		c->since = uv_now(c->srv->loop);
+		arm(c);
+	}
 	if (http_conn_pending(h) > 0)
 		h->close_after = true; /* after the response in flight */
 	/* else: a request is arriving; its response says Connection: close */
@@ -666,6 +672,10 @@ void server_open(struct server *srv)
 {
 	srv->open_to_clients = true;
 	resume_accepting(srv);
+	/* A standby told to serve after a crash has clients waiting in the
+	 * backlog: take them now rather than after another turn of the loop. */
+	if (srv->accepting)
+		on_listen(&srv->listen_poll, 0, UV_READABLE);
 }
 
 void server_get_stats(const struct server *srv, struct server_stats *out)

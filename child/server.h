@@ -61,8 +61,10 @@ int server_start(struct server **out, uv_loop_t *loop, const struct server_confi
 void server_open(struct server *srv);
 
 /* Stops accepting (the listening socket stays open: it is the parent's);
- * in-flight requests finish, keep-alive connections close after their
- * current response, streams end. `drained` runs once no connection is left. */
+ * in-flight requests finish, each connection's next response says
+ * Connection: close, a keep-alive connection idle for 1 s (or its idle
+ * timeout if shorter) is closed, streams end. `drained` runs once no
+ * connection is left. */
 void server_drain(struct server *srv, void (*drained)(void *ctx), void *ctx);
 
 /* ---- Figures (for the PONG, /metrics and /api/status) ----------------------- */

@@ -26,7 +26,7 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 5 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve, 4 no report nor ready's bindings
+local IPC_VERSION = 5 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve, 4 no report, ready's bindings nor status.standby_state
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
@@ -41,6 +41,7 @@ local LEVELS = { [0] = "debug", [1] = "info", [2] = "notice", [3] = "warning", [
 local LOG_FORMATS = { [0] = "text", [1] = "json" }
 local NAMESPACES = { [0] = "off", [1] = "auto", [2] = "required" }
 local STATES = { [1] = "starting", [2] = "running", [3] = "restarting", [4] = "draining" }
+local STANDBY_STATES = { [0] = "off", [1] = "booting", [2] = "ready", [3] = "waiting", [4] = "held" }
 local END_REASONS = {
 	[0] = "none", [1] = "exit", [2] = "signal", [3] = "violation", [4] = "heartbeat",
 	[5] = "malformed", [6] = "ready_timeout", [7] = "reload", [8] = "attestation",
@@ -233,6 +234,10 @@ local LAYOUTS = {
 		F("u32", "status.restarts", "Restarts"),
 		F("u32", "status.violations", "Violations"),
 		{ kind = "flags", size = 4, field = protofield("u32", "status.attested", "Attested", base.HEX), bits = attested_flags },
+		F("u32", "status.standby_state", "Standby state", base.DEC, STANDBY_STATES),
+		F("u32", "status.standby_pid", "Standby pid"),
+		F("u32", "status.standby_generation", "Standby generation"),
+		F("u32", "status.failovers", "Failovers"),
 		F("u64", "status.parent_start_ns", "Parent start (ns)"),
 		F("u64", "status.child_start_ns", "Child start (ns)"),
 		F("u64", "status.ipc_messages_in", "IPC messages in"),

@@ -37,7 +37,8 @@
 	5u /* 2: status carries violations; 3: config the log's form; 4: config the                \
 	    * Host names, the per-peer cap and test mode, status the attested state, and           \
 	    * serve, the parent's word after it has checked the child's ready from outside;        \
-	    * 5: config the deny action, ready the filter's bindings and listener, report */
+	    * 5: config the deny action, ready the filter's bindings and listener, report;
+	    *    status the standby (its state, pid and generation) and the failovers */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -239,6 +240,18 @@ enum ipc_state {
 	IPC_STATE_MAX = IPC_STATE_DRAINING,
 };
 
+/* The parent's spare generation (supervise.standby), as the GUI shows it. */
+enum ipc_standby_state {
+	IPC_STANDBY_OFF = 0,     /* supervise.standby = false */
+	IPC_STANDBY_BOOTING = 1, /* started, not yet ready and attested */
+	IPC_STANDBY_READY = 2,   /* ready and attested: takes over at once */
+	IPC_STANDBY_WAITING = 3, /* the next starts after the restart delay */
+	/* None until the serving generation is ready: it boots, a reload's
+	 * generation boots, or the parent stops. */
+	IPC_STANDBY_HELD = 4,
+	IPC_STANDBY_MAX = IPC_STANDBY_HELD,
+};
+
 struct ipc_status {
 	uint32_t generation; /* >= 1 */
 	uint32_t child_pid;
@@ -248,8 +261,12 @@ struct ipc_status {
 	/* enum ipc_sandbox_flags the parent saw from outside, in /proc, after
 	 * the serving child's ready (the child's own flags are only claims) */
 	uint32_t attested;
-	uint64_t parent_start_ns; /* CLOCK_REALTIME */
-	uint64_t child_start_ns;  /* CLOCK_REALTIME */
+	uint32_t standby_state;      /* enum ipc_standby_state, 0 .. IPC_STANDBY_MAX */
+	uint32_t standby_pid;        /* 0 when none runs */
+	uint32_t standby_generation; /* 0 when none runs */
+	uint32_t failovers;          /* takeovers by a standby since the parent started */
+	uint64_t parent_start_ns;    /* CLOCK_REALTIME */
+	uint64_t child_start_ns;     /* CLOCK_REALTIME */
 	uint64_t ipc_messages_in, ipc_messages_out;
 	uint64_t ipc_bytes_in, ipc_bytes_out;
 	uint32_t recent_count;                          /* 0 .. IPC_RECENT_RESTARTS, newest first */
@@ -353,6 +370,7 @@ const char *ipc_log_level_name(unsigned level);        /* "debug" .. "crit" */
 const char *ipc_log_format_name(unsigned format);      /* "text", "json" */
 const char *ipc_namespaces_name(unsigned mode);        /* "off", "auto", "required" */
 const char *ipc_state_name(unsigned state);            /* "starting" .. "draining" */
+const char *ipc_standby_state_name(unsigned state);    /* "off" .. "held" */
 const char *ipc_end_reason_name(unsigned reason);      /* "none" .. "ready_timeout", "reload" */
 const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" */
 const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */

@@ -408,6 +408,7 @@ static bool check_status(const struct ipc_status *m, struct ipc_decode_error *er
 {
 	if (!range(err, "status", "generation", m->generation, 1, UINT32_MAX) ||
 	    !range(err, "status", "state", m->state, IPC_STATE_STARTING, IPC_STATE_MAX) ||
+	    !range(err, "status", "standby_state", m->standby_state, 0, IPC_STANDBY_MAX) ||
 	    !range(err, "status", "recent_count", m->recent_count, 0, IPC_RECENT_RESTARTS))
 		return false;
 	if ((m->attested & ~(uint32_t)IPC_SANDBOX_ALL) != 0)

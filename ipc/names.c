@@ -34,6 +34,12 @@ static const char *const state_names[IPC_STATE_MAX + 1] = {
         [IPC_STATE_DRAINING] = "draining",
 };
 
+static const char *const standby_state_names[IPC_STANDBY_MAX + 1] = {
+        [IPC_STANDBY_OFF] = "off",     [IPC_STANDBY_BOOTING] = "booting",
+        [IPC_STANDBY_READY] = "ready", [IPC_STANDBY_WAITING] = "waiting",
+        [IPC_STANDBY_HELD] = "held",
+};
+
 static const char *const end_reason_names[IPC_END_MAX + 1] = {
         [IPC_END_NONE] = "none",
         [IPC_END_EXIT] = "exit",
@@ -118,6 +124,11 @@ const char *ipc_namespaces_name(unsigned mode)
 const char *ipc_state_name(unsigned state)
 {
 	return pick(state_names, COUNT(state_names), state);
+}
+
+const char *ipc_standby_state_name(unsigned state)
+{
+	return pick(standby_state_names, COUNT(standby_state_names), state);
 }
 
 const char *ipc_end_reason_name(unsigned reason)

@@ -108,6 +108,7 @@ static const struct key keys[] = {
         {ENUM("supervise", "burst_action", burst_action, burst_names)},
         {U32("supervise", "drain_timeout_ms", drain_timeout_ms, 0, 600000)},
         {U32("supervise", "status_interval_ms", status_interval_ms, 10, 600000)},
+        {BOOL("supervise", "standby", standby)},
         {"trace", "file", KEY_STRING, FIELD(trace_file), 0, 0, NULL, 0, "--trace"},
         {"trace", "max_bytes", KEY_SIZE, FIELD(trace_max_bytes), 4096, SIZE_MAX_BYTES, NULL, 0,
          NULL},
@@ -196,6 +197,7 @@ void config_defaults(struct warden_config *cfg)
 	cfg->burst_action = CONFIG_BURST_EXIT;
 	cfg->drain_timeout_ms = 10000;
 	cfg->status_interval_ms = 1000;
+	cfg->standby = true;
 	cfg->trace_max_bytes = 64ull << 20;
 	cfg->trace_max_files = 4;
 }

@@ -29,7 +29,7 @@ enum config_sandbox_mode {
 };
 
 enum {
-	CONFIG_KEY_COUNT = 39, /* keys in all sections; config.c checks it */
+	CONFIG_KEY_COUNT = 40, /* keys in all sections; config.c checks it */
 	CONFIG_FROM_DEFAULT = 0,
 	CONFIG_FROM_FLAG = -1,
 	/* What server.hosts may add: the rest of IPC_HOSTS_MAX is kept for the
@@ -72,6 +72,7 @@ struct warden_config {
 	uint32_t burst_limit, burst_window_ms;
 	enum config_burst_action burst_action;
 	uint32_t drain_timeout_ms, status_interval_ms;
+	bool standby; /* keep a spare generation booted, attested, not accepting */
 
 	/* [trace] */
 	char trace_file[PATH_MAX]; /* "" = off */

@@ -75,6 +75,16 @@ struct generation_traffic generations_traffic(const struct generations *set)
 
 static void on_endpoint_closed(struct ipc_endpoint *ep);
 
+/* The current generation is gone or going: the owner hears of it once. */
+static void report_lost(struct generation *g)
+{
+	struct generations *set = g->set;
+	if (g != set->current || g->lost)
+		return;
+	g->lost = true;
+	set->events->lost(set, g);
+}
+
 void generation_kill(struct generation *g, uint32_t reason, const char *fmt, ...)
 {
 	if (g->state == GENERATION_ENDED)
@@ -88,6 +98,7 @@ void generation_kill(struct generation *g, uint32_t reason, const char *fmt, ...
 	}
 	/* Not reaped yet, so the pid is still ours (a zombie at worst). */
 	kill(g->pid, SIGKILL);
+	report_lost(g);
 	if (!g->ep_closed)
 		ipc_endpoint_close(&g->ep, on_endpoint_closed);
 }
@@ -97,6 +108,7 @@ struct generation *generations_reaped(struct generations *set, pid_t pid, int wa
 	for (struct generation *g = set->list; g != NULL; g = g->next) {
 		if (g->pid == pid && g->state != GENERATION_ENDED) {
 			g->wait_status = wait_status;
+			report_lost(g);
 			return g;
 		}
 	}
@@ -112,6 +124,11 @@ enum generation_role generations_end(struct generations *set, struct generation 
 	} else if (set->incoming == g) {
 		set->incoming = NULL;
 		role = GENERATION_INCOMING;
+	} else if (set->standby == g) {
+		set->standby = NULL;
+		role = GENERATION_STANDBY;
+	} else if (g->failed_over) {
+		role = GENERATION_CURRENT;
 	}
 	g->state = GENERATION_ENDED;
 	seccomp_notify_close(g->notify);
@@ -178,6 +195,19 @@ static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_
 	ipc_endpoint_send(&g->ep, &msg);
 }
 
+/* A standby started before the reload's generation runs the configuration
+ * before the reload: it must never serve, so it goes with the one it
+ * stood by for (the owner starts a new one). */
+static void retire_older_standby(struct generations *set, const struct generation *g)
+{
+	struct generation *old = set->standby;
+	if (old == NULL || old->number > g->number)
+		return;
+	set->standby = NULL;
+	old->reload = true;
+	generation_kill(old, IPC_END_RELOAD, "standby for the configuration before the reload");
+}
+
 /* A reload's generation is ready: it serves, and the one it replaces
  * drains (or, not ready itself, is killed). */
 static void take_over(struct generations *set, struct generation *g)
@@ -185,6 +215,7 @@ static void take_over(struct generations *set, struct generation *g)
 	struct generation *old = set->current;
 	set->incoming = NULL;
 	set->current = g;
+	retire_older_standby(set, g);
 	if (old != NULL && old->state == GENERATION_READY) {
 		old->reload = true;
 		drain(old, IPC_SHUTDOWN_RELOAD, clock_monotonic_ms() + set->cfg->drain_timeout_ms);
@@ -356,29 +387,62 @@ static void send_reports(struct generations *set, struct generation *g)
 		send_report(g, violation_book_at(set->book, i));
 }
 
+/* The word that lets an attested generation accept. */
+static void serve(struct generation *g)
+{
+	struct ipc_message msg = {.type = IPC_SERVE};
+	msg.u.serve.attested = g->attested;
+	ipc_endpoint_send(&g->ep, &msg);
+}
+
+/* "ready" (and serving) or "standing by" */
+static void log_ready(struct generations *set, const struct generation *g,
+                      const struct ipc_ready *r, const char *as)
+{
+	generations_log(set, IPC_LOG_NOTICE,
+	                "child generation %u %s: pid %d%s, uid %u, sandbox claimed 0x%x, "
+	                "attested 0x%x, %u filter instructions (deny action %s; bindings "
+	                "epoll_fd=%u first_client_fd=%u fd_limit=%u), exec to ready %.2f ms "
+	                "(child's own boot %.2f ms)",
+	                g->number, as, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
+	                r->uid, r->sandbox, g->attested, r->policy_instructions,
+	                ipc_deny_action_name(deny_action(g)), r->epoll_fd, r->first_client_fd,
+	                r->fd_limit, (double)(g->ready_ms - g->spawned_ms),
+	                (double)r->boot_ns / 1e6);
+}
+
 static void became_ready(struct generations *set, struct generation *g, const struct ipc_ready *r)
 {
 	g->state = GENERATION_READY;
 	g->ready_ms = clock_monotonic_ms();
 	g->last_ping_ms = g->ready_ms;
 	g->started_ns = clock_realtime_ns();
+	if (set->standby == g) {
+		log_ready(set, g, r, "standing by");
+		set->events->standing_by(set);
+		return;
+	}
 	if (set->incoming == g)
 		take_over(set, g);
-	struct ipc_message serve = {.type = IPC_SERVE};
-	serve.u.serve.attested = g->attested;
-	ipc_endpoint_send(&g->ep, &serve);
+	serve(g);
 	send_reports(set, g);
-	generations_log(set, IPC_LOG_NOTICE,
-	                "child generation %u ready: pid %d%s, uid %u, sandbox claimed 0x%x, "
-	                "attested 0x%x, %u filter instructions (deny action %s; bindings "
-	                "epoll_fd=%u first_client_fd=%u fd_limit=%u), exec to ready %.2f ms "
-	                "(child's own boot %.2f ms)",
-	                g->number, (int)g->pid, g->pid_namespace ? " (own PID namespace)" : "",
-	                r->uid, r->sandbox, g->attested, r->policy_instructions,
-	                ipc_deny_action_name(deny_action(g)), r->epoll_fd, r->first_client_fd,
-	                r->fd_limit, (double)(g->ready_ms - g->spawned_ms),
-	                (double)r->boot_ns / 1e6);
+	log_ready(set, g, r, "ready");
 	set->events->ready(set);
+}
+
+struct generation *generations_promote_standby(struct generations *set, struct generation *lost)
+{
+	struct generation *g = set->standby;
+	if (g == NULL || lost != set->current)
+		return NULL;
+	set->standby = NULL;
+	set->current = g;
+	lost->failed_over = true;
+	if (g->state == GENERATION_READY) {
+		serve(g); /* first: the service waits for nothing else */
+		send_reports(set, g);
+	}
+	return g;
 }
 
 static void got_pong(struct generations *set, struct generation *g, const struct ipc_pong *p)
@@ -439,6 +503,7 @@ static void on_hangup(struct ipc_endpoint *ep)
 	/* It exits, or the parent makes it: no child runs without its link. */
 	if (g->state != GENERATION_ENDED)
 		kill(g->pid, SIGKILL);
+	report_lost(g);
 	ipc_endpoint_close(ep, on_endpoint_closed);
 }
 
@@ -515,7 +580,19 @@ static struct generation *spawn(struct generations *set, int *error)
 	return g;
 }
 
-struct generation *generations_start(struct generations *set, bool reload)
+static const char *role_words(enum generation_role role)
+{
+	switch (role) {
+	case GENERATION_INCOMING:
+		return ", to take over after a reload";
+	case GENERATION_STANDBY:
+		return ", to stand by";
+	default:
+		return "";
+	}
+}
+
+struct generation *generations_start(struct generations *set, enum generation_role role)
 {
 	int error = 0;
 	struct generation *g = spawn(set, &error);
@@ -524,13 +601,15 @@ struct generation *generations_start(struct generations *set, bool reload)
 		                set->setup->settings->child_program, strerror(error));
 		return NULL;
 	}
-	if (reload)
+	if (role == GENERATION_INCOMING)
 		set->incoming = g;
+	else if (role == GENERATION_STANDBY)
+		set->standby = g;
 	else
 		set->current = g;
 	generations_log(set, IPC_LOG_DEBUG, "child generation %u spawned: pid %d, program %s%s",
 	                g->number, (int)g->pid, set->setup->settings->child_program,
-	                reload ? ", to take over after a reload" : "");
+	                role_words(role));
 	if (hand_over(set, g) < 0)
 		generation_kill(g, IPC_END_MALFORMED,
 		                "handover failed: the child closed its socket");

@@ -25,11 +25,15 @@
  * child_end.h. The parent's own state never depends on a child's data
  * beyond counters it displays.
  *
- * The set knows which generation serves (current) and which boots to take
- * over after a reload (incoming); when the incoming one is ready, it serves
- * and the one it replaced drains. The set's owner hears of that, of the
- * heartbeats the serving one answers and of each generation freed through
- * struct generation_events.
+ * The set knows which generation serves (current), which boots to take
+ * over after a reload (incoming), and which stands by (standby: booted,
+ * ready and attested like the others, pinged like them, but not told to
+ * serve); when the incoming one is ready, it serves and the one it replaced
+ * drains. When the serving one is lost, the standby takes its place
+ * (generations_promote_standby, standby.h says when). The set's owner hears
+ * of that, of the heartbeats the serving one answers, of the loss of the
+ * serving one and of each generation freed through struct
+ * generation_events.
  */
 #ifndef WARDEN_PARENT_GENERATION_H
 #define WARDEN_PARENT_GENERATION_H
@@ -55,6 +59,13 @@ enum generation_state {
 
 struct generations;
 
+enum generation_role {
+	GENERATION_CURRENT,
+	GENERATION_INCOMING,
+	GENERATION_STANDBY,
+	GENERATION_REPLACED, /* none: a new generation took over from it */
+};
+
 /* One child. Read by the other parts of the supervisor; written here. */
 struct generation {
 	struct generations *set;
@@ -79,6 +90,8 @@ struct generation {
 	struct seccomp_notify *notify;
 	/* How it ended, for child_end.h. */
 	bool reload;          /* a new generation replaced it */
+	bool lost;            /* it was current when it was gone or going (events.lost) */
+	bool failed_over;     /* it served, was lost, and the standby took its place */
 	uint32_t kill_reason; /* IPC_END_* when the parent killed it; 0 otherwise */
 	char detail[IPC_DETAIL_MAX];
 	bool have_violation;
@@ -90,8 +103,14 @@ struct generation_events {
 	/* A generation reported READY and serves now (after a reload, the
 	 * one it replaced drains). */
 	void (*ready)(struct generations *set);
+	/* The standby is ready and attested (not told to serve). */
+	void (*standing_by)(struct generations *set);
 	/* The serving generation answered a heartbeat. */
 	void (*answered)(struct generations *set);
+	/* The current generation `g` is gone or going, at the first sign: its
+	 * link hung up, the parent killed it, or it was reaped. Once per
+	 * generation. */
+	void (*lost)(struct generations *set, struct generation *g);
 	/* An ended generation's endpoint has closed: it is gone from the list. */
 	void (*freed)(struct generations *set);
 };
@@ -106,6 +125,7 @@ struct generations {
 	struct generation *list;     /* every child not yet reaped and closed */
 	struct generation *current;  /* the serving generation, or the one booting to serve */
 	struct generation *incoming; /* a reload's new generation, booting */
+	struct generation *standby;  /* the spare, booting or ready; never told to serve */
 	uint32_t last_number;        /* the latest generation's number; 0 before the first */
 	uint64_t parent_start_ns;    /* CLOCK_REALTIME of the parent's start, told to each child */
 	/* Private. */
@@ -130,10 +150,16 @@ int generations_init(struct generations *set, uv_loop_t *loop, const struct supe
                      const struct generation_events *events, void *data);
 void generations_close(struct generations *set);
 
-/* Spawns a generation and hands it over: as the current one, or with
- * `reload` as the incoming one. Returns NULL, with the reason logged, when
- * it cannot be spawned. */
-struct generation *generations_start(struct generations *set, bool reload);
+/* Spawns a generation and hands it over, in `role` (not REPLACED): the
+ * current one, a reload's incoming one, or the standby. Returns NULL, with
+ * the reason logged, when it cannot be spawned. */
+struct generation *generations_start(struct generations *set, enum generation_role role);
+
+/* The current generation `lost` is gone or going: the standby becomes the
+ * current one in its place, told to serve at once when it is ready (else
+ * when it is), and `lost` ends as the serving one (GENERATION_CURRENT).
+ * Returns the new current one, or NULL when there is no standby. */
+struct generation *generations_promote_standby(struct generations *set, struct generation *lost);
 
 /* Pings the ready, and kills those past their ready, heartbeat or drain
  * deadline. */
@@ -165,12 +191,6 @@ void generation_kill(struct generation *g, uint32_t reason, const char *fmt, ...
 /* The generation reaped as `pid`, with its wait status kept; NULL when no
  * live generation has that pid. */
 struct generation *generations_reaped(struct generations *set, pid_t pid, int wait_status);
-
-enum generation_role {
-	GENERATION_CURRENT,
-	GENERATION_INCOMING,
-	GENERATION_REPLACED, /* neither: a new generation took over from it */
-};
 
 /* After its end is reported: `g` is ENDED, out of its role (which is
  * returned) and its endpoint closing; it is freed once that has closed. */

@@ -7,6 +7,7 @@ target_sources(warden PRIVATE
   parent/attest.c
   parent/child_end.c
   parent/restart.c
+  parent/standby.c
   parent/status.c
   parent/backoff.c
   parent/spawn.c
@@ -37,6 +38,13 @@ warden_test(test_parent_files tests/daemon_harness.c tests/http_client.c tests/c
 target_compile_definitions(test_parent_files PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_parent_files warden warden-child warden-child-test)
+
+# The standby child: failover however the serving child ends, the standby's
+# own ends, the burst limit, reloads, and many failovers leaking nothing.
+warden_test(test_failover tests/daemon_harness.c tests/http_client.c)
+target_compile_definitions(test_failover PRIVATE
+  WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
+add_dependencies(test_failover warden warden-child warden-child-test)
 
 # SIGHUP reads the configuration and the token again.
 warden_test(test_reload tests/daemon_harness.c tests/http_client.c)
@@ -77,3 +85,9 @@ set_tests_properties(proxy_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 add_executable(bench_restart bench/bench_restart.c)
 target_compile_definitions(bench_restart PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
 add_dependencies(bench_restart warden warden-child)
+
+# A crash with the standby child and without, idle and under wrk; the
+# standby's memory and idle CPU; the gap a reload leaves.
+add_executable(bench_failover bench/bench_failover.c)
+target_compile_definitions(bench_failover PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
+add_dependencies(bench_failover warden warden-child)

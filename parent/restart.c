@@ -38,8 +38,10 @@ int restart_schedule(struct restart *r, uint64_t ready_ms)
 		                "restart burst: throttled to one start per %llu ms",
 		                (unsigned long long)d.delay_ms);
 	r->pending = true;
+	/* With a generation serving (or booting to), the next start is a standby. */
 	if (d.delay_ms > 0)
-		generations_log(r->set, IPC_LOG_NOTICE, "restarting in %llu ms",
+		generations_log(r->set, IPC_LOG_NOTICE, "%s in %llu ms",
+		                r->set->current != NULL ? "the next standby starts" : "restarting",
 		                (unsigned long long)d.delay_ms);
 	uv_timer_start(&r->timer, on_timer, d.delay_ms, 0);
 	return 0;
@@ -66,6 +68,11 @@ int restart_after_end(struct restart *r, const struct generation *g, enum genera
 	/* The last one gone (a serving one that ended while a reload's booted,
 	 * then that one too): the next starts after the delay. */
 	if (r->set->current == NULL && r->set->incoming == NULL)
+		return restart_schedule(r, g->ready_ms);
+	/* The standby took over from the serving one, or ended itself: the
+	 * next standby starts after the delay. */
+	if (role != GENERATION_INCOMING && r->cfg->standby && r->set->standby == NULL &&
+	    r->set->incoming == NULL)
 		return restart_schedule(r, g->ready_ms);
 	return 0;
 }

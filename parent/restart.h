@@ -10,7 +10,9 @@
  * the parent gives up so that an outer supervisor can take over, or goes
  * on at one start per restart_max_ms, as burst_action says. An incoming
  * generation that ended is a failed reload: the current one keeps serving
- * and nothing starts.
+ * and nothing starts. With supervise.standby, a serving generation the
+ * standby took over from, and a standby that ended, are restarts too: the
+ * next standby starts after the delay (standby.h).
  */
 #ifndef WARDEN_PARENT_RESTART_H
 #define WARDEN_PARENT_RESTART_H

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-void status_init(struct status *st, const struct generations *set, const struct restart *restart)
+void status_init(struct status *st, const struct generations *set, const struct restart *restart,
+                 const struct standby *standby)
 {
 	memset(st, 0, sizeof(*st));
 	notify_init(&st->notify);
 	st->set = set;
 	st->restart = restart;
+	st->standby = standby;
 }
 
 static uint32_t service_state(const struct status *st, bool stopping)
@@ -20,9 +22,11 @@ static uint32_t service_state(const struct status *st, bool stopping)
 	const struct generation *g = st->set->current;
 	if (stopping)
 		return IPC_STATE_DRAINING;
-	if (g == NULL || st->restart->pending)
+	if (g == NULL)
 		return IPC_STATE_RESTARTING;
-	return g->state == GENERATION_READY ? IPC_STATE_RUNNING : IPC_STATE_STARTING;
+	if (g->state == GENERATION_READY)
+		return IPC_STATE_RUNNING; /* a restart pending is the next standby's */
+	return st->restart->pending ? IPC_STATE_RESTARTING : IPC_STATE_STARTING;
 }
 
 static void fill(const struct status *st, bool stopping, struct ipc_status *out)
@@ -36,6 +40,10 @@ static void fill(const struct status *st, bool stopping, struct ipc_status *out)
 	out->restarts = st->restart->count;
 	out->violations = st->violations;
 	out->attested = g != NULL && g->state == GENERATION_READY ? g->attested : 0;
+	out->standby_state = standby_state(st->standby);
+	out->standby_pid = set->standby != NULL ? (uint32_t)set->standby->pid : 0;
+	out->standby_generation = set->standby != NULL ? set->standby->number : 0;
+	out->failovers = st->standby->failovers;
 	out->parent_start_ns = set->parent_start_ns;
 	out->child_start_ns = g != NULL ? g->started_ns : 0;
 	struct generation_traffic t = generations_traffic(set);
@@ -51,9 +59,10 @@ static void summary_line(const struct status *st, bool stopping, char *out, size
 {
 	const struct generation *g = st->set->current;
 	uint32_t restarts = st->restart->count;
-	snprintf(out, size, "%s: generation %u, pid %d, %u restart%s",
+	snprintf(out, size, "%s: generation %u, pid %d, %u restart%s, standby %s",
 	         ipc_state_name(service_state(st, stopping)), g ? g->number : st->set->last_number,
-	         g ? (int)g->pid : 0, restarts, restarts == 1 ? "" : "s");
+	         g ? (int)g->pid : 0, restarts, restarts == 1 ? "" : "s",
+	         ipc_standby_state_name(standby_state(st->standby)));
 }
 
 void status_publish(struct status *st, bool stopping)

@@ -3,10 +3,11 @@
  *
  * The service is starting (a generation boots to serve), running,
  * restarting (none serves, or the next start waits for its delay) or
- * draining (the parent stops). The GUI gets that with the counters as
- * IPC_STATUS, sent to the serving generation; systemd gets a summary line
- * as STATUS= ("running: generation 3, pid 4242, 2 restarts"), with READY=1
- * the first time a generation is ready.
+ * draining (the parent stops); the standby is off, booting, ready, waiting
+ * for the restart delay or held (standby.h). The GUI gets that with the
+ * counters as IPC_STATUS, sent to the serving generation; systemd gets a
+ * summary line as STATUS= ("running: generation 3, pid 4242, 2 restarts,
+ * standby ready"), with READY=1 the first time a generation is ready.
  */
 #ifndef WARDEN_PARENT_STATUS_H
 #define WARDEN_PARENT_STATUS_H
@@ -14,6 +15,7 @@
 #include "generation.h"
 #include "notify.h"
 #include "restart.h"
+#include "standby.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,11 +28,13 @@ struct status {
 	/* Private. */
 	const struct generations *set;
 	const struct restart *restart;
+	const struct standby *standby;
 	bool announced_ready;
 };
 
-/* The status reports on `set` and `restart`. */
-void status_init(struct status *st, const struct generations *set, const struct restart *restart);
+/* The status reports on `set`, `restart` and `standby`. */
+void status_init(struct status *st, const struct generations *set, const struct restart *restart,
+                 const struct standby *standby);
 
 /* Tells systemd the summary line and the serving generation (if any) the
  * status; `stopping` while the parent stops. */

@@ -3,12 +3,13 @@
  *
  * The loop, and what the parent does on each of its events: a child reaped
  * (SIGCHLD), SIGTERM or SIGINT, SIGHUP, the restart timer, the tick, and
- * what the generations report. It calls on five parts, which call no part
+ * what the generations report. It calls on six parts, which call no part
  * above them (they answer through generation_events and restart's `due`):
  *
  *     generation.h  the children: spawn, messages, states, deadlines, the log
  *     child_end.h   how one ended
  *     restart.h     whether and when the next one starts
+ *     standby.h     the spare generation, and its takeover
  *     status.h      what the GUI and systemd are told
  *     reload.h      the configuration read again on SIGHUP
  */
@@ -20,6 +21,7 @@
 #include "common/clock.h"
 #include "reload.h"
 #include "restart.h"
+#include "standby.h"
 #include "status.h"
 #include "ipc/trace_writer.h"
 
@@ -43,6 +45,7 @@ struct supervisor {
 	uv_signal_t sigchld, sigterm, sigint, sighup;
 	struct generations gens;
 	struct restart restart;
+	struct standby standby;
 	struct status status;
 	struct settings *next;     /* a reload's, being read and checked */
 	struct settings *previous; /* in force before a reload, until its generation takes over */
@@ -121,6 +124,18 @@ static void fall_back(struct supervisor *sup)
 	                "the configuration in force before the reload is back");
 }
 
+/* ---- The standby -------------------------------------------------------------- */
+
+static void replenish(struct supervisor *sup)
+{
+	if (sup->stopping)
+		return;
+	if (standby_replenish(&sup->standby) < 0)
+		begin_stop(sup, 1);
+	else
+		status_publish(&sup->status, sup->stopping);
+}
+
 /* ---- Ending a child --------------------------------------------------------- */
 
 /* A child was reaped: classify, log, and decide what comes next. */
@@ -137,6 +152,7 @@ static void child_ended(struct supervisor *sup, struct generation *g)
 		begin_stop(sup, 1);
 	if (role == GENERATION_INCOMING)
 		fall_back(sup);
+	replenish(sup);
 	status_publish(&sup->status, sup->stopping);
 	generation_free_if_closed(g);
 }
@@ -162,6 +178,20 @@ static void on_ready(struct generations *set)
 	if (sup->reload_pending && set->incoming == NULL)
 		settle(sup);
 	status_ready(&sup->status, sup->stopping);
+	replenish(sup);
+}
+
+static void on_standing_by(struct generations *set)
+{
+	struct supervisor *sup = set->data;
+	status_publish(&sup->status, sup->stopping);
+}
+
+static void on_lost(struct generations *set, struct generation *g)
+{
+	struct supervisor *sup = set->data;
+	if (!sup->stopping)
+		standby_take_over(&sup->standby, g);
 }
 
 static void on_answered(struct generations *set)
@@ -179,26 +209,31 @@ static void on_freed(struct generations *set)
 
 static const struct generation_events generation_events = {
         .ready = on_ready,
+        .standing_by = on_standing_by,
         .answered = on_answered,
+        .lost = on_lost,
         .freed = on_freed,
 };
 
 /* ---- Starting a child -------------------------------------------------------- */
 
 /* A reload's start that fails leaves the current generation serving. */
-static void start_generation(struct supervisor *sup, bool reload)
+static void start_generation(struct supervisor *sup, enum generation_role role)
 {
-	if (generations_start(&sup->gens, reload) != NULL)
+	if (generations_start(&sup->gens, role) != NULL)
 		status_publish(&sup->status, sup->stopping);
-	else if (!reload && restart_schedule(&sup->restart, 0) < 0)
+	else if (role == GENERATION_CURRENT && restart_schedule(&sup->restart, 0) < 0)
 		begin_stop(sup, 1);
 }
 
+/* With a generation serving (or booting to), the start due is a standby's. */
 static void on_restart_due(void *data)
 {
 	struct supervisor *sup = data;
 	if (!sup->stopping && sup->gens.current == NULL)
-		start_generation(sup, false);
+		start_generation(sup, GENERATION_CURRENT);
+	else
+		replenish(sup);
 }
 
 /* ---- The tick ---------------------------------------------------------------- */
@@ -242,7 +277,7 @@ static void start_reload_generation(struct supervisor *sup)
 	if (sup->gens.incoming != NULL)
 		generation_kill(sup->gens.incoming, IPC_END_RELOAD, "superseded by another SIGHUP");
 	if (sup->gens.current != NULL || sup->gens.incoming != NULL)
-		start_generation(sup, true);
+		start_generation(sup, GENERATION_INCOMING);
 }
 
 /* The log keeps its file, and what was to be its new path is the old
@@ -352,7 +387,8 @@ int supervisor_run(const struct supervisor_setup *setup)
 	sup->cfg = &setup->settings->config;
 	sup->next = next;
 	sup->previous = previous;
-	status_init(&sup->status, &sup->gens, &sup->restart);
+	standby_init(&sup->standby, sup->cfg, &sup->gens, &sup->restart);
+	status_init(&sup->status, &sup->gens, &sup->restart, &sup->standby);
 	if (generations_init(&sup->gens, &sup->loop, setup, &generation_events, sup) < 0 ||
 	    init_loop(sup) < 0) {
 		fprintf(stderr, "warden: cannot set up the event loop\n");
@@ -365,7 +401,7 @@ int supervisor_run(const struct supervisor_setup *setup)
 	        setup->settings->child_program,
 	        setup->settings->child_config.test_mode ? " (test mode: WARDEN_ALLOW_TEST_CHILD=1)"
 	                                                : "");
-	start_generation(sup, false);
+	start_generation(sup, GENERATION_CURRENT);
 	uv_run(&sup->loop, UV_RUN_DEFAULT);
 	status = sup->exit_status;
 	generations_log(&sup->gens, status == 0 ? IPC_LOG_NOTICE : IPC_LOG_CRIT,

@@ -42,7 +42,9 @@ static int listen_loopback(int *port)
 }
 
 /* The harness's settings, each replaced by a caller's setting of the same
- * key: fast heartbeats and restarts so that tests run quickly. */
+ * key: fast heartbeats and restarts so that tests run quickly. One child at
+ * a time (no standby), so that generation N + 1 is the one that follows N:
+ * the tests of the standby (tests/test_failover.c) turn it on. */
 static const char *const base_settings[] = {
         "log.level=info",
         "sandbox.child_program=" WARDEN_CHILD_TEST_BINARY,
@@ -54,6 +56,7 @@ static const char *const base_settings[] = {
         "supervise.burst_limit=1000",
         "supervise.burst_window_ms=1000",
         "supervise.drain_timeout_ms=3000",
+        "supervise.standby=false",
         NULL,
 };
 
@@ -229,6 +232,14 @@ pid_t daemon_child_pid(struct daemon *d, unsigned generation)
 {
 	char needle[64];
 	snprintf(needle, sizeof(needle), "child generation %u ready: pid ", generation);
+	const char *p = strstr(daemon_log(d), needle);
+	return p == NULL ? -1 : (pid_t)atoi(p + strlen(needle));
+}
+
+pid_t daemon_standby_pid(struct daemon *d, unsigned generation)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "child generation %u standing by: pid ", generation);
 	const char *p = strstr(daemon_log(d), needle);
 	return p == NULL ? -1 : (pid_t)atoi(p + strlen(needle));
 }

@@ -24,9 +24,10 @@ struct daemon {
 };
 
 /* Starts warden with the test child (WARDEN_CHILD_TEST_BINARY), fast
- * heartbeats and restarts, and `settings` ("section.key=value", NULL-
- * terminated; may be NULL), which replace the harness's own. The listening
- * socket comes through LISTEN_FDS. */
+ * heartbeats and restarts, no standby (supervise.standby=false), and
+ * `settings` ("section.key=value", NULL-terminated; may be NULL), which
+ * replace the harness's own. The listening socket comes through
+ * LISTEN_FDS. */
 void daemon_start(struct daemon *d, const char *const *settings);
 
 /* The same, with RLIMIT_FSIZE set to `file_size_limit` bytes for the
@@ -60,6 +61,10 @@ const char *daemon_log(struct daemon *d);
 /* The pid of the child generation `generation` from its ready line, or
  * -1. */
 pid_t daemon_child_pid(struct daemon *d, unsigned generation);
+
+/* The pid of the child generation `generation` from its standing-by line
+ * (a standby's ready), or -1. */
+pid_t daemon_standby_pid(struct daemon *d, unsigned generation);
 
 /* Sends a signal to the parent. */
 void daemon_signal(struct daemon *d, int sig);

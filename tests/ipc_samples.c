@@ -109,6 +109,10 @@ static void sample_status(struct ipc_status *s, unsigned v)
 	s->restarts = 6 + v;
 	s->violations = 0xfffffff0u + v;
 	s->attested = v == 0 ? IPC_SANDBOX_ALL : IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS;
+	s->standby_state = v % (IPC_STANDBY_MAX + 1);
+	s->standby_pid = v == 0 ? 0 : 4243 + v;
+	s->standby_generation = v == 0 ? 0 : 8 + v;
+	s->failovers = 0xfffffff8u + v;
 	s->parent_start_ns = wide(v, 1);
 	s->child_start_ns = wide(v, 2);
 	s->ipc_messages_in = wide(v, 3);
@@ -304,6 +308,10 @@ static bool same_status(const struct ipc_status *a, const struct ipc_status *b, 
 	SAME(restarts);
 	SAME(violations);
 	SAME(attested);
+	SAME(standby_state);
+	SAME(standby_pid);
+	SAME(standby_generation);
+	SAME(failovers);
 	SAME(parent_start_ns);
 	SAME(child_start_ns);
 	SAME(ipc_messages_in);

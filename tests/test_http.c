@@ -646,6 +646,36 @@ Test(http, access_log_and_counters)
 	finish(&p);
 }
 
+/* A keep-alive connection idle when the drain begins may have its next
+ * request on the way: it is answered, with Connection: close, and only
+ * then closed. */
+Test(http, drain_answers_an_idle_keep_alive_once_more_with_close)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_default(&p);
+	int fd = child_connect(&p);
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r));
+	cr_expect(!http_has_header(&r, "Connection", "close"));
+	struct ipc_message bye = {.type = IPC_SHUTDOWN};
+	bye.u.shutdown.reason = IPC_SHUTDOWN_RELOAD;
+	bye.u.shutdown.grace_ms = 5000;
+	uint8_t raw[IPC_MAX_MESSAGE];
+	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	http_msleep(100); /* the child has taken the shutdown */
+	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+	cr_assert(http_read_response(fd, NULL, false, &r), "the request after the drain failed");
+	cr_expect_eq(r.status, 200);
+	cr_expect(http_has_header(&r, "Connection", "close"), "%s", r.head);
+	cr_expect(http_closed_by_server(fd));
+	int status = child_wait(&p, 5000);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
+	          child_stderr(&p));
+	close(fd);
+	child_cleanup(&p);
+}
+
 Test(http, drain_closes_idle_connections_and_exits)
 {
 	struct child_proc p;

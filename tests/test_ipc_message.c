@@ -15,7 +15,7 @@ enum { VARIANTS = 4 };
 /* Payload sizes from docs/ipc.md; log is 11 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
         [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 48, [IPC_PING] = 16,
-        [IPC_PONG] = 136,   [IPC_STATUS] = 748, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
+        [IPC_PONG] = 136,   [IPC_STATUS] = 764, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
         [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,  [IPC_SERVE] = 4,  [IPC_REPORT] = 888,
 };
 
@@ -351,12 +351,16 @@ Test(ipc_message, field_offsets)
 	cr_expect_eq(peek(p, 12, 4), m.u.status.restarts);
 	cr_expect_eq(peek(p, 16, 4), m.u.status.violations);
 	cr_expect_eq(peek(p, 20, 4), m.u.status.attested);
-	cr_expect_eq(peek(p, 24, 8), m.u.status.parent_start_ns);
-	cr_expect_eq(peek(p, 64, 8), m.u.status.ipc_bytes_out);
-	cr_expect_eq(peek(p, 72, 4), m.u.status.recent_count);
-	cr_expect_eq(peek(p, 76 + 84 + 8, 4), m.u.status.recent[1].generation);
-	cr_expect_eq((int32_t)peek(p, 76 + 84 + 16, 4), m.u.status.recent[1].code);
-	cr_expect_eq(memcmp(p + 76 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
+	cr_expect_eq(peek(p, 24, 4), m.u.status.standby_state);
+	cr_expect_eq(peek(p, 28, 4), m.u.status.standby_pid);
+	cr_expect_eq(peek(p, 32, 4), m.u.status.standby_generation);
+	cr_expect_eq(peek(p, 36, 4), m.u.status.failovers);
+	cr_expect_eq(peek(p, 40, 8), m.u.status.parent_start_ns);
+	cr_expect_eq(peek(p, 80, 8), m.u.status.ipc_bytes_out);
+	cr_expect_eq(peek(p, 88, 4), m.u.status.recent_count);
+	cr_expect_eq(peek(p, 92 + 84 + 8, 4), m.u.status.recent[1].generation);
+	cr_expect_eq((int32_t)peek(p, 92 + 84 + 16, 4), m.u.status.recent[1].code);
+	cr_expect_eq(memcmp(p + 92 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
 
 	ipc_sample(IPC_VIOLATION, 1, 0, &m);
 	encode_sample(IPC_VIOLATION, 0, 1, buf);
@@ -390,7 +394,7 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'N';
 	buf[4] = 6;
 	expect_error(buf, n, IPC_E_VERSION, "header: version 6, only 5 is supported");
-	buf[4] = 4; /* before ready carried the filter's bindings, and report */
+	buf[4] = 4; /* before ready carried the filter's bindings, report, and status the standby */
 	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 5 is supported");
 	buf[4] = 3; /* before the config message carried the Host names */
 	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 5 is supported");
@@ -500,7 +504,7 @@ static const struct string_case string_cases[] = {
          "config: group has non-zero bytes after its terminator"},
         {IPC_CONFIG, 1, 239, 256, "config: hosts not terminated within its 256 bytes",
          "config: hosts has non-zero bytes after its terminator"},
-        {IPC_STATUS, 0, 76 + 2 * 84 + 20, 64,
+        {IPC_STATUS, 0, 92 + 2 * 84 + 20, 64,
          "status: recent[2].detail not terminated within its 64 bytes",
          "status: recent[2].detail has non-zero bytes after its terminator"},
         {IPC_VIOLATION, 1, 64, 32, "violation: name not terminated within its 32 bytes",
@@ -614,15 +618,17 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 1, 20, 4, IPC_SANDBOX_ALL + 1,
          "status: attested 0x800 has unknown flags 0x800"},
         {IPC_STATUS, 1, 20, 4, IPC_SANDBOX_ALL, NULL},
-        {IPC_STATUS, 0, 72, 4, 9, "status: recent_count 9 not in 0..8"},
-        {IPC_STATUS, 0, 72, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
-        {IPC_STATUS, 0, 72, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
-        {IPC_STATUS, 0, 76 + 3 * 84 + 8, 4, 0,
+        {IPC_STATUS, 1, 24, 4, 5, "status: standby_state 5 not in 0..4"},
+        {IPC_STATUS, 1, 24, 4, IPC_STANDBY_HELD, NULL},
+        {IPC_STATUS, 0, 88, 4, 9, "status: recent_count 9 not in 0..8"},
+        {IPC_STATUS, 0, 88, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
+        {IPC_STATUS, 0, 88, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
+        {IPC_STATUS, 0, 92 + 3 * 84 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 76 + 5 * 84 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
-        {IPC_STATUS, 1, 76 + 7 * 84 + 16, 4, 1,
+        {IPC_STATUS, 0, 92 + 5 * 84 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
+        {IPC_STATUS, 1, 92 + 7 * 84 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
-        {IPC_STATUS, 1, 76 + 7 * 84 + 83, 1, 1,
+        {IPC_STATUS, 1, 92 + 7 * 84 + 83, 1, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         /* log */
         {IPC_LOG, 1, 8, 1, 6, "log: level 6 not in 0..5"},
@@ -734,8 +740,8 @@ Test(ipc_message, encoder_needs_room)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	struct ipc_message m;
 	ipc_sample(IPC_STATUS, 1, 0, &m);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 748 - 1), 0);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 748), IPC_HEADER_SIZE + 748);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 764 - 1), 0);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 764), IPC_HEADER_SIZE + 764);
 	cr_expect_eq(ipc_encode(&m, buf, 0), 0);
 	/* Nothing is written past the capacity it was given. */
 	memset(buf, 0xaa, sizeof(buf));

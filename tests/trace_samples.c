@@ -53,6 +53,10 @@ static void sample_status(struct ipc_status *s)
 	s->restarts = 1;
 	s->violations = 1;
 	s->attested = IPC_SANDBOX_SECCOMP | IPC_SANDBOX_NO_NEW_PRIVS | IPC_SANDBOX_RLIMITS;
+	s->standby_state = IPC_STANDBY_READY;
+	s->standby_pid = 4243;
+	s->standby_generation = 2;
+	s->failovers = 1;
 	s->parent_start_ns = SAMPLE_T0 - 5000000000ull;
 	s->child_start_ns = SAMPLE_T0 - 1000000000ull;
 	s->ipc_messages_in = 3;

@@ -1,0 +1,414 @@
+/*
+ * bench_failover - what a crash costs with the standby child and without,
+ * what the standby costs, and what a reload costs.
+ *
+ * Runs the real daemon (`warden run`, real child) four times: standby on
+ * and off, idle and under wrk load (wrk -t1 -c10, keep-alive GET /healthz).
+ * Each run SIGKILLs the serving child CRASHES times, each time once a
+ * standby stands by (standby on) or the child serves (off), and times a
+ * new connection's GET /healthz from the kill to its 200, which only the
+ * successor can send (the connection waits in the listening socket's
+ * backlog). The restart delay is 0 (restart_initial_ms = restart_max_ms =
+ * 0) and the burst limit out of reach, so that the runs are not throttled:
+ * the delay only decides when the next standby starts, never the
+ * failover's own time; without a standby each crash also waits
+ * restart_initial_ms (default 100 ms) more.
+ *
+ * Then, standby on: the standby's VmRSS and its CPU time (utime + stime)
+ * and context switches over IDLE_SECONDS idle; and RELOADS SIGHUPs while a
+ * prober opens a new connection for GET /healthz without pause, which
+ * shows how long no child accepts during a reload (the slowest probe) and
+ * whether any probe failed.
+ *
+ * usage: bench_failover [crashes] [idle-seconds]
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_CRASHES = 5000, RELOADS = 20, WRK_CONNECTIONS = 10 };
+
+struct daemon {
+	pid_t pid;
+	int port;
+	bool standby;
+	char dir[64], log[96];
+};
+
+struct figures {
+	double p50, p99, max; /* ms */
+	int samples, failed_probes, wrk_errors;
+	char wrk_errors_text[160];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_failover: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* ---- The daemon ---------------------------------------------------------------- */
+
+static int listen_loopback(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, 4096) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+		die("listening socket");
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+static void write_config(const struct daemon *d, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		die("config");
+	fprintf(f,
+	        "[log]\nfile = %s\nlevel = notice\nstderr_level = crit\n"
+	        "[supervise]\nstandby = %s\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
+	        "burst_limit = 100000\nburst_window_ms = 1\n",
+	        d->log, d->standby ? "true" : "false");
+	fclose(f);
+}
+
+static void exec_daemon(const char *config, int listen_fd)
+{
+	char pid_text[32];
+	dup2(listen_fd, 3);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid_text, 1);
+	int null = open("/dev/null", O_WRONLY);
+	dup2(null, 2);
+	execl(WARDEN_BINARY, "warden", "run", "--config", config, (char *)NULL);
+	_exit(127);
+}
+
+static void start_daemon(struct daemon *d, bool standby)
+{
+	char config[128];
+	d->standby = standby;
+	strcpy(d->dir, "/tmp/bench-failover-XXXXXX");
+	if (mkdtemp(d->dir) == NULL)
+		die("mkdtemp");
+	snprintf(config, sizeof(config), "%s/warden.ini", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/warden.log", d->dir);
+	write_config(d, config);
+	int listen_fd = listen_loopback(&d->port);
+	d->pid = fork();
+	if (d->pid < 0)
+		die("fork");
+	if (d->pid == 0)
+		exec_daemon(config, listen_fd);
+	close(listen_fd);
+}
+
+static void stop_daemon(struct daemon *d)
+{
+	char cmd[128];
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
+	(void)!system(cmd);
+}
+
+/* How many times `needle` is in the log, and the number after the last
+ * one's "pid " (in *pid, when not NULL). */
+static int log_count(const struct daemon *d, const char *needle, pid_t *pid)
+{
+	static char buf[1 << 22];
+	int fd = open(d->log, O_RDONLY | O_CLOEXEC), count = 0;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (const char *p = buf; (p = strstr(p, needle)) != NULL; p++) {
+		count++;
+		const char *at = strstr(p, "pid ");
+		if (pid != NULL && at != NULL)
+			*pid = (pid_t)atoi(at + 4);
+	}
+	return count;
+}
+
+/* ---- Requests ------------------------------------------------------------------ */
+
+/* GET /healthz on a new connection; 200 or not. */
+static bool get_healthz(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_port = htons((uint16_t)port),
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
+	char buf[512];
+	bool ok = false;
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(req) - 1) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		ok = n > 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+static pid_t start_wrk(int port, int out_fd)
+{
+	char url[64], conns[16];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
+	snprintf(conns, sizeof(conns), "%d", WRK_CONNECTIONS);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out_fd, 1);
+		execlp("wrk", "wrk", "-t1", "-c", conns, "-d", "3600s", url, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* wrk's "Socket errors: connect 0, read 3, write 0, timeout 0" line, and
+ * its sum. */
+static int wrk_errors(int fd, char *text, size_t size)
+{
+	char buf[8192];
+	int c = 0, r = 0, w = 0, t = 0;
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	const char *line = strstr(buf, "Socket errors:");
+	snprintf(text, size, "none");
+	if (line == NULL)
+		return 0;
+	sscanf(line, "Socket errors: connect %d, read %d, write %d, timeout %d", &c, &r, &w, &t);
+	snprintf(text, size, "connect %d, read %d, write %d, timeout %d", c, r, w, t);
+	return c + r + w + t;
+}
+
+/* ---- Crashes ------------------------------------------------------------------- */
+
+/* The parent's children, from /proc: up to two. */
+static int children_of(pid_t parent, pid_t out[2])
+{
+	char path[64];
+	int n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+	FILE *f = fopen(path, "r");
+	while (f != NULL && n < 2 && fscanf(f, "%d", &out[n]) == 1)
+		n++;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/* The serving child, once the run is ready for a crash: with the standby,
+ * crash number `done` waits for standby number `done` + 1 to stand by. */
+static pid_t serving_child(const struct daemon *d, int done)
+{
+	pid_t kids[2], standby = -1;
+	for (int i = 0; i < 10000; i++, usleep(1000)) {
+		int n = children_of(d->pid, kids);
+		if (!d->standby && n == 1 && get_healthz(d->port))
+			return kids[0];
+		if (d->standby && n == 2 &&
+		    log_count(d, "standing by: pid ", &standby) == done + 1 && standby > 0)
+			return kids[0] == standby ? kids[1] : kids[0];
+	}
+	fprintf(stderr, "bench_failover: no child ready for crash %d\n", done + 1);
+	exit(1);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void percentiles(uint64_t *times, int n, struct figures *f)
+{
+	qsort(times, (size_t)n, sizeof(times[0]), compare_u64);
+	f->samples = n;
+	f->p50 = n ? (double)times[n / 2] / 1e6 : 0;
+	f->p99 = n ? (double)times[(size_t)(n * 0.99)] / 1e6 : 0;
+	f->max = n ? (double)times[n - 1] / 1e6 : 0;
+}
+
+static void crash_run(bool standby, bool load, int crashes, struct figures *f)
+{
+	static uint64_t times[MAX_CRASHES];
+	struct daemon d;
+	char wrk_out[] = "/tmp/bench-failover-wrk-XXXXXX";
+	int wrk_fd = mkstemp(wrk_out);
+	pid_t wrk = -1;
+	memset(f, 0, sizeof(*f));
+	start_daemon(&d, standby);
+	serving_child(&d, 0);
+	if (load)
+		wrk = start_wrk(d.port, wrk_fd);
+	usleep(300000);
+	for (int i = 0; i < crashes; i++) {
+		pid_t victim = serving_child(&d, i);
+		uint64_t t0 = now_ns();
+		kill(victim, SIGKILL);
+		while (!get_healthz(d.port))
+			f->failed_probes++;
+		times[i] = now_ns() - t0;
+		usleep(2000); /* wrk's connections come back */
+	}
+	if (wrk > 0) {
+		kill(wrk, SIGINT);
+		waitpid(wrk, NULL, 0);
+		f->wrk_errors = wrk_errors(wrk_fd, f->wrk_errors_text, sizeof(f->wrk_errors_text));
+	}
+	percentiles(times, crashes, f);
+	stop_daemon(&d);
+	close(wrk_fd);
+	unlink(wrk_out);
+}
+
+/* ---- The standby's cost ---------------------------------------------------------- */
+
+struct usage {
+	long rss_kib;
+	unsigned long long ticks, switches;
+};
+
+static struct usage usage_of(pid_t pid)
+{
+	struct usage u = {-1, 0, 0};
+	char path[64], line[256];
+	unsigned long long ut = 0, st = 0, vol = 0, invol = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f != NULL &&
+	    fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+	           &st) == 2)
+		u.ticks = ut + st;
+	if (f != NULL)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "VmRSS: %ld", &u.rss_kib);
+		sscanf(line, "voluntary_ctxt_switches: %llu", &vol);
+		sscanf(line, "nonvoluntary_ctxt_switches: %llu", &invol);
+	}
+	if (f != NULL)
+		fclose(f);
+	u.switches = vol + invol;
+	return u;
+}
+
+static void standby_cost(int idle_seconds)
+{
+	struct daemon d;
+	pid_t standby = -1;
+	start_daemon(&d, true);
+	serving_child(&d, 0);
+	log_count(&d, "standing by: pid ", &standby);
+	struct usage before = usage_of(standby);
+	sleep((unsigned)idle_seconds);
+	struct usage after = usage_of(standby);
+	long hz = sysconf(_SC_CLK_TCK);
+	printf("standby (pid %d): VmRSS %ld KiB; over %d s idle: CPU %.3f s (utime+stime), "
+	       "%llu context switches (heartbeats every 1000 ms: %d)\n",
+	       (int)standby, after.rss_kib, idle_seconds,
+	       (double)(after.ticks - before.ticks) / (double)hz, after.switches - before.switches,
+	       idle_seconds);
+	stop_daemon(&d);
+}
+
+/* ---- Reloads --------------------------------------------------------------------- */
+
+/* New connections without pause until the pipe `stop` is readable; writes
+ * the slowest probe (ns) and the failures to `out`. */
+static void probe(int port, int stop, int out)
+{
+	uint64_t slowest = 0, failed = 0, done = 0;
+	char c;
+	while (read(stop, &c, 1) < 0 && errno == EAGAIN) {
+		uint64_t t0 = now_ns();
+		failed += !get_healthz(port);
+		uint64_t t = now_ns() - t0;
+		slowest = t > slowest ? t : slowest;
+		done++;
+	}
+	uint64_t result[3] = {slowest, failed, done};
+	(void)!write(out, result, sizeof(result));
+	_exit(0);
+}
+
+static void reload_gap(void)
+{
+	struct daemon d;
+	int stop[2], out[2];
+	uint64_t result[3] = {0, 0, 0};
+	start_daemon(&d, true);
+	serving_child(&d, 0);
+	if (pipe2(stop, O_NONBLOCK) < 0 || pipe(out) < 0)
+		die("pipe");
+	pid_t prober = fork();
+	if (prober == 0)
+		probe(d.port, stop[0], out[1]);
+	for (int i = 0; i < RELOADS; i++) {
+		kill(d.pid, SIGHUP);
+		while (log_count(&d, " ready: pid ", NULL) < i + 2)
+			usleep(1000);
+		usleep(100000);
+	}
+	(void)!write(stop[1], "x", 1);
+	(void)!read(out[0], result, sizeof(result));
+	waitpid(prober, NULL, 0);
+	printf("%d reloads under a prober's new connections: %llu probes, %llu failed, slowest "
+	       "%.2f ms\n",
+	       RELOADS, (unsigned long long)result[2], (unsigned long long)result[1],
+	       (double)result[0] / 1e6);
+	stop_daemon(&d);
+}
+
+int main(int argc, char **argv)
+{
+	int crashes = argc > 1 ? atoi(argv[1]) : 200;
+	int idle_seconds = argc > 2 ? atoi(argv[2]) : 10;
+	if (crashes < 1 || crashes > MAX_CRASHES)
+		crashes = 200;
+	struct figures f[4];
+	static const char *const names[4] = {"standby on, idle", "standby on, wrk load",
+	                                     "standby off, idle", "standby off, wrk load"};
+	for (int i = 0; i < 4; i++)
+		crash_run(i < 2, i % 2 == 1, crashes, &f[i]);
+	printf("SIGKILL of the serving child -> first 200 on a new connection, %d crashes each, "
+	       "restart delay 0:\n",
+	       crashes);
+	printf("  %-22s %9s %9s %9s %7s  %s\n", "", "p50 ms", "p99 ms", "max ms", "retries",
+	       "wrk socket errors");
+	for (int i = 0; i < 4; i++)
+		printf("  %-22s %9.3f %9.3f %9.3f %7d  %s\n", names[i], f[i].p50, f[i].p99,
+		       f[i].max, f[i].failed_probes, i % 2 ? f[i].wrk_errors_text : "-");
+	standby_cost(idle_seconds);
+	reload_gap();
+	return 0;
+}

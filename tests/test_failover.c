@@ -1,0 +1,417 @@
+/*
+ * The standby child (supervise.standby = true, the default), with the real
+ * parent and the test build of the child: however the serving child ends
+ * (SIGKILL, SIGSEGV, a sandbox violation, a hang, malformed IPC), the
+ * standby serves in its place (the new serving pid is the old standby's)
+ * and a new standby starts; a standby killed or hung alone is replaced
+ * with no effect on service; both killed again and again back off and end
+ * in the burst action; a reload's generation takes over, never the standby
+ * of the configuration before it; and many failovers leave the parent's
+ * descriptors and memory where they were.
+ */
+#include "daemon_harness.h"
+#include "child/sandbox.h"
+#include "http_client.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { BOOT_MS = 10000 };
+
+static const char *const standby_on[] = {"supervise.standby=true", NULL};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Waits for generation `number`'s standing-by line; returns its pid. */
+static pid_t wait_standby(struct daemon *d, unsigned number)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "child generation %u standing by: pid ", number);
+	cr_assert(daemon_wait_log(d, needle, 1, BOOT_MS), "no '%s'; log:\n%s", needle,
+	          daemon_log(d));
+	return daemon_standby_pid(d, number);
+}
+
+/* Generation 1 serves and generation 2 stands by. */
+static void start_with_standby(struct daemon *d, const char *const *settings)
+{
+	daemon_start(d, settings != NULL ? settings : standby_on);
+	cr_assert(daemon_wait_log(d, "child generation 1 ready", 1, BOOT_MS), "log:\n%s",
+	          daemon_log(d));
+	wait_standby(d, 2);
+	cr_assert_eq(http_request(d->port, "GET", "/healthz", NULL, 5000, NULL), 200);
+}
+
+/* The pid /api/status says the parent sees serving ("child_pid"), once the
+ * parent's snapshot names `want` (or after 5 s, whatever it names). */
+static pid_t serving_pid(struct daemon *d, pid_t want)
+{
+	struct http_response r;
+	pid_t pid = -1;
+	for (int i = 0; i < 100 && pid != want; i++) {
+		if (http_request(d->port, "GET", "/api/status", NULL, 3000, &r) == 200) {
+			const char *p = strstr(r.body, "\"child_pid\":");
+			pid = p != NULL ? (pid_t)atoi(p + 12) : -1;
+		}
+		if (pid != want)
+			usleep(50 * 1000);
+	}
+	return pid;
+}
+
+/* Has generation `number` (pid `pid`) taken over from generation `from`? */
+static bool took_over(struct daemon *d, unsigned number, pid_t pid, unsigned from)
+{
+	char needle[128];
+	snprintf(needle, sizeof(needle),
+	         "child generation %u (pid %d) took over from generation %u", number, (int)pid,
+	         from);
+	return daemon_wait_log(d, needle, 1, BOOT_MS);
+}
+
+/* The serving generation 1 is ended by `end` (a path of the test child's
+ * misbehaviour, or NULL for a SIGKILL from outside): generation 2, the
+ * standby, serves, the log explains the end of 1, and generation 3 stands
+ * by. */
+static void expect_failover_after(const char *end, const char *explanation)
+{
+	struct daemon d;
+	start_with_standby(&d, NULL);
+	pid_t first = daemon_child_pid(&d, 1), standby = daemon_standby_pid(&d, 2);
+	cr_assert(first > 0 && standby > 0 && first != standby);
+	if (end == NULL)
+		cr_assert_eq(kill(first, SIGKILL), 0);
+	else
+		http_request(d.port, "GET", end, NULL, 3000, NULL);
+	cr_assert(took_over(&d, 2, standby, 1), "no takeover after %s; log:\n%s",
+	          end ? end : "SIGKILL", daemon_log(&d));
+	cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
+	cr_expect_eq(serving_pid(&d, standby), standby, "the old standby does not serve");
+	cr_assert(daemon_wait_log(&d, explanation, 1, BOOT_MS), "no \"%s\":\n%s", explanation,
+	          daemon_log(&d));
+	pid_t next = wait_standby(&d, 3);
+	cr_expect(next > 0 && next != standby && next != first);
+	cr_expect(strstr(daemon_log(&d), "child generation 2 ready") == NULL,
+	          "the standby booted again instead of serving: %s", daemon_log(&d));
+	daemon_cleanup(&d);
+}
+
+Test(failover, after_sigkill)
+{
+	expect_failover_after(NULL, "ended (signal): SIGKILL");
+}
+
+Test(failover, after_sigsegv)
+{
+#ifdef UNDER_ASAN
+	expect_failover_after("/test/segv", "ended (violation): ");
+#else
+	expect_failover_after("/test/segv", "ended (signal): SIGSEGV");
+#endif
+}
+
+Test(failover, after_violation)
+{
+	expect_failover_after("/test/violation", "ended (violation): openat (syscall 257");
+}
+
+Test(failover, after_hang)
+{
+	expect_failover_after("/test/hang", "ended (heartbeat): no answer within 1000 ms");
+}
+
+Test(failover, after_malformed_ipc)
+{
+	expect_failover_after("/test/garbage", "ended (malformed)");
+}
+
+/* The standby killed, or stopped so that it misses its heartbeats: each
+ * time it is replaced, and generation 1 serves throughout. */
+Test(failover, standby_killed_or_hung_is_replaced)
+{
+	struct daemon d;
+	start_with_standby(&d, NULL);
+	pid_t first = daemon_child_pid(&d, 1);
+	cr_assert_eq(kill(daemon_standby_pid(&d, 2), SIGKILL), 0);
+	cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
+	pid_t third = wait_standby(&d, 3);
+	cr_assert(daemon_wait_log(&d, "child generation 2 (pid", 1, BOOT_MS));
+	cr_assert_eq(kill(third, SIGSTOP), 0);
+	for (int i = 0; i < 15; i++) { /* 1.5 s: past the heartbeat timeout */
+		cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 5000, NULL), 200);
+		usleep(100 * 1000);
+	}
+	cr_assert(daemon_wait_log(&d, "ended (heartbeat): no answer within 1000 ms", 1, BOOT_MS),
+	          "%s", daemon_log(&d));
+	wait_standby(&d, 4);
+	cr_expect_eq(serving_pid(&d, first), first);
+	cr_expect_eq(kill(first, 0), 0, "generation 1 is gone");
+	cr_expect(strstr(daemon_log(&d), "took over") == NULL, "%s", daemon_log(&d));
+	daemon_cleanup(&d);
+}
+
+/* SIGKILLs a child of `parent` (one whose /proc/PID/stat names it), if it
+ * has one. */
+static void kill_a_child(pid_t parent)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	cr_assert_not_null(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char path[300];
+		int pid, ppid;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		bool found = fscanf(f, "%d (%*[^)]) %*c %d", &pid, &ppid) == 2 && ppid == parent;
+		fclose(f);
+		if (found) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	closedir(dir);
+}
+
+/* Kills the parent's children, the serving one or the standby, one every
+ * 30 ms: the starts back off and the burst limit ends the parent. */
+Test(failover, both_killed_repeatedly_back_off_then_hit_the_burst_limit)
+{
+	struct daemon d;
+	const char *const settings[] = {"supervise.standby=true",
+	                                "supervise.restart_initial_ms=10",
+	                                "supervise.restart_max_ms=80",
+	                                "supervise.restart_factor=2",
+	                                "supervise.burst_limit=5",
+	                                "supervise.burst_window_ms=60000",
+	                                NULL};
+	start_with_standby(&d, settings);
+	int status = -1;
+	for (int round = 0; round < 300 && status == -1; round++) {
+		kill_a_child(d.pid);
+		usleep(30 * 1000);
+		if (waitpid(d.pid, &status, WNOHANG) != d.pid)
+			status = -1;
+	}
+	if (status != -1)
+		d.exit_status = status;
+	cr_assert(status != -1, "the parent did not give up; log:\n%s", daemon_log(&d));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status 0x%x", status);
+	const char *log = daemon_log(&d);
+	/* 10, 20, 40, 80 ms: the delay reaches its maximum. */
+	cr_expect(strstr(log, "restarting in 80 ms") || strstr(log, "standby starts in 80 ms"),
+	          "no backoff:\n%s", log);
+	cr_expect(strstr(log, "more than 5 restarts within 60000 ms") != NULL, "%s", log);
+	daemon_cleanup(&d);
+}
+
+/* A reload's generation takes over, not the standby of the configuration
+ * before it, which goes; the next standby runs the new configuration, as
+ * it shows once it serves. */
+Test(failover, reload_is_taken_over_by_a_new_generation_not_the_old_standby)
+{
+	struct daemon d;
+	struct http_response r;
+	const char *const before[] = {"supervise.standby=true", "server.max_connections=61", NULL};
+	const char *const after[] = {"supervise.standby=true", "server.max_connections=62", NULL};
+	start_with_standby(&d, before);
+	pid_t old_standby = daemon_standby_pid(&d, 2);
+	daemon_write_config(&d, after);
+	daemon_signal(&d, SIGHUP);
+	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	cr_assert(daemon_wait_log(&d, "child generation 2 (pid", 1, BOOT_MS), "%s", daemon_log(&d));
+	cr_expect(strstr(daemon_log(&d),
+	                 "ended (reload): standby for the configuration before the reload") != NULL,
+	          "%s", daemon_log(&d));
+	cr_expect(strstr(daemon_log(&d), "took over") == NULL, "%s", daemon_log(&d));
+	cr_expect_neq(kill(old_standby, 0), 0, "the old standby (pid %d) runs on",
+	              (int)old_standby);
+	pid_t next = wait_standby(&d, 4);
+	cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+	cr_expect(strstr(r.body, "\"max_connections\":62") != NULL, "%s", r.body);
+	cr_assert_eq(kill(daemon_child_pid(&d, 3), SIGKILL), 0);
+	cr_assert(took_over(&d, 4, next, 3), "%s", daemon_log(&d));
+	cr_expect_eq(serving_pid(&d, next), next);
+	cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+	cr_expect(strstr(r.body, "\"max_connections\":62") != NULL, "%s", r.body);
+	daemon_cleanup(&d);
+}
+
+/* ---- Many failovers ------------------------------------------------------------------ */
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(path);
+	int n = 0;
+	if (dir == NULL)
+		return -1;
+	while (readdir(dir) != NULL)
+		n++;
+	closedir(dir);
+	return n;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* Kills the serving generation `rounds` times, from generation `first` on:
+ * each time a client connects right after the kill and must get a 200 from
+ * the standby. Returns the requests that failed. */
+static int fail_over(struct daemon *d, unsigned first, unsigned rounds, double *worst_ms)
+{
+	int failed = 0;
+	for (unsigned i = 0; i < rounds; i++) {
+		unsigned serving = first + i;
+		pid_t standby = wait_standby(d, serving + 1);
+		pid_t pid = serving == 1 ? daemon_child_pid(d, 1) : daemon_standby_pid(d, serving);
+		cr_assert(pid > 0 && standby > 0, "generation %u: %s", serving, daemon_log(d));
+		double t0 = now_ms();
+		cr_assert_eq(kill(pid, SIGKILL), 0);
+		failed += http_request(d->port, "GET", "/healthz", NULL, 5000, NULL) != 200;
+		double took = now_ms() - t0;
+		if (took > *worst_ms)
+			*worst_ms = took;
+	}
+	return failed;
+}
+
+#ifdef UNDER_ASAN
+enum { FAILOVERS = 200 };
+#else
+enum { FAILOVERS = 1000 };
+#endif
+
+Test(failover, many_failovers_serve_every_request_and_leak_nothing)
+{
+	struct daemon d;
+	/* The lines of so many generations would fill the stderr pipe that
+	 * nobody reads here: only ERROR and above go there. */
+	const char *const settings[] = {
+	        "supervise.standby=true",       "supervise.restart_max_ms=0",
+	        "supervise.burst_limit=100000", "log.level=notice",
+	        "log.stderr_level=error",       NULL};
+	double worst = 0;
+	start_with_standby(&d, settings);
+	int failed = fail_over(&d, 1, 20, &worst); /* the parent's allocations settle */
+	wait_standby(&d, 22);
+	usleep(200 * 1000);
+	int fds = count_fds(d.pid);
+	long rss = rss_kib(d.pid);
+	failed += fail_over(&d, 21, FAILOVERS, &worst);
+	wait_standby(&d, 22 + FAILOVERS);
+	usleep(200 * 1000);
+	printf("%d failovers: parent %d -> %d descriptors, VmRSS %ld -> %ld KiB; slowest "
+	       "kill-to-response %.2f ms\n",
+	       FAILOVERS, fds, count_fds(d.pid), rss, rss_kib(d.pid), worst);
+	cr_expect_eq(failed, 0, "%d requests failed", failed);
+	cr_expect_eq(count_fds(d.pid), fds, "the parent's descriptors grew");
+#ifndef UNDER_ASAN /* ASan's quarantine holds freed memory back: RSS grows regardless */
+	cr_expect_leq(rss_kib(d.pid), rss + 256, "the parent's memory grew: %ld -> %ld KiB", rss,
+	              rss_kib(d.pid));
+#endif
+	cr_expect_eq(daemon_log_count(&d, "took over from generation"), 20 + FAILOVERS);
+	daemon_cleanup(&d);
+}
+
+/* ---- Reloads under keep-alive load ------------------------------------------------------ */
+
+enum { KEEP_ALIVE_CONNECTIONS = 8 };
+
+/* One request on the kept-alive connection `*fd` (a new one when it is
+ * -1). Returns false when it failed: the connection ended before a whole
+ * response. A response with Connection: close ends the connection, as the
+ * client then must. */
+static bool keep_alive_request(int port, int *fd)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	struct http_response r;
+	if (*fd < 0)
+		*fd = http_connect(port, 5000);
+	if (*fd < 0)
+		return false;
+	bool ok = http_send(*fd, req, sizeof(req) - 1) == 0 &&
+	          http_read_response(*fd, NULL, false, &r) && r.status == 200;
+	if (!ok || http_has_header(&r, "Connection", "close")) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ok;
+}
+
+/* Requests on KEEP_ALIVE_CONNECTIONS connections in turn until `stop` is
+ * readable; exits with the number of failed requests (at most 100). */
+static void keep_alive_client(int port, int stop)
+{
+	int fds[KEEP_ALIVE_CONNECTIONS], failed = 0, done = 0;
+	struct pollfd p = {.fd = stop, .events = POLLIN};
+	for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++)
+		fds[i] = -1;
+	while (poll(&p, 1, 0) == 0) {
+		for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++, done++)
+			failed += !keep_alive_request(port, &fds[i]);
+	}
+	fprintf(stderr, "keep-alive client: %d requests, %d failed\n", done, failed);
+	_exit(failed > 100 ? 100 : failed);
+}
+
+/* Reloads while eight keep-alive connections request without pause: the
+ * draining generation answers each connection's next request with
+ * Connection: close rather than closing it under the client; no request
+ * fails. */
+Test(failover, reloads_under_keep_alive_load_fail_no_request)
+{
+	struct daemon d;
+	int stop[2];
+	start_with_standby(&d, NULL);
+	cr_assert(pipe(stop) == 0);
+	pid_t client = fork();
+	cr_assert(client >= 0);
+	if (client == 0) {
+		close(stop[1]);
+		keep_alive_client(d.port, stop[0]);
+	}
+	close(stop[0]);
+	bool all_ready = true;
+	for (int i = 1; i <= 6 && all_ready; i++) {
+		usleep(300 * 1000);
+		daemon_signal(&d, SIGHUP);
+		all_ready = daemon_wait_log(&d, " ready: pid ", i + 1, BOOT_MS);
+	}
+	usleep(300 * 1000);
+	close(stop[1]);
+	int status;
+	waitpid(client, &status, 0);
+	cr_assert(all_ready, "a reload's generation was not ready: %s", daemon_log(&d));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "%d requests failed during six reloads", WEXITSTATUS(status));
+	daemon_cleanup(&d);
+}
