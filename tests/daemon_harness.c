@@ -5,6 +5,8 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,15 +106,31 @@ void daemon_write_config(struct daemon *d, const char *const *settings)
 	fclose(f);
 }
 
+struct start_options {
+	unsigned long file_size_limit; /* 0: none */
+	bool filtered;                 /* under an allow-everything filter */
+};
+
+/* One instruction, SECCOMP_RET_ALLOW: a filter that changes nothing but
+ * /proc's Seccomp and Seccomp_filters, for warden and its children. */
+static int load_allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog program = {.len = 1, .filter = &allow};
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
+}
+
 static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe,
-                        unsigned long file_size_limit)
+                        const struct start_options *o)
 {
 	char pid_text[32];
-	if (file_size_limit > 0) {
-		struct rlimit limit = {file_size_limit, file_size_limit};
+	if (o->file_size_limit > 0) {
+		struct rlimit limit = {o->file_size_limit, o->file_size_limit};
 		if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
 			_exit(126);
 	}
+	if (o->filtered && load_allow_all_filter() != 0)
+		_exit(125);
 	/* A failed assertion ends the test without cleanup: the daemon must
 	 * not outlive it (and hold ctest's output open). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -129,13 +148,7 @@ static void exec_daemon(struct daemon *d, int listen_fd, int err_pipe,
 	_exit(127);
 }
 
-void daemon_start(struct daemon *d, const char *const *settings)
-{
-	daemon_start_with_file_size_limit(d, settings, 0);
-}
-
-void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
-                                       unsigned long file_size_limit)
+static void start(struct daemon *d, const char *const *settings, const struct start_options *o)
 {
 	memset(d, 0, sizeof(*d));
 	d->exit_status = -1;
@@ -151,12 +164,28 @@ void daemon_start_with_file_size_limit(struct daemon *d, const char *const *sett
 	cr_assert(d->pid >= 0);
 	if (d->pid == 0) {
 		close(pipefd[0]);
-		exec_daemon(d, listen_fd, pipefd[1], file_size_limit);
+		exec_daemon(d, listen_fd, pipefd[1], o);
 	}
 	close(pipefd[1]);
 	close(listen_fd);
 	d->stderr_read = pipefd[0];
 	fcntl(d->stderr_read, F_SETFL, O_NONBLOCK);
+}
+
+void daemon_start(struct daemon *d, const char *const *settings)
+{
+	start(d, settings, &(struct start_options){0});
+}
+
+void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
+                                       unsigned long file_size_limit)
+{
+	start(d, settings, &(struct start_options){.file_size_limit = file_size_limit});
+}
+
+void daemon_start_filtered(struct daemon *d, const char *const *settings)
+{
+	start(d, settings, &(struct start_options){.filtered = true});
 }
 
 /* The whole log, however long: a busy test's access lines can push the

@@ -35,6 +35,11 @@ void daemon_start(struct daemon *d, const char *const *settings);
 void daemon_start_with_file_size_limit(struct daemon *d, const char *const *settings,
                                        unsigned long file_size_limit);
 
+/* The same, with warden itself already under a seccomp filter that allows
+ * everything, as under systemd's SystemCallFilter=: its child inherits it.
+ * Needs root (no no_new_privs is set). */
+void daemon_start_filtered(struct daemon *d, const char *const *settings);
+
 /* (Re)writes the config file with the harness's settings and `settings`,
  * as daemon_start does: for a reload. */
 void daemon_write_config(struct daemon *d, const char *const *settings);

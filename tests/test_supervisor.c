@@ -646,13 +646,16 @@ static void lying_child(const char *lie, char *link, size_t size, char *setting,
 /* A child that leaves out `lie` and claims it all the same: the parent logs
  * `crit` at CRIT, kills the child, restarts, and no generation ever
  * serves. */
-static void expect_caught(const char *lie, const char *crit)
+static void expect_caught_as(const char *lie, const char *crit, bool filtered_parent)
 {
 	struct daemon d;
 	char link[128], setting[192], want[256];
 	lying_child(lie, link, sizeof(link), setting, sizeof(setting));
 	const char *const settings[] = {setting, NULL};
-	daemon_start(&d, settings);
+	if (filtered_parent)
+		daemon_start_filtered(&d, settings);
+	else
+		daemon_start(&d, settings);
 	snprintf(want, sizeof(want), "CRIT parent child generation 2 (pid ");
 	cr_assert(daemon_wait_log(&d, want, 1, BOOT_MS), "not caught twice; log:\n%s",
 	          daemon_log(&d));
@@ -682,6 +685,11 @@ static void expect_caught(const char *lie, const char *crit)
 	unlink(link);
 }
 
+static void expect_caught(const char *lie, const char *crit)
+{
+	expect_caught_as(lie, crit, false);
+}
+
 /* Namespaces and descriptors are seen through /proc/PID/ns and fd, which
  * take CAP_SYS_PTRACE: the child is not dumpable. */
 static void need_root(const char *what)
@@ -695,6 +703,16 @@ static void need_root(const char *what)
 Test(attestation, skipped_seccomp_filter_is_caught)
 {
 	expect_caught("seccomp", "seccomp: claimed, but /proc/");
+}
+
+/* Under a parent that is itself filtered (systemd's SystemCallFilter=),
+ * a child that loads nothing still shows Seccomp 2 with the parent's
+ * filter: only a count above the parent's own is the child's. */
+Test(attestation, a_filter_inherited_from_the_parent_is_not_the_childs)
+{
+	if (geteuid() != 0)
+		cr_skip_test("skipped: loading a filter without no_new_privs needs root");
+	expect_caught_as("seccomp", "seccomp: claimed, but /proc/", true);
 }
 
 Test(attestation, skipped_no_new_privs_is_caught)
