@@ -163,8 +163,10 @@ Test(failover, standby_killed_or_hung_is_replaced)
 	daemon_cleanup(&d);
 }
 
-/* SIGKILLs a child of `parent` (one whose /proc/PID/stat names it), if it
- * has one. */
+/* SIGKILLs a child program of `parent` (one whose /proc/PID/stat names
+ * it), if it has one. Only warden-child*: under ASan the exiting parent's
+ * leak check runs in a helper process of its own, and killing that would
+ * hang the parent's exit. */
 static void kill_a_child(pid_t parent)
 {
 	DIR *dir = opendir("/proc");
@@ -172,12 +174,14 @@ static void kill_a_child(pid_t parent)
 	cr_assert_not_null(dir);
 	while ((e = readdir(dir)) != NULL) {
 		char path[300];
+		char comm[32];
 		int pid, ppid;
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		FILE *f = fopen(path, "r");
 		if (f == NULL)
 			continue;
-		bool found = fscanf(f, "%d (%*[^)]) %*c %d", &pid, &ppid) == 2 && ppid == parent;
+		bool found = fscanf(f, "%d (%31[^)]) %*c %d", &pid, comm, &ppid) == 3 &&
+		             ppid == parent && strncmp(comm, "warden-child", 12) == 0;
 		fclose(f);
 		if (found) {
 			kill(pid, SIGKILL);
