@@ -190,8 +190,17 @@ static void on_standing_by(struct generations *set)
 static void on_lost(struct generations *set, struct generation *g)
 {
 	struct supervisor *sup = set->data;
-	if (!sup->stopping)
-		standby_take_over(&sup->standby, g);
+	if (sup->stopping)
+		return;
+	restart_lost(&sup->restart, g);
+	standby_take_over(&sup->standby, g);
+}
+
+static void on_serving(struct generations *set, struct generation *g)
+{
+	struct supervisor *sup = set->data;
+	restart_served(&sup->restart);
+	status_send(&sup->status, g, sup->stopping);
 }
 
 static void on_answered(struct generations *set)
@@ -212,6 +221,7 @@ static const struct generation_events generation_events = {
         .standing_by = on_standing_by,
         .answered = on_answered,
         .lost = on_lost,
+        .serving = on_serving,
         .freed = on_freed,
 };
 

@@ -112,7 +112,13 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_json(&r);
 	expect_body_has(&r, "\"state\":\"running\"");
 	expect_body_has(&r, "\"restarts\":2");
-	expect_body_has(&r, "\"reason\":\"violation\",\"code\":101,\"detail\":\"ptrace\"");
+	expect_body_has(
+	        &r,
+	        "\"reason\":\"violation\",\"code\":101,\"outage_ms\":1500,\"detail\":\"ptrace\"");
+	expect_body_has(&r, "\"ends_by_reason\":{\"exit\":1,\"signal\":0,\"violation\":1,");
+	expect_body_has(
+	        &r,
+	        "\"trace\":{\"file\":\"/var/log/warden/ipc.trace\",\"records\":77,\"dropped\":1,");
 	expect_body_has(&r, "\"detail\":\"exit \\\"3\\\"\"");
 	expect_body_has(&r, "\"messages_in\":42");
 	expect_body_has(&r, "\"claimed\":[\"seccomp\",\"no_new_privs\",\"caps_dropped\"");
@@ -401,8 +407,8 @@ Test(api, metrics_are_prometheus_text)
 	regex_t sample_re, help_re, type_re;
 	cr_assert_eq(
 	        regcomp(&sample_re,
-	                "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"(,[a-z_]+=\"[a-zA-Z0-9_]+\")*\\})? "
-	                "[0-9]+$",
+	                "^([a-z_]+)(\\{[a-z_]+=\"[a-z0-9_.]+\"(,[a-z_]+=\"[a-z0-9_.]+\")*\\})? "
+	                "[0-9]+(\\.[0-9]+)?$",
 	                REG_EXTENDED),
 	        0);
 	cr_assert_eq(regcomp(&help_re, "^# HELP [a-z_]+ [^\n]+$", REG_EXTENDED), 0);
@@ -432,11 +438,21 @@ Test(api, metrics_are_prometheus_text)
 	}
 	cr_expect_gt(samples, 30);
 	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
-	expect_body_has(&r, "\nwarden_restarts_total 2\n");
+	expect_body_has(&r, "\nwarden_restarts_total{reason=\"violation\"} 1\n");
+	expect_body_has(&r, "\nwarden_restarts_total{reason=\"reload\"} 4\n");
+	expect_body_has(&r, "\nwarden_build_info{version=\"" WARDEN_VERSION "\"} 1\n");
+	expect_body_has(&r, "\nwarden_parent_start_time_seconds ");
+	expect_body_has(&r, "\nwarden_child_start_time_seconds ");
+	cr_expect(strstr(r.body, "uptime") == NULL, "an uptime gauge: timestamps instead");
+	/* The counters carried over from earlier generations, and the trace. */
+	expect_body_has(&r, "\nwarden_trace_records_total 77\n");
+	expect_body_has(&r, "\nwarden_trace_dropped_total 1\n");
+	expect_body_has(&r, "\nwarden_trace_rotations_total 2\n");
 	expect_body_has(&r, "\nwarden_violations_total 3\n");
 	expect_body_has(&r, "\nwarden_http_connections_open 1\n");
 	expect_body_has(&r, "\nwarden_ipc_messages_total{direction=\"in\"} 42\n");
-	expect_body_has(&r, "\nwarden_http_responses_total{code=\"200\"} ");
+	expect_body_has(&r, "\nwarden_http_responses_total{code=\"2xx\"} 99");
+	expect_body_has(&r, "\nwarden_http_requests_total 100");
 	expect_body_has(&r, "\nwarden_log_write_errors_total{class=\"nospc\"} 0\n");
 	expect_body_has(&r, "\nwarden_memory_reserved_bytes ");
 	/* Claimed inside; the fake parent saw seccomp and no_new_privs only. */

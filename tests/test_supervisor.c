@@ -108,7 +108,7 @@ static bool metrics_show(int port, const char *want, struct http_response *r)
 
 /* The parent counts every child the sandbox ended, and the child serving
  * now exports the running total: a violation and an exit are two restarts
- * and one violation. */
+ * (one of each reason) and one violation. */
 Test(restart, metrics_count_violations_since_the_parent_started)
 {
 	struct daemon d;
@@ -120,8 +120,10 @@ Test(restart, metrics_count_violations_since_the_parent_started)
 	http_request(d.port, "GET", "/test/exit1", NULL, 3000, NULL);
 	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "log:\n%s",
 	          daemon_log(&d));
-	cr_assert(metrics_show(d.port, "\nwarden_restarts_total 2\n", &r),
+	cr_assert(metrics_show(d.port, "\nwarden_restarts_total{reason=\"exit\"} 1\n", &r),
 	          "no snapshot with 2 restarts:\n%s", r.body);
+	cr_expect(strstr(r.body, "\nwarden_restarts_total{reason=\"violation\"} 1\n") != NULL, "%s",
+	          r.body);
 	cr_expect(strstr(r.body, "\nwarden_violations_total 1\n") != NULL, "%s", r.body);
 	cr_expect(strstr(r.body, "# TYPE warden_violations_total counter\n") != NULL, "%s", r.body);
 	daemon_cleanup(&d);
