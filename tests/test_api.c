@@ -468,6 +468,34 @@ Test(api, metrics_are_prometheus_text)
 	gui_finish(&p);
 }
 
+/* promtool, Prometheus's own checker, finds nothing to say of /metrics
+ * (names, types, HELP, units, label values). It must be installed
+ * (scripts/setup --test): a missing promtool fails the test. */
+Test(api, metrics_pass_promtool_check)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_with_status(&p);
+	cr_assert_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
+	char path[] = "/tmp/warden-metrics-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, r.body, strlen(r.body)), (ssize_t)strlen(r.body));
+	close(fd);
+	char command[128], out[4096] = "";
+	snprintf(command, sizeof(command), "promtool check metrics < %s 2>&1", path);
+	FILE *pipe = popen(command, "r");
+	cr_assert_not_null(pipe);
+	size_t n = fread(out, 1, sizeof(out) - 1, pipe);
+	out[n] = '\0';
+	int status = pclose(pipe);
+	unlink(path);
+	cr_expect_eq(status, 0, "promtool (scripts/setup --test installs it) said:\n%s\n%s", out,
+	             r.body);
+	cr_expect_eq(n, 0, "promtool said:\n%s", out);
+	gui_finish(&p);
+}
+
 /* ---- Event streams -------------------------------------------------------------- */
 
 static char stream_buf[1 << 18];
