@@ -23,6 +23,7 @@
 #include "restart.h"
 #include "standby.h"
 #include "status.h"
+#include "trace_health.h"
 #include "ipc/trace_writer.h"
 
 #include <signal.h>
@@ -53,6 +54,7 @@ struct supervisor {
 	bool stopping;
 	int exit_status;
 	uint64_t last_flush_ms;
+	struct trace_health trace_health;
 	uint64_t stop_deadline_ms;
 };
 
@@ -260,6 +262,8 @@ static void on_tick(uv_timer_t *timer)
 	if (sup->setup->trace != NULL && now - sup->last_flush_ms >= TRACE_FLUSH_MS) {
 		trace_flush(sup->setup->trace);
 		sup->last_flush_ms = now;
+		trace_health_check(&sup->trace_health, sup->setup->trace, sup->cfg->trace_file,
+		                   &sup->gens, now);
 	}
 }
 
