@@ -421,27 +421,31 @@ static void send_reports(struct generations *set, struct generation *g)
 		send_report(g, violation_book_at(set->book, i));
 }
 
-/* The parent's recent WARNING+ records, for the ring of one about to serve. */
+/* The parent's recent WARNING+ records, for the ring of one that serves
+ * now. They are in the log file already: should its queue be full, the
+ * rest are left out rather than wait. */
 static void replay_log(struct generations *set, struct generation *g)
 {
 	struct ipc_message msg = {.type = IPC_LOG};
 	for (size_t i = 0; i < log_replay_count(set->replay); i++) {
 		msg.u.log = *log_replay_at(set->replay, i);
 		msg.u.log.flags = IPC_LOG_REPLAYED;
-		ipc_endpoint_send(&g->ep, &msg);
+		if (ipc_endpoint_send(&g->ep, &msg) < 0)
+			return;
 	}
 }
 
-/* The word that lets an attested generation accept: after the status and
- * the records it is to show from the start. */
+/* The word that lets an attested generation accept: after the status, so
+ * that its counters count from the parent's start from its first client
+ * on; then the records it is to show. */
 static void serve(struct generation *g)
 {
 	struct generations *set = g->set;
 	set->events->serving(set, g);
-	replay_log(set, g);
 	struct ipc_message msg = {.type = IPC_SERVE};
 	msg.u.serve.attested = g->attested;
 	ipc_endpoint_send(&g->ep, &msg);
+	replay_log(set, g);
 }
 
 /* "ready" (and serving) or "standing by" */

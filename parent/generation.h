@@ -107,9 +107,9 @@ struct generation_events {
 	void (*ready)(struct generations *set);
 	/* The standby is ready and attested (not told to serve). */
 	void (*standing_by)(struct generations *set);
-	/* `g` is about to be told to serve (its first message after this is
-	 * serve): the owner sends it the status first, so that it never shows
-	 * counters without the other generations' (ipc_status.carried). */
+	/* `g` is about to be told to serve (serve follows what the owner
+	 * sends it now): the owner sends it the status first, so that it never
+	 * shows counters without the other generations' (ipc_status.carried). */
 	void (*serving)(struct generations *set, struct generation *g);
 	/* The serving generation answered a heartbeat. */
 	void (*answered)(struct generations *set);
@@ -195,7 +195,7 @@ void generations_carried(const struct generations *set, const struct generation 
  * into the shared log (and its ring, for the GUI); while none serves, the
  * parent writes them itself. WARNING and worse records are also kept
  * (log_replay.h) and sent again, marked replayed, to each generation told
- * to serve. */
+ * to serve, right after serve. */
 void generations_log(struct generations *set, enum ipc_log_level level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 

@@ -7,8 +7,8 @@
  * that end may have gone straight to the file while no child served.
  * The parent keeps its newest LOG_REPLAY_RECORDS records of level WARNING
  * and above, as it logged them, and sends them to each generation it
- * tells to serve, marked IPC_LOG_REPLAYED: the child puts them in its ring
- * only, since the log file has them already.
+ * tells to serve, right after serve, marked IPC_LOG_REPLAYED: the child
+ * puts them in its ring only, since the log file has them already.
  */
 #ifndef WARDEN_PARENT_LOG_REPLAY_H
 #define WARDEN_PARENT_LOG_REPLAY_H
