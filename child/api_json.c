@@ -37,7 +37,35 @@ static void restart_json(struct json *j, const struct ipc_restart *r)
 	json_field_u64(j, "generation", r->generation);
 	json_field_cstring(j, "reason", name_or_unknown(ipc_end_reason_name(r->reason)));
 	json_field_i64(j, "code", r->code);
+	json_field_u64(j, "outage_ms", r->outage_ms);
 	json_field_string(j, "detail", r->detail, strnlen(r->detail, sizeof(r->detail)));
+	json_object_end(j);
+}
+
+/* Generations ended since the parent started, by reason. */
+static void ends_json(struct json *j, const struct ipc_status *s)
+{
+	json_key(j, "ends_by_reason");
+	json_object_begin(j);
+	for (unsigned r = IPC_END_EXIT; r <= IPC_END_MAX; r++)
+		json_field_u64(j, ipc_end_reason_name(r), s->ends_by_reason[r]);
+	json_object_end(j);
+}
+
+/* The IPC trace the parent records, or null when it records none. */
+static void trace_json(struct json *j, const struct ipc_status *s)
+{
+	json_key(j, "trace");
+	if (s->trace_file[0] == '\0') {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_field_string(j, "file", s->trace_file, strnlen(s->trace_file, sizeof(s->trace_file)));
+	json_field_u64(j, "records", s->trace_records);
+	json_field_u64(j, "dropped", s->trace_dropped);
+	json_field_u64(j, "errors", s->trace_errors);
+	json_field_u64(j, "rotations", s->trace_rotations);
 	json_object_end(j);
 }
 
@@ -77,6 +105,8 @@ static void parent_json(struct json *j, const struct child *c)
 	for (uint32_t i = 0; i < s->recent_count && i < IPC_RECENT_RESTARTS; i++)
 		restart_json(j, &s->recent[i]);
 	json_array_end(j);
+	ends_json(j, s);
+	trace_json(j, s);
 	json_object_end(j);
 }
 
@@ -109,58 +139,56 @@ static void sandbox_json(struct json *j, const struct child *c)
 	json_object_end(j);
 }
 
-/* The HTTP server's figures (all zero before it starts). */
-static void counters_json(struct json *j, const struct server *srv)
+/* The HTTP server's figures since the parent started (counters_total). */
+static void counters_json(struct json *j, const struct ipc_counters *k)
 {
-	static const char *const classes[SERVER_RESPONSE_CLASSES] = {"1xx", "2xx", "3xx", "4xx",
-	                                                             "5xx"};
-	struct server_stats st = {0};
-	if (srv != NULL)
-		server_get_stats(srv, &st);
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 	json_key(j, "counters");
 	json_object_begin(j);
-	json_field_u64(j, "connections_accepted", st.connections_accepted);
-	json_field_u64(j, "connections_open", st.connections_open);
-	json_field_u64(j, "connections_refused", st.connections_refused);
-	json_field_u64(j, "requests", st.requests);
+	json_field_u64(j, "connections_accepted", k->connections_accepted);
+	json_field_u64(j, "connections_open", k->connections_open);
+	json_field_u64(j, "connections_refused", k->connections_refused);
+	json_field_u64(j, "requests", k->requests);
 	json_key(j, "responses");
 	json_object_begin(j);
-	for (int i = 0; i < SERVER_RESPONSE_CLASSES; i++)
-		json_field_u64(j, classes[i], st.responses[i]);
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		json_field_u64(j, classes[i], k->responses[i]);
 	json_object_end(j);
-	json_field_u64(j, "bytes_in", st.bytes_in);
-	json_field_u64(j, "bytes_out", st.bytes_out);
+	json_field_u64(j, "bytes_in", k->bytes_in);
+	json_field_u64(j, "bytes_out", k->bytes_out);
 	json_object_end(j);
 }
 
-static void memory_json(struct json *j, const struct arena *a)
+static void memory_json(struct json *j, const struct arena *a, const struct ipc_counters *k)
 {
 	json_key(j, "memory");
 	json_object_begin(j);
 	json_field_u64(j, "used", a->used);
 	json_field_u64(j, "peak", a->peak);
 	json_field_u64(j, "reserved", arena_capacity(a));
-	json_field_u64(j, "failures", a->failures);
+	json_field_u64(j, "failures", k->allocation_failures);
 	json_object_end(j);
 }
 
-static void logger_json(struct json *j, const struct logger *lg)
+/* lines, by_level and write_errors count from the parent's start; the
+ * rest is this child's logger. */
+static void logger_json(struct json *j, const struct logger *lg, const struct ipc_counters *k)
 {
 	struct logger_stats st;
 	logger_get_stats(lg, &st);
 	json_key(j, "log");
 	json_object_begin(j);
-	json_field_u64(j, "lines", st.lines);
+	json_field_u64(j, "lines", k->log_lines);
 	json_key(j, "by_level");
 	json_object_begin(j);
 	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++)
-		json_field_u64(j, ipc_log_level_name((unsigned)l), st.lines_by_level[l]);
+		json_field_u64(j, ipc_log_level_name((unsigned)l), k->log_lines_by_level[l]);
 	json_object_end(j);
 	json_field_u64(j, "written", st.lines_written);
 	json_field_u64(j, "bytes", st.bytes);
 	json_field_u64(j, "filtered", st.filtered);
 	json_field_u64(j, "truncated", st.truncated);
-	json_field_u64(j, "write_errors", st.write_errors);
+	json_field_u64(j, "write_errors", k->log_write_errors);
 	json_field_i64(j, "last_errno", st.last_errno);
 	json_field_u64(j, "ring_oldest", logger_ring_oldest(lg));
 	json_field_u64(j, "ring_newest", logger_ring_newest(lg));
@@ -168,7 +196,7 @@ static void logger_json(struct json *j, const struct logger *lg)
 	json_object_end(j);
 }
 
-static void server_json(struct json *j, const struct server *srv)
+static void server_json(struct json *j, const struct server *srv, const struct ipc_counters *k)
 {
 	struct server_stats st;
 	json_key(j, "server");
@@ -179,13 +207,15 @@ static void server_json(struct json *j, const struct server *srv)
 	server_get_stats(srv, &st);
 	json_object_begin(j);
 	json_field_u64(j, "streams_open", st.streams_open);
-	json_field_u64(j, "timeouts", st.timeouts);
+	json_field_u64(j, "timeouts", k->timeouts);
 	json_object_end(j);
 }
 
 /* What the child knows of itself. */
-static void child_json(struct json *j, const struct child *c)
+static void child_json(struct json *j, struct child *c)
 {
+	struct ipc_counters k;
+	counters_total(c, &k);
 	json_key(j, "child");
 	json_object_begin(j);
 	json_field_u64(j, "generation", c->generation);
@@ -204,10 +234,10 @@ static void child_json(struct json *j, const struct child *c)
 	json_field_bool(j, "auth", c->config.token_length > 0);
 	json_field_u64(j, "max_connections", c->config.max_connections);
 	sandbox_json(j, c);
-	counters_json(j, c->server);
-	memory_json(j, &c->arena);
-	logger_json(j, c->logger);
-	server_json(j, c->server);
+	counters_json(j, &k);
+	memory_json(j, &c->arena, &k);
+	logger_json(j, c->logger, &k);
+	server_json(j, c->server, &k);
 	json_object_end(j);
 }
 

@@ -1,7 +1,9 @@
 /*
  * api_metrics.c - /metrics in the Prometheus text exposition format 0.0.4:
  * a HELP and a TYPE line per metric family, then its samples. Counters end
- * in _total; every figure is read live, nothing is kept here.
+ * in _total and count from the parent's start, across restarts, failovers
+ * and reloads (counters_total); label values are lower case; times are
+ * *_start_time_seconds timestamps, not uptimes.
  */
 #include "api_internal.h"
 #include "child.h"
@@ -31,48 +33,92 @@ static void single(struct http_response *res, const char *name, const char *type
 	sample(res, name, "", v);
 }
 
-static void http_metrics(struct http_response *res, const struct server_stats *st)
+static void labelled(struct http_response *res, const char *name, const char *label,
+                     const char *value, uint64_t v)
 {
-	char labels[32];
+	char labels[80];
+	snprintf(labels, sizeof(labels), "{%s=\"%s\"}", label, value);
+	sample(res, name, labels, v);
+}
+
+/* Counters count from the parent's start (counters_total); the gauges
+ * are the serving child's. */
+static void http_metrics(struct http_response *res, const struct ipc_counters *k,
+                         const struct server_stats *st)
+{
+	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 	family(res, "warden_http_responses_total", "counter",
-	       "HTTP responses sent, by status code.");
-	for (unsigned i = 0; i < st->code_count; i++) {
-		if (st->code_values[i] != 0)
-			snprintf(labels, sizeof(labels), "{code=\"%u\"}", st->code_values[i]);
-		else
-			snprintf(labels, sizeof(labels), "{code=\"other\"}");
-		sample(res, "warden_http_responses_total", labels, st->codes[i]);
-	}
+	       "HTTP responses sent, by status class.");
+	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		labelled(res, "warden_http_responses_total", "code", classes[i], k->responses[i]);
 	single(res, "warden_http_requests_total", "counter", "HTTP requests received.",
-	       st->requests);
+	       k->requests);
 	single(res, "warden_http_connections_open", "gauge", "Client connections open now.",
 	       st->connections_open);
 	single(res, "warden_http_connections_accepted_total", "counter",
-	       "Client connections accepted.", st->connections_accepted);
+	       "Client connections accepted.", k->connections_accepted);
 	single(res, "warden_http_connections_refused_total", "counter",
 	       "Client connections refused (over the limit or out of memory).",
-	       st->connections_refused);
+	       k->connections_refused);
 	single(res, "warden_http_received_bytes_total", "counter", "Bytes read from clients.",
-	       st->bytes_in);
+	       k->bytes_in);
 	single(res, "warden_http_sent_bytes_total", "counter", "Bytes sent to clients.",
-	       st->bytes_out);
+	       k->bytes_out);
 	single(res, "warden_http_timeouts_total", "counter",
-	       "Requests and connections ended by a timeout.", st->timeouts);
+	       "Requests and connections ended by a timeout.", k->timeouts);
 	single(res, "warden_http_event_streams_open", "gauge", "GUI event streams open now.",
 	       st->streams_open);
+}
+
+static void info_metrics(struct http_response *res, const struct child *c)
+{
+	family(res, "warden_build_info", "gauge", "The version of warden serving; always 1.");
+	labelled(res, "warden_build_info", "version", WARDEN_VERSION, 1);
+	single(res, "warden_child_generation", "gauge", "Generation of the child serving.",
+	       c->generation);
+	if (!c->have_status)
+		return; /* no snapshot from the parent yet: nothing to say */
+	family(res, "warden_parent_start_time_seconds", "gauge",
+	       "When the parent started, in seconds since the epoch.");
+	http_response_body_printf(res, "warden_parent_start_time_seconds %.3f\n",
+	                          (double)c->status.parent_start_ns / 1e9);
+	family(res, "warden_child_start_time_seconds", "gauge",
+	       "When the serving child became ready, in seconds since the epoch.");
+	http_response_body_printf(res, "warden_child_start_time_seconds %.3f\n",
+	                          (double)c->status.child_start_ns / 1e9);
+}
+
+static void restart_metrics(struct http_response *res, const struct ipc_status *s)
+{
+	family(res, "warden_restarts_total", "counter",
+	       "Children ended since the parent started, by reason (reload: replaced by a "
+	       "reload, not a restart).");
+	for (unsigned r = IPC_END_EXIT; r <= IPC_END_MAX; r++)
+		labelled(res, "warden_restarts_total", "reason", ipc_end_reason_name(r),
+		         s->ends_by_reason[r]);
+}
+
+static void trace_metrics(struct http_response *res, const struct ipc_status *s)
+{
+	single(res, "warden_trace_enabled", "gauge", "1 while the parent records an IPC trace.",
+	       s->trace_file[0] != '\0');
+	single(res, "warden_trace_records_total", "counter", "IPC trace records written.",
+	       s->trace_records);
+	single(res, "warden_trace_dropped_total", "counter",
+	       "IPC trace records lost to errors or refused as too long.", s->trace_dropped);
+	single(res, "warden_trace_errors_total", "counter",
+	       "IPC trace writes, renames and opens that failed.", s->trace_errors);
+	single(res, "warden_trace_rotations_total", "counter",
+	       "IPC trace files started after the first.", s->trace_rotations);
 }
 
 static void supervisor_metrics(struct http_response *res, const struct child *c)
 {
 	const struct ipc_status *s = &c->status;
-	single(res, "warden_child_generation", "gauge", "Generation of the child serving.",
-	       c->generation);
-	single(res, "warden_child_uptime_seconds", "gauge", "Seconds since the child started.",
-	       (clock_monotonic_ns() - c->start_ns) / 1000000000u);
 	if (!c->have_status)
 		return; /* no snapshot from the parent yet: nothing to say */
-	single(res, "warden_restarts_total", "counter", "Child restarts by the supervisor.",
-	       s->restarts);
+	restart_metrics(res, s);
+	trace_metrics(res, s);
 	single(res, "warden_violations_total", "counter",
 	       "Children the seccomp filter ended since the parent started.", s->violations);
 	single(res, "warden_failovers_total", "counter",
@@ -155,49 +201,47 @@ static void violation_metrics(struct http_response *res, const struct api *api)
 	}
 }
 
-static void log_metrics(struct http_response *res, const struct logger *lg)
+static void log_metrics(struct http_response *res, const struct ipc_counters *k)
 {
-	struct logger_stats st;
-	char labels[40];
-	logger_get_stats(lg, &st);
 	family(res, "warden_log_lines_total", "counter", "Log records, by level.");
-	for (int l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++) {
-		snprintf(labels, sizeof(labels), "{level=\"%s\"}", ipc_log_level_name((unsigned)l));
-		sample(res, "warden_log_lines_total", labels, st.lines_by_level[l]);
-	}
+	for (unsigned l = IPC_LOG_DEBUG; l <= IPC_LOG_MAX; l++)
+		labelled(res, "warden_log_lines_total", "level", ipc_log_level_name(l),
+		         k->log_lines_by_level[l]);
 	family(res, "warden_log_write_errors_total", "counter",
 	       "Log file writes and fsyncs that failed, by cause.");
-	for (int k = 0; k < LOGGER_ERR_CLASSES; k++) {
-		snprintf(labels, sizeof(labels), "{class=\"%s\"}",
-		         logger_error_class_name((enum logger_error_class)k));
-		sample(res, "warden_log_write_errors_total", labels, st.write_errors_by_class[k]);
-	}
+	for (unsigned e = 0; e < IPC_LOG_ERROR_CLASSES; e++)
+		labelled(res, "warden_log_write_errors_total", "class", ipc_log_error_class_name(e),
+		         k->log_write_errors_by_class[e]);
 }
 
-static void memory_metrics(struct http_response *res, const struct arena *a)
+static void memory_metrics(struct http_response *res, const struct ipc_counters *k)
 {
 	single(res, "warden_memory_used_bytes", "gauge", "Bytes of the child's reserve in use.",
-	       a->used);
+	       k->memory_used);
 	single(res, "warden_memory_reserved_bytes", "gauge",
-	       "Bytes the child reserved at boot (all it may ever use).", arena_capacity(a));
+	       "Bytes the child reserved at boot (all it may ever use).", k->memory_reserved);
 	single(res, "warden_memory_allocation_failures_total", "counter",
-	       "Allocations refused because the reserve was exhausted.", a->failures);
+	       "Allocations refused because a child's reserve was exhausted.",
+	       k->allocation_failures);
 }
 
 void api_metrics(struct api *api, const struct http_request *req, struct http_response *res)
 {
-	const struct child *c = api->child;
+	struct child *c = api->child;
 	struct server_stats st = {0};
+	struct ipc_counters k;
 	(void)req;
 	if (c->server != NULL)
 		server_get_stats(c->server, &st);
+	counters_total(c, &k);
 	http_response_status(res, 200);
 	http_response_header(res, "Content-Type", METRICS_TYPE);
 	http_response_header(res, "Cache-Control", "no-store");
-	http_metrics(res, &st);
+	info_metrics(res, c);
+	http_metrics(res, &k, &st);
 	supervisor_metrics(res, c);
 	sandbox_metrics(res, c);
 	violation_metrics(res, api);
-	log_metrics(res, c->logger);
-	memory_metrics(res, &c->arena);
+	log_metrics(res, &k);
+	memory_metrics(res, &k);
 }

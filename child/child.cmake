@@ -9,6 +9,7 @@ set(WARDEN_CHILD_SOURCES
   child/boot.c
   child/exit.c
   child/parent_link.c
+  child/counters.c
   child/fd_layout.c
   child/sandbox.c
   child/violation.c

@@ -35,6 +35,7 @@ struct child {
 	uv_timer_t drain_deadline;
 	struct ipc_status status; /* the parent's latest snapshot, for the GUI */
 	bool have_status;
+	struct ipc_counters shown;   /* the highest totals shown (counters.c) */
 	uint32_t sandbox;            /* IPC_SANDBOX_* the boot set up: claimed in ready */
 	const struct child_lie *lie; /* the test build's; nothing to tell otherwise */
 	int epoll_fd, first_client_fd, fd_limit;
@@ -99,6 +100,18 @@ int parent_link_send_ready(struct child *c);
 /* Sends an IPC_ERROR naming what the child rejected, best effort. */
 void parent_link_send_error(struct child *c, enum ipc_decode_status code, uint32_t sequence,
                             const char *message);
+
+/* ---- Counters (counters.c) ------------------------------------------------ */
+
+/* What this child counted: the HTTP server's, the logger's and the
+ * reserve's figures, for the pong. */
+void counters_own(const struct child *c, struct ipc_counters *out);
+
+/* What the GUI and /metrics show: the child's own counts plus those the
+ * parent carried over from the other generations (ipc_status.carried),
+ * so that they count from the parent's start; each never below what was
+ * shown before, should the parent's sum lag. Gauges are the child's own. */
+void counters_total(struct child *c, struct ipc_counters *out);
 
 /* ---- The way out (exit.c) ----------------------------------------------- */
 

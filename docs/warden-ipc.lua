@@ -5,7 +5,7 @@
 -- exactly as it crossed the socketpair: a 16-byte header and the payload
 -- (ipc/ipc.h, docs/ipc.md). Payload layout: every field in struct order,
 -- little-endian, natural size, no padding, fixed arrays at full size; except
--- log: time_ns u64, level u8, text_length u16, then text_length bytes.
+-- log: time_ns u64, level u8, text_length u16, flags u8, then text_length bytes.
 --
 --   tshark -X lua_script:docs/warden-ipc.lua -r trace.pcap -V
 --   wireshark -X lua_script:docs/warden-ipc.lua trace.pcap
@@ -26,7 +26,7 @@ local proto = Proto("warden", "warden IPC")
 local PSEUDO_HEADER_SIZE = 24
 local HEADER_SIZE = 16
 local MAGIC = 0x4e445257 -- "WRDN"
-local IPC_VERSION = 5 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve, 4 no report, ready's bindings nor status.standby_state
+local IPC_VERSION = 6 -- ipc/ipc.h; 1 had no status.violations, 2 no config.log_format, 3 no config.hosts nor serve, 4 no report, ready's bindings nor status.standby_state, 5 no status.carried nor trace, restart outage_ms, log flags
 
 local TYPES = {
 	[1] = "hello", [2] = "config", [3] = "ready", [4] = "ping", [5] = "pong",
@@ -124,8 +124,12 @@ local pf = {
 	log_time = protofield("u64", "log.time_ns", "Time (ns)"),
 	log_level = protofield("u8", "log.level", "Level", base.DEC, LEVELS),
 	log_length = protofield("u16", "log.text_length", "Text length"),
+	log_flags = protofield("u8", "log.flags", "Flags", base.HEX),
 	log_text = protofield("string", "log.text", "Text"),
 }
+
+pf.log_replayed = ProtoField.bool("warden.log.flags.replayed", "replayed", 8, nil, 1)
+fields[#fields + 1] = pf.log_replayed
 
 -- The sandbox flags' bits, under each field that holds them.
 local function flag_fields(prefix)
@@ -140,29 +144,56 @@ local ready_flags = flag_fields("ready.sandbox")
 local attested_flags = flag_fields("status.attested")
 local serve_flags = flag_fields("serve.attested")
 
-local counters = {
-	F("u64", "pong.counters.connections_accepted", "Connections accepted"),
-	F("u64", "pong.counters.connections_open", "Connections open"),
-	F("u64", "pong.counters.connections_refused", "Connections refused"),
-	F("u64", "pong.counters.requests", "Requests"),
-	F("u64", "pong.counters.responses_1xx", "Responses 1xx"),
-	F("u64", "pong.counters.responses_2xx", "Responses 2xx"),
-	F("u64", "pong.counters.responses_3xx", "Responses 3xx"),
-	F("u64", "pong.counters.responses_4xx", "Responses 4xx"),
-	F("u64", "pong.counters.responses_5xx", "Responses 5xx"),
-	F("u64", "pong.counters.bytes_in", "Bytes in"),
-	F("u64", "pong.counters.bytes_out", "Bytes out"),
-	F("u64", "pong.counters.log_lines", "Log lines"),
-	F("u64", "pong.counters.log_write_errors", "Log write errors"),
-	F("u64", "pong.counters.memory_used", "Memory used"),
-	F("u64", "pong.counters.memory_reserved", "Memory reserved"),
-}
+local ERROR_CLASSES = { "nospc", "io", "badf", "again", "other" }
+
+-- struct ipc_counters, under `prefix` (pong.counters, status.carried).
+local function counters_of(prefix)
+	local list = {
+		F("u64", prefix .. ".connections_accepted", "Connections accepted"),
+		F("u64", prefix .. ".connections_open", "Connections open"),
+		F("u64", prefix .. ".connections_refused", "Connections refused"),
+		F("u64", prefix .. ".requests", "Requests"),
+	}
+	for i = 1, 5 do
+		list[#list + 1] = F("u64", prefix .. ".responses_" .. i .. "xx", "Responses " .. i .. "xx")
+	end
+	for _, spec in ipairs({
+		F("u64", prefix .. ".bytes_in", "Bytes in"),
+		F("u64", prefix .. ".bytes_out", "Bytes out"),
+		F("u64", prefix .. ".log_lines", "Log lines"),
+		F("u64", prefix .. ".log_write_errors", "Log write errors"),
+		F("u64", prefix .. ".memory_used", "Memory used"),
+		F("u64", prefix .. ".memory_reserved", "Memory reserved"),
+		F("u64", prefix .. ".timeouts", "Timeouts"),
+		F("u64", prefix .. ".allocation_failures", "Allocation failures"),
+	}) do
+		list[#list + 1] = spec
+	end
+	for level = 0, 5 do
+		list[#list + 1] = F("u64", prefix .. ".log_lines_by_level_" .. LEVELS[level],
+			"Log lines " .. LEVELS[level])
+	end
+	for _, class in ipairs(ERROR_CLASSES) do
+		list[#list + 1] = F("u64", prefix .. ".log_write_errors_by_class_" .. class,
+			"Log write errors " .. class)
+	end
+	return list
+end
+local counters = counters_of("pong.counters")
+local carried = counters_of("status.carried")
+
+local ends_by_reason = {}
+for reason = 0, 8 do
+	ends_by_reason[#ends_by_reason + 1] = F("u32", "status.ends_by_reason_" .. END_REASONS[reason],
+		"Ended: " .. END_REASONS[reason])
+end
 
 local restart = {
 	F("u64", "status.recent.time_ns", "Time (ns)"),
 	F("u32", "status.recent.generation", "Generation"),
 	F("u32", "status.recent.reason", "Reason", base.DEC, END_REASONS),
 	F("i32", "status.recent.code", "Code"),
+	F("u32", "status.recent.outage_ms", "Outage (ms)"),
 	S("status.recent.detail", "Detail", 64),
 }
 
@@ -246,6 +277,13 @@ local LAYOUTS = {
 		F("u64", "status.ipc_bytes_out", "IPC bytes out"),
 		F("u32", "status.recent_count", "Recent restarts"),
 		GROUP("Restart", restart, 8, "recent_count"),
+		GROUP("Carried over", carried),
+		GROUP("Ended by reason", ends_by_reason),
+		F("u64", "status.trace_records", "Trace records"),
+		F("u64", "status.trace_dropped", "Trace records dropped"),
+		F("u64", "status.trace_errors", "Trace errors"),
+		F("u64", "status.trace_rotations", "Trace rotations"),
+		S("status.trace_file", "Trace file", 128),
 	},
 	[8] = {
 		F("u32", "violation.nr", "Syscall number"),
@@ -290,7 +328,7 @@ local function layout_size(list)
 	return size
 end
 
-local LOG_FIXED = 11 -- time_ns u64, level u8, text_length u16
+local LOG_FIXED = 12 -- time_ns u64, level u8, text_length u16, flags u8
 local TEXT_MAX = 1024
 
 local malformed_expert = ProtoExpert.new("warden.malformed.expert", "Malformed warden IPC message",
@@ -356,6 +394,8 @@ local function dissect_log(buf, tree, off, length)
 	tree:add_le(pf.log_time, buf(off, 8))
 	tree:add_le(pf.log_level, buf(off + 8, 1))
 	tree:add_le(pf.log_length, buf(off + 9, 2))
+	local flags = tree:add_le(pf.log_flags, buf(off + 11, 1))
+	flags:add_le(pf.log_replayed, buf(off + 11, 1))
 	if text_length > TEXT_MAX or LOG_FIXED + text_length ~= length then
 		return malformed(tree, buf(off + 9, 2), string.format(
 			"text_length %d does not fit a %d-byte log payload", text_length, length))

@@ -78,6 +78,8 @@ static const struct ipc_field ping_rows[] = {
 
 static const char *const response_classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
+_Static_assert(IPC_LOG_LEVELS == IPC_LOG_MAX + 1, "a count for every log level");
+
 /* The text line shows the figures an operator watches. */
 static const struct ipc_field counters_rows[] = {
         {ONE(struct ipc_counters, connections_accepted)},
@@ -91,6 +93,11 @@ static const struct ipc_field counters_rows[] = {
         {ONE(struct ipc_counters, log_write_errors)},
         {ONE(struct ipc_counters, memory_used)},
         {ONE(struct ipc_counters, memory_reserved)},
+        {ONE(struct ipc_counters, timeouts)},
+        {ONE(struct ipc_counters, allocation_failures)},
+        {MANY(struct ipc_counters, log_lines_by_level), .element_names = ipc_log_level_names},
+        {MANY(struct ipc_counters, log_write_errors_by_class),
+         .element_names = ipc_log_error_class_names},
 };
 _Static_assert(COUNT(response_classes) == COUNT(((struct ipc_counters *)0)->responses),
                "a name for every response class");
@@ -108,6 +115,7 @@ static const struct ipc_field restart_rows[] = {
         {ONE(struct ipc_restart, generation)},
         {ONE(struct ipc_restart, reason), .value_name = ipc_end_reason_name},
         {ONE(struct ipc_restart, code), .kind = IPC_FIELD_SIGNED},
+        {ONE(struct ipc_restart, outage_ms)},
         {ONE(struct ipc_restart, detail), .kind = IPC_FIELD_STRING},
 };
 
@@ -134,6 +142,13 @@ static const struct ipc_field status_rows[] = {
         {ONE(struct ipc_status, recent_count), .flags = SUMMARY},
         {MANY(struct ipc_status, recent), .kind = IPC_FIELD_RECORD, .record = &restart_table,
          .counted_by = "recent_count"},
+        {ONE(struct ipc_status, carried), .kind = IPC_FIELD_RECORD, .record = &counters_table},
+        {MANY(struct ipc_status, ends_by_reason), .element_names = ipc_end_reason_names},
+        {ONE(struct ipc_status, trace_records)},
+        {ONE(struct ipc_status, trace_dropped)},
+        {ONE(struct ipc_status, trace_errors)},
+        {ONE(struct ipc_status, trace_rotations)},
+        {ONE(struct ipc_status, trace_file), .kind = IPC_FIELD_STRING},
 };
 
 /* The text that follows is not a row: its length is text_length. */
@@ -141,6 +156,7 @@ static const struct ipc_field log_fixed_rows[] = {
         {ONE(struct ipc_log, time_ns)},
         {ONE(struct ipc_log, level), .flags = SUMMARY, .value_name = ipc_log_level_name},
         {ONE(struct ipc_log, text_length)},
+        {ONE(struct ipc_log, flags), .flags = BITS, .value_name = ipc_log_flag_name},
 };
 
 static const struct ipc_field violation_rows[] = {

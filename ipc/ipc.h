@@ -34,11 +34,14 @@
 
 #define IPC_MAGIC 0x4e445257u /* "WRDN" in little-endian byte order */
 #define IPC_VERSION                                                                                \
-	5u /* 2: status carries violations; 3: config the log's form; 4: config the                \
+	6u /* 2: status carries violations; 3: config the log's form; 4: config the                \
 	    * Host names, the per-peer cap and test mode, status the attested state, and           \
 	    * serve, the parent's word after it has checked the child's ready from outside;        \
-	    * 5: config the deny action, ready the filter's bindings and listener, report;
-	    *    status the standby (its state, pid and generation) and the failovers */
+	    * 5: config the deny action, ready the filter's bindings and listener, report;         \
+	    *    status the standby (its state, pid and generation) and the failovers;             \
+	    * 6: counters the timeouts, allocation failures, log lines by level and write errors   \
+	    *    by class; status the counters carried over from ended generations and the trace   \
+	    *    writer's health; a restart its outage; log a flags byte (replayed) */
 
 enum {
 	IPC_HEADER_SIZE = 16,
@@ -87,6 +90,9 @@ enum {
 	IPC_HANDOVER_FDS = 2,      /* hello carries exactly: [0] log file, [1] GUI socket */
 	IPC_HOSTS_MAX = 256,       /* the Host names the server answers to, incl. the NUL */
 	IPC_REPORT_TEXT_MAX = 768, /* a violation's explanation, incl. the NUL */
+	IPC_LOG_LEVELS = 6,        /* IPC_LOG_DEBUG .. IPC_LOG_CRIT */
+	IPC_LOG_ERROR_CLASSES = 5, /* the logger's classes of write errors (logger.h) */
+	IPC_TRACE_FILE_MAX = 128,  /* the trace file's path (its tail when longer), incl. the NUL */
 };
 
 struct ipc_hello {
@@ -201,6 +207,10 @@ struct ipc_counters {
 	uint64_t log_lines;
 	uint64_t log_write_errors;
 	uint64_t memory_used, memory_reserved; /* bytes of the child's reserve */
+	uint64_t timeouts;                     /* 408 plus idle and send timeouts */
+	uint64_t allocation_failures;          /* of the child's reserve */
+	uint64_t log_lines_by_level[IPC_LOG_LEVELS];
+	uint64_t log_write_errors_by_class[IPC_LOG_ERROR_CLASSES]; /* logger.h's classes */
 	/* Sane: connections_open <= connections_accepted and memory_used <=
 	 * memory_reserved, or the message is rejected (IPC_E_RANGE). */
 };
@@ -229,6 +239,9 @@ struct ipc_restart {
 	uint32_t generation; /* >= 1 */
 	uint32_t reason;     /* enum ipc_end_reason, 0 .. IPC_END_MAX */
 	int32_t code;
+	/* How long the service had no serving child: from the loss of the
+	 * serving one to the next one's serve (0: a reload, or none lost). */
+	uint32_t outage_ms;
 	char detail[IPC_DETAIL_MAX]; /* terminated */
 };
 
@@ -271,6 +284,17 @@ struct ipc_status {
 	uint64_t ipc_bytes_in, ipc_bytes_out;
 	uint32_t recent_count;                          /* 0 .. IPC_RECENT_RESTARTS, newest first */
 	struct ipc_restart recent[IPC_RECENT_RESTARTS]; /* all zero beyond recent_count */
+	/* The counters of the other generations since the parent started (the
+	 * ended ones' last pong, the others' latest): the child adds its own,
+	 * so that what it shows counts from the parent's start. Gauges
+	 * (connections_open, memory_*) are zero here. */
+	struct ipc_counters carried;
+	/* Generations ended since the parent started, by enum ipc_end_reason:
+	 * the restarts, and [IPC_END_RELOAD] those a reload replaced. */
+	uint32_t ends_by_reason[IPC_END_MAX + 1];
+	/* The IPC trace writer (trace_file "" when none is recorded). */
+	uint64_t trace_records, trace_dropped, trace_errors, trace_rotations;
+	char trace_file[IPC_TRACE_FILE_MAX]; /* terminated */
 };
 
 enum ipc_log_level {
@@ -283,10 +307,18 @@ enum ipc_log_level {
 	IPC_LOG_MAX = IPC_LOG_CRIT,
 };
 
+enum ipc_log_flags {
+	/* A record already written to the log file, sent again so that a new
+	 * serving child's ring (the GUI's log) has it: ring only. */
+	IPC_LOG_REPLAYED = 1u << 0,
+	IPC_LOG_FLAGS_ALL = IPC_LOG_REPLAYED,
+};
+
 struct ipc_log {
 	uint64_t time_ns;        /* CLOCK_REALTIME when the parent logged it */
 	uint8_t level;           /* enum ipc_log_level */
 	uint16_t text_length;    /* 0 .. IPC_TEXT_MAX */
+	uint8_t flags;           /* enum ipc_log_flags */
 	char text[IPC_TEXT_MAX]; /* any bytes but NUL; the logger escapes them */
 };
 
@@ -376,6 +408,8 @@ const char *ipc_shutdown_reason_name(unsigned reason); /* "terminate", "reload" 
 const char *ipc_sandbox_flag_name(unsigned bit);       /* of flag 1u << bit: "seccomp" .. */
 const char *ipc_decode_status_name(unsigned status);   /* "ok", "short" .. "io" (error.code) */
 const char *ipc_deny_action_name(unsigned action);     /* "kill", "trap", "notify", "complain" */
+const char *ipc_log_error_class_name(unsigned c);      /* "nospc", "io", "badf", "again", "other" */
+const char *ipc_log_flag_name(unsigned bit);           /* of flag 1u << bit: "replayed" */
 
 /* A level's name in any case, `length` bytes (not terminated); false if
  * it names none. */
@@ -386,6 +420,8 @@ bool ipc_log_level_parse(const char *text, size_t length, enum ipc_log_level *ou
 extern const char *const ipc_log_level_names[IPC_LOG_MAX + 2];
 extern const char *const ipc_log_format_names[IPC_LOG_FORMAT_MAX + 2];
 extern const char *const ipc_namespaces_names[IPC_NAMESPACES_REQUIRED + 2];
+extern const char *const ipc_log_error_class_names[IPC_LOG_ERROR_CLASSES + 1];
+extern const char *const ipc_end_reason_names[IPC_END_MAX + 2];
 
 /* ---- Payload fields (fields.c) -------------------------------------------- */
 

@@ -401,7 +401,7 @@ static bool check_restart(const struct ipc_restart *r, unsigned i, struct ipc_de
 static bool restart_is_zero(const struct ipc_restart *r)
 {
 	return r->time_ns == 0 && r->generation == 0 && r->reason == 0 && r->code == 0 &&
-	       all_zero(r->detail, sizeof(r->detail));
+	       r->outage_ms == 0 && all_zero(r->detail, sizeof(r->detail));
 }
 
 static bool check_status(const struct ipc_status *m, struct ipc_decode_error *err)
@@ -409,7 +409,11 @@ static bool check_status(const struct ipc_status *m, struct ipc_decode_error *er
 	if (!range(err, "status", "generation", m->generation, 1, UINT32_MAX) ||
 	    !range(err, "status", "state", m->state, IPC_STATE_STARTING, IPC_STATE_MAX) ||
 	    !range(err, "status", "standby_state", m->standby_state, 0, IPC_STANDBY_MAX) ||
-	    !range(err, "status", "recent_count", m->recent_count, 0, IPC_RECENT_RESTARTS))
+	    !range(err, "status", "recent_count", m->recent_count, 0, IPC_RECENT_RESTARTS) ||
+	    !range(err, "status", "carried.connections_open", m->carried.connections_open, 0, 0) ||
+	    !range(err, "status", "carried.memory_used", m->carried.memory_used, 0, 0) ||
+	    !range(err, "status", "carried.memory_reserved", m->carried.memory_reserved, 0, 0) ||
+	    !string(err, "status", "trace_file", m->trace_file, sizeof(m->trace_file)))
 		return false;
 	if ((m->attested & ~(uint32_t)IPC_SANDBOX_ALL) != 0)
 		return fail(err, IPC_E_RANGE, "status: attested 0x%x has unknown flags 0x%x",
@@ -428,6 +432,7 @@ static bool check_status(const struct ipc_status *m, struct ipc_decode_error *er
 static bool check_log(const struct ipc_log *m, struct ipc_decode_error *err)
 {
 	if (!range(err, "log", "level", m->level, 0, IPC_LOG_MAX) ||
+	    !range(err, "log", "flags", m->flags, 0, IPC_LOG_FLAGS_ALL) ||
 	    !range(err, "log", "text_length", m->text_length, 0, IPC_TEXT_MAX))
 		return false;
 	const char *nul = memchr(m->text, '\0', m->text_length);

@@ -40,7 +40,7 @@ static const char *const standby_state_names[IPC_STANDBY_MAX + 1] = {
         [IPC_STANDBY_HELD] = "held",
 };
 
-static const char *const end_reason_names[IPC_END_MAX + 1] = {
+const char *const ipc_end_reason_names[IPC_END_MAX + 2] = {
         [IPC_END_NONE] = "none",
         [IPC_END_EXIT] = "exit",
         [IPC_END_SIGNAL] = "signal",
@@ -89,6 +89,15 @@ static const char *const sandbox_flag_names[] = {
 _Static_assert(IPC_SANDBOX_ALL == (1u << COUNT(sandbox_flag_names)) - 1,
                "a name for every sandbox flag");
 
+/* logger.h's enum logger_error_class, in its order. */
+const char *const ipc_log_error_class_names[IPC_LOG_ERROR_CLASSES + 1] = {
+        "nospc", "io", "badf", "again", "other", NULL,
+};
+
+/* Indexed by the flag's bit number. */
+static const char *const log_flag_names[] = {"replayed"};
+_Static_assert(IPC_LOG_FLAGS_ALL == (1u << COUNT(log_flag_names)) - 1, "a name for every log flag");
+
 static const char *pick(const char *const *names, size_t count, unsigned value)
 {
 	return value < count ? names[value] : NULL;
@@ -133,7 +142,7 @@ const char *ipc_standby_state_name(unsigned state)
 
 const char *ipc_end_reason_name(unsigned reason)
 {
-	return pick(end_reason_names, COUNT(end_reason_names), reason);
+	return pick(ipc_end_reason_names, IPC_END_MAX + 1, reason);
 }
 
 const char *ipc_shutdown_reason_name(unsigned reason)
@@ -154,4 +163,14 @@ const char *ipc_deny_action_name(unsigned action)
 const char *ipc_sandbox_flag_name(unsigned bit)
 {
 	return pick(sandbox_flag_names, COUNT(sandbox_flag_names), bit);
+}
+
+const char *ipc_log_error_class_name(unsigned c)
+{
+	return pick(ipc_log_error_class_names, IPC_LOG_ERROR_CLASSES, c);
+}
+
+const char *ipc_log_flag_name(unsigned bit)
+{
+	return pick(log_flag_names, COUNT(log_flag_names), bit);
 }

@@ -117,6 +117,7 @@ struct record {
 	size_t len;
 	bool cut;                           /* the text was already cut before the logger saw it */
 	bool skip_log_file;                 /* a note about the failing log file */
+	bool ring_only;                     /* replayed: already written and counted */
 	const struct logger_access *access; /* an access line's fields, or NULL */
 };
 
@@ -567,6 +568,8 @@ static void emit(struct logger *lg, const struct record *r)
 	size_t prefix = format_prefix(out + 1, r);
 	size_t len = format_message(out + 1, prefix, r, &truncated);
 	ring_add(&lg->ring, r, out + 1, len, prefix, truncated);
+	if (r->ring_only)
+		return;
 	if (lg->format == IPC_LOG_FORMAT_JSON) {
 		out = lg->json;
 		len = format_json(lg, r, &truncated);
@@ -676,6 +679,9 @@ void logger_log_access(struct logger *lg, const struct logger_access *a)
 	            us / 1000, us % 1000 / 10, a->why ? ": " : "", a->why ? a->why : "");
 }
 
+_Static_assert((int)LOGGER_ERR_CLASSES == (int)IPC_LOG_ERROR_CLASSES,
+               "ipc/names.c names the classes");
+
 void logger_log_parent(struct logger *lg, const struct ipc_log *rec)
 {
 	if (rec == NULL)
@@ -692,6 +698,7 @@ void logger_log_parent(struct logger *lg, const struct ipc_log *rec)
 	        .text = (const uint8_t *)rec->text,
 	        .len = len > IPC_TEXT_MAX ? IPC_TEXT_MAX : len,
 	        .cut = len > IPC_TEXT_MAX,
+	        .ring_only = (rec->flags & IPC_LOG_REPLAYED) != 0,
 	};
 	emit(lg, &r);
 }
@@ -789,12 +796,8 @@ static void report(struct logger *lg)
 
 const char *logger_error_class_name(enum logger_error_class c)
 {
-	static const char *const names[LOGGER_ERR_CLASSES] = {
-	        [LOGGER_ERR_NOSPC] = "nospc", [LOGGER_ERR_IO] = "io",
-	        [LOGGER_ERR_BADF] = "badf",   [LOGGER_ERR_AGAIN] = "again",
-	        [LOGGER_ERR_OTHER] = "other",
-	};
-	return (unsigned)c < LOGGER_ERR_CLASSES ? names[c] : "other";
+	const char *name = ipc_log_error_class_name((unsigned)c);
+	return name != NULL ? name : "other";
 }
 
 void logger_get_stats(const struct logger *lg, struct logger_stats *out)

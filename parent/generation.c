@@ -46,6 +46,8 @@ void generations_log(struct generations *set, enum ipc_log_level level, const ch
 	        (uint16_t)((size_t)n < sizeof(rec->text) ? (size_t)n : sizeof(rec->text) - 1);
 	rec->level = (uint8_t)level;
 	rec->time_ns = clock_realtime_ns();
+	if (set->replay != NULL)
+		log_replay_keep(set->replay, rec);
 	struct generation *g = generations_serving(set);
 	if (g != NULL && ipc_endpoint_send(&g->ep, &msg) > 0)
 		return;
@@ -69,6 +71,37 @@ struct generation_traffic generations_traffic(const struct generations *set)
 		if (!g->ep_closed)
 			add_channel(&t, &g->ep.channel);
 	return t;
+}
+
+/* ---- Counters carried over ------------------------------------------------------ */
+
+/* The counters that only grow; the gauges are the serving child's own. */
+static void add_counters(struct ipc_counters *t, const struct ipc_counters *c)
+{
+	t->connections_accepted += c->connections_accepted;
+	t->connections_refused += c->connections_refused;
+	t->requests += c->requests;
+	for (size_t i = 0; i < sizeof(t->responses) / sizeof(t->responses[0]); i++)
+		t->responses[i] += c->responses[i];
+	t->bytes_in += c->bytes_in;
+	t->bytes_out += c->bytes_out;
+	t->log_lines += c->log_lines;
+	t->log_write_errors += c->log_write_errors;
+	t->timeouts += c->timeouts;
+	t->allocation_failures += c->allocation_failures;
+	for (size_t i = 0; i < IPC_LOG_LEVELS; i++)
+		t->log_lines_by_level[i] += c->log_lines_by_level[i];
+	for (size_t i = 0; i < IPC_LOG_ERROR_CLASSES; i++)
+		t->log_write_errors_by_class[i] += c->log_write_errors_by_class[i];
+}
+
+void generations_carried(const struct generations *set, const struct generation *except,
+                         struct ipc_counters *out)
+{
+	*out = set->ended;
+	for (const struct generation *g = set->list; g != NULL; g = g->next)
+		if (g != except)
+			add_counters(out, &g->counters);
 }
 
 /* ---- Ending a child ------------------------------------------------------------ */
@@ -154,6 +187,7 @@ void generation_free_if_closed(struct generation *g)
 		return;
 	struct generations *set = g->set;
 	add_channel(&set->closed, &g->ep.channel);
+	add_counters(&set->ended, &g->counters);
 	unlink_generation(set, g);
 	policy_explainer_free(g->explainer);
 	free(g);
@@ -387,12 +421,31 @@ static void send_reports(struct generations *set, struct generation *g)
 		send_report(g, violation_book_at(set->book, i));
 }
 
-/* The word that lets an attested generation accept. */
+/* The parent's recent WARNING+ records, for the ring of one that serves
+ * now. They are in the log file already: should its queue be full, the
+ * rest are left out rather than wait. */
+static void replay_log(struct generations *set, struct generation *g)
+{
+	struct ipc_message msg = {.type = IPC_LOG};
+	for (size_t i = 0; i < log_replay_count(set->replay); i++) {
+		msg.u.log = *log_replay_at(set->replay, i);
+		msg.u.log.flags = IPC_LOG_REPLAYED;
+		if (ipc_endpoint_send(&g->ep, &msg) < 0)
+			return;
+	}
+}
+
+/* The word that lets an attested generation accept: after the status, so
+ * that its counters count from the parent's start from its first client
+ * on; then the records it is to show. */
 static void serve(struct generation *g)
 {
+	struct generations *set = g->set;
+	set->events->serving(set, g);
 	struct ipc_message msg = {.type = IPC_SERVE};
 	msg.u.serve.attested = g->attested;
 	ipc_endpoint_send(&g->ep, &msg);
+	replay_log(set, g);
 }
 
 /* "ready" (and serving) or "standing by" */
@@ -452,6 +505,7 @@ static void got_pong(struct generations *set, struct generation *g, const struct
 		return;
 	}
 	g->ping_outstanding = false;
+	g->counters = p->counters;
 	if (g == set->current)
 		set->events->answered(set);
 }
@@ -713,7 +767,8 @@ int generations_init(struct generations *set, uv_loop_t *loop, const struct supe
 	set->parent_start_ns = clock_realtime_ns();
 	set->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	set->book = violation_book_new();
-	return set->devnull_fd < 0 || set->book == NULL ? -1 : 0;
+	set->replay = calloc(1, sizeof(*set->replay));
+	return set->devnull_fd < 0 || set->book == NULL || set->replay == NULL ? -1 : 0;
 }
 
 void generations_close(struct generations *set)
@@ -723,4 +778,6 @@ void generations_close(struct generations *set)
 	set->devnull_fd = -1;
 	violation_book_free(set->book);
 	set->book = NULL;
+	free(set->replay);
+	set->replay = NULL;
 }

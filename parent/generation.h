@@ -39,6 +39,7 @@
 #define WARDEN_PARENT_GENERATION_H
 
 #include "attest.h"
+#include "log_replay.h"
 #include "seccomp_notify.h"
 #include "violation_report.h"
 #include "supervisor.h"
@@ -97,6 +98,7 @@ struct generation {
 	bool have_violation;
 	struct ipc_violation violation;
 	int wait_status;
+	struct ipc_counters counters; /* of its latest pong: what it counted, a heartbeat late */
 };
 
 struct generation_events {
@@ -105,6 +107,10 @@ struct generation_events {
 	void (*ready)(struct generations *set);
 	/* The standby is ready and attested (not told to serve). */
 	void (*standing_by)(struct generations *set);
+	/* `g` is about to be told to serve (serve follows what the owner
+	 * sends it now): the owner sends it the status first, so that it never
+	 * shows counters without the other generations' (ipc_status.carried). */
+	void (*serving)(struct generations *set, struct generation *g);
 	/* The serving generation answered a heartbeat. */
 	void (*answered)(struct generations *set);
 	/* The current generation `g` is gone or going, at the first sign: its
@@ -137,6 +143,8 @@ struct generations {
 	int devnull_fd;
 	bool pid_namespace_failed;
 	struct generation_traffic closed; /* of the channels closed so far */
+	struct ipc_counters ended;        /* the freed generations' last pongs, summed */
+	struct log_replay *replay;        /* the parent's recent WARNING+ records */
 	struct violation_book *book;      /* every child's violations, explained */
 	uint64_t complain_warned_ms;      /* complain mode's last WARNING */
 };
@@ -176,9 +184,18 @@ struct generation *generations_serving(const struct generations *set);
 /* IPC totals of every channel, closed and open. */
 struct generation_traffic generations_traffic(const struct generations *set);
 
+/* What the generations other than `except` counted since the parent
+ * started: the freed ones' last pongs and the others' latest (a
+ * heartbeat late: what a child counted after its last pong is lost with
+ * it). Gauges stay zero. */
+void generations_carried(const struct generations *set, const struct generation *except,
+                         struct ipc_counters *out);
+
 /* The parent's log: the serving generation writes the parent's records
  * into the shared log (and its ring, for the GUI); while none serves, the
- * parent writes them itself. */
+ * parent writes them itself. WARNING and worse records are also kept
+ * (log_replay.h) and sent again, marked replayed, to each generation told
+ * to serve, right after serve. */
 void generations_log(struct generations *set, enum ipc_log_level level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 

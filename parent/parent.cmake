@@ -19,7 +19,9 @@ target_sources(warden PRIVATE
   parent/notify.c
   parent/seccomp_notify.c
   parent/violation_report.c
-  parent/trace_explain.c)
+  parent/trace_explain.c
+  parent/log_replay.c
+  parent/trace_health.c)
 target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warden_logger
                       PkgConfig::SYSTEMD PkgConfig::UV)
 

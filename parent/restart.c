@@ -17,8 +17,32 @@ static void remember(struct restart *r, const struct ipc_restart *end)
 {
 	memmove(&r->recent[1], &r->recent[0], sizeof(r->recent) - sizeof(r->recent[0]));
 	r->recent[0] = *end;
+	r->recent[0].outage_ms = 0;
+	/* A failover's outage ended before the lost one was reaped. */
+	if (end->generation == r->outage_generation && r->outage_since_ms == 0)
+		r->recent[0].outage_ms = r->outage_ms;
 	if (r->recent_count < IPC_RECENT_RESTARTS)
 		r->recent_count++;
+}
+
+void restart_lost(struct restart *r, const struct generation *g)
+{
+	if (g->state != GENERATION_READY || r->outage_since_ms != 0)
+		return; /* it did not serve, or the service was already out */
+	r->outage_generation = g->number;
+	r->outage_since_ms = clock_monotonic_ms();
+}
+
+void restart_served(struct restart *r)
+{
+	if (r->outage_since_ms == 0)
+		return;
+	uint64_t ms = clock_monotonic_ms() - r->outage_since_ms;
+	r->outage_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	r->outage_since_ms = 0;
+	for (uint32_t i = 0; i < r->recent_count; i++)
+		if (r->recent[i].generation == r->outage_generation)
+			r->recent[i].outage_ms = r->outage_ms;
 }
 
 int restart_schedule(struct restart *r, uint64_t ready_ms)
@@ -50,10 +74,13 @@ int restart_schedule(struct restart *r, uint64_t ready_ms)
 int restart_after_end(struct restart *r, const struct generation *g, enum generation_role role,
                       const struct ipc_restart *end)
 {
-	if (role == GENERATION_REPLACED)
-		return 0;
-	r->count++;
 	remember(r, end);
+	if (role == GENERATION_REPLACED) {
+		r->ends_by_reason[IPC_END_RELOAD]++;
+		return 0;
+	}
+	r->count++;
+	r->ends_by_reason[end->reason <= IPC_END_MAX ? end->reason : IPC_END_NONE]++;
 	const struct generation *current = r->set->current;
 	if (role == GENERATION_INCOMING && current != NULL)
 		generations_log(r->set, IPC_LOG_ERROR,

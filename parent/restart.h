@@ -12,7 +12,10 @@
  * generation that ended is a failed reload: the current one keeps serving
  * and nothing starts. With supervise.standby, a serving generation the
  * standby took over from, and a standby that ended, are restarts too: the
- * next standby starts after the delay (standby.h).
+ * next standby starts after the delay (standby.h). A generation a reload
+ * replaced is no restart, but the timeline shows its end too. Each entry
+ * of the serving generations' ends carries the outage: how long from the
+ * loss of the serving generation to the word serve to the next.
  */
 #ifndef WARDEN_PARENT_RESTART_H
 #define WARDEN_PARENT_RESTART_H
@@ -31,8 +34,12 @@ struct restart {
 	bool pending;   /* the next start waits for the timer */
 	uint32_t count; /* restarts since the parent started */
 	uint32_t recent_count;
-	struct ipc_restart recent[IPC_RECENT_RESTARTS]; /* newest first */
+	struct ipc_restart recent[IPC_RECENT_RESTARTS]; /* newest first, reloads too */
+	uint32_t ends_by_reason[IPC_END_MAX + 1];       /* restarts, and reloads' ends */
 	/* Private. */
+	uint32_t outage_generation; /* the serving one lost last */
+	uint64_t outage_since_ms;   /* monotonic; 0: a generation serves */
+	uint32_t outage_ms;         /* how long the last outage lasted */
 	const struct warden_config *cfg;
 	struct generations *set;
 	struct backoff backoff;
@@ -61,6 +68,12 @@ int restart_schedule(struct restart *r, uint64_t ready_ms);
 /* The configuration changed (a reload): the restart delays and the burst
  * limit follow it, starting afresh, when they changed. */
 void restart_reconfigure(struct restart *r);
+
+/* The serving generation `g` is gone or going: the outage starts. */
+void restart_lost(struct restart *r, const struct generation *g);
+
+/* A generation is about to be told to serve: the outage, if any, ends. */
+void restart_served(struct restart *r);
 
 /* The parent stops: nothing more starts. */
 void restart_cancel(struct restart *r);

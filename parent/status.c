@@ -3,6 +3,7 @@
  */
 #include "status.h"
 #include "common/clock.h"
+#include "ipc/trace_writer.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,35 @@ static uint32_t service_state(const struct status *st, bool stopping)
 	return st->restart->pending ? IPC_STATE_RESTARTING : IPC_STATE_STARTING;
 }
 
-static void fill(const struct status *st, bool stopping, struct ipc_status *out)
+/* The path's tail when it is too long: the file's name is what tells. */
+static void trace_file_name(const char *path, char *out, size_t size)
+{
+	size_t n = strlen(path);
+	if (n < size) {
+		memcpy(out, path, n + 1);
+		return;
+	}
+	memcpy(out, "...", 3);
+	memcpy(out + 3, path + n - (size - 4), size - 4);
+	out[size - 1] = '\0';
+}
+
+static void fill_trace(const struct status *st, struct ipc_status *out)
+{
+	const struct trace *tr = st->set->setup->trace;
+	if (tr == NULL)
+		return;
+	struct trace_stats ts;
+	trace_get_stats(tr, &ts);
+	out->trace_records = ts.records;
+	out->trace_dropped = ts.dropped;
+	out->trace_errors = ts.errors;
+	out->trace_rotations = ts.rotations;
+	trace_file_name(st->set->cfg->trace_file, out->trace_file, sizeof(out->trace_file));
+}
+
+static void fill(const struct status *st, bool stopping, const struct generation *to,
+                 struct ipc_status *out)
 {
 	const struct generations *set = st->set;
 	const struct generation *g = set->current;
@@ -53,6 +82,9 @@ static void fill(const struct status *st, bool stopping, struct ipc_status *out)
 	out->ipc_bytes_out = t.bytes_out;
 	out->recent_count = st->restart->recent_count;
 	memcpy(out->recent, st->restart->recent, sizeof(out->recent));
+	memcpy(out->ends_by_reason, st->restart->ends_by_reason, sizeof(out->ends_by_reason));
+	generations_carried(set, to, &out->carried);
+	fill_trace(st, out);
 }
 
 static void summary_line(const struct status *st, bool stopping, char *out, size_t size)
@@ -71,10 +103,14 @@ void status_publish(struct status *st, bool stopping)
 	summary_line(st, stopping, line, sizeof(line));
 	notify_status(&st->notify, line);
 	struct generation *g = generations_serving(st->set);
-	if (g == NULL)
-		return;
+	if (g != NULL)
+		status_send(st, g, stopping);
+}
+
+void status_send(struct status *st, struct generation *g, bool stopping)
+{
 	struct ipc_message msg = {.type = IPC_STATUS};
-	fill(st, stopping, &msg.u.status);
+	fill(st, stopping, g, &msg.u.status);
 	ipc_endpoint_send(&g->ep, &msg);
 	st->last_sent_ms = clock_monotonic_ms();
 }

@@ -40,6 +40,11 @@ void status_init(struct status *st, const struct generations *set, const struct 
  * status; `stopping` while the parent stops. */
 void status_publish(struct status *st, bool stopping);
 
+/* Sends `g` the status, as it will be once `g` serves: before its serve,
+ * so that it counts from the parent's start (ipc_status.carried) from
+ * its first client on. */
+void status_send(struct status *st, struct generation *g, bool stopping);
+
 /* A generation is ready: READY=1 the first time, then as status_publish. */
 void status_ready(struct status *st, bool stopping);
 

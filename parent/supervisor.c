@@ -23,6 +23,7 @@
 #include "restart.h"
 #include "standby.h"
 #include "status.h"
+#include "trace_health.h"
 #include "ipc/trace_writer.h"
 
 #include <signal.h>
@@ -53,6 +54,7 @@ struct supervisor {
 	bool stopping;
 	int exit_status;
 	uint64_t last_flush_ms;
+	struct trace_health trace_health;
 	uint64_t stop_deadline_ms;
 };
 
@@ -190,8 +192,17 @@ static void on_standing_by(struct generations *set)
 static void on_lost(struct generations *set, struct generation *g)
 {
 	struct supervisor *sup = set->data;
-	if (!sup->stopping)
-		standby_take_over(&sup->standby, g);
+	if (sup->stopping)
+		return;
+	restart_lost(&sup->restart, g);
+	standby_take_over(&sup->standby, g);
+}
+
+static void on_serving(struct generations *set, struct generation *g)
+{
+	struct supervisor *sup = set->data;
+	restart_served(&sup->restart);
+	status_send(&sup->status, g, sup->stopping);
 }
 
 static void on_answered(struct generations *set)
@@ -212,6 +223,7 @@ static const struct generation_events generation_events = {
         .standing_by = on_standing_by,
         .answered = on_answered,
         .lost = on_lost,
+        .serving = on_serving,
         .freed = on_freed,
 };
 
@@ -250,6 +262,8 @@ static void on_tick(uv_timer_t *timer)
 	if (sup->setup->trace != NULL && now - sup->last_flush_ms >= TRACE_FLUSH_MS) {
 		trace_flush(sup->setup->trace);
 		sup->last_flush_ms = now;
+		trace_health_check(&sup->trace_health, sup->setup->trace, sup->cfg->trace_file,
+		                   &sup->gens, now);
 	}
 }
 

@@ -66,6 +66,21 @@ void gui_send_status(struct child_proc *p, unsigned restarts)
 	                                    .reason = IPC_END_EXIT,
 	                                    .code = 3};
 	strcpy(s->recent[1].detail, "exit \"3\"");
+	s->recent[0].outage_ms = 1500;
+	/* The restarts by reason: the two above, and the rest as signals. */
+	s->ends_by_reason[IPC_END_VIOLATION] = 1;
+	s->ends_by_reason[IPC_END_EXIT] = 1;
+	s->ends_by_reason[IPC_END_SIGNAL] = restarts > 2 ? restarts - 2 : 0;
+	s->ends_by_reason[IPC_END_RELOAD] = 4;
+	/* What earlier generations counted: the child adds its own. */
+	s->carried.requests = 1000;
+	s->carried.responses[1] = 990;
+	s->carried.log_lines = 500;
+	s->carried.log_lines_by_level[IPC_LOG_INFO] = 500;
+	s->trace_records = 77;
+	s->trace_dropped = 1;
+	s->trace_rotations = 2;
+	strcpy(s->trace_file, "/var/log/warden/ipc.trace");
 	send_message(p, &msg);
 }
 

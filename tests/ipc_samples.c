@@ -82,11 +82,8 @@ static void sample_report(struct ipc_report *r, unsigned v)
 	fill_string(r->text, sizeof(r->text), v == 0 ? sizeof(r->text) - 1 : 40 + v, 't');
 }
 
-static void sample_pong(struct ipc_pong *p, unsigned v)
+static void sample_counters(struct ipc_counters *c, unsigned v, bool gauges)
 {
-	p->nonce = wide(v, 2);
-	p->sent_ns = wide(v, 3);
-	struct ipc_counters *c = &p->counters;
 	c->connections_accepted = wide(v, 4);
 	c->connections_open = 1000 + v;
 	c->connections_refused = wide(v, 5);
@@ -97,8 +94,22 @@ static void sample_pong(struct ipc_pong *p, unsigned v)
 	c->bytes_out = UINT64_MAX - v;
 	c->log_lines = 99 + v;
 	c->log_write_errors = 3;
-	c->memory_used = 12345678 + v;
-	c->memory_reserved = UINT64_MAX;
+	c->memory_used = gauges ? 12345678 + v : 0;
+	c->memory_reserved = gauges ? UINT64_MAX : 0;
+	c->connections_open = gauges ? c->connections_open : 0;
+	c->timeouts = wide(v, 13);
+	c->allocation_failures = 17 + v;
+	for (unsigned i = 0; i < IPC_LOG_LEVELS; i++)
+		c->log_lines_by_level[i] = wide(v, 14 + i);
+	for (unsigned i = 0; i < IPC_LOG_ERROR_CLASSES; i++)
+		c->log_write_errors_by_class[i] = i + v;
+}
+
+static void sample_pong(struct ipc_pong *p, unsigned v)
+{
+	p->nonce = wide(v, 2);
+	p->sent_ns = wide(v, 3);
+	sample_counters(&p->counters, v, true);
 }
 
 static void sample_status(struct ipc_status *s, unsigned v)
@@ -126,8 +137,18 @@ static void sample_status(struct ipc_status *s, unsigned v)
 		r->generation = 6 + v - i % 6;
 		r->reason = i % (IPC_END_MAX + 1);
 		r->code = i % 2 ? -(int32_t)(i + 1) : (int32_t)(0x7fff0000 + i);
+		r->outage_ms = i == 0 ? UINT32_MAX : 250 * i + v;
 		fill_string(r->detail, sizeof(r->detail), i == 0 ? sizeof(r->detail) - 1 : i, 'd');
 	}
+	sample_counters(&s->carried, v + 1, false);
+	for (unsigned i = 0; i <= IPC_END_MAX; i++)
+		s->ends_by_reason[i] = i * 3 + v;
+	s->trace_records = wide(v, 20);
+	s->trace_dropped = v;
+	s->trace_errors = 2 * v;
+	s->trace_rotations = wide(v, 21);
+	fill_string(s->trace_file, sizeof(s->trace_file),
+	            v == 0 ? sizeof(s->trace_file) - 1 : 20 + v, 'f');
 }
 
 static void sample_log(struct ipc_log *l, unsigned v)
@@ -135,6 +156,7 @@ static void sample_log(struct ipc_log *l, unsigned v)
 	l->time_ns = wide(v, 9);
 	l->level = (uint8_t)(IPC_LOG_CRIT - v % (IPC_LOG_MAX + 1));
 	l->text_length = (uint16_t)(v == 0 ? IPC_TEXT_MAX : (v * 37) % IPC_TEXT_MAX);
+	l->flags = (uint8_t)(v % 2 ? IPC_LOG_REPLAYED : 0);
 	for (unsigned i = 0; i < l->text_length; i++)
 		l->text[i] = (char)(1 + (i + v) % 255); /* every byte but NUL */
 }
@@ -281,23 +303,35 @@ static bool same_report(const struct ipc_report *a, const struct ipc_report *b, 
 	return true;
 }
 
+static bool same_counters(const struct ipc_counters *a, const struct ipc_counters *b,
+                          const char **why)
+{
+	SAME(connections_accepted);
+	SAME(connections_open);
+	SAME(connections_refused);
+	SAME(requests);
+	for (int i = 0; i < 5; i++)
+		SAME(responses[i]);
+	SAME(bytes_in);
+	SAME(bytes_out);
+	SAME(log_lines);
+	SAME(log_write_errors);
+	SAME(memory_used);
+	SAME(memory_reserved);
+	SAME(timeouts);
+	SAME(allocation_failures);
+	for (int i = 0; i < IPC_LOG_LEVELS; i++)
+		SAME(log_lines_by_level[i]);
+	for (int i = 0; i < IPC_LOG_ERROR_CLASSES; i++)
+		SAME(log_write_errors_by_class[i]);
+	return true;
+}
+
 static bool same_pong(const struct ipc_pong *a, const struct ipc_pong *b, const char **why)
 {
 	SAME(nonce);
 	SAME(sent_ns);
-	SAME(counters.connections_accepted);
-	SAME(counters.connections_open);
-	SAME(counters.connections_refused);
-	SAME(counters.requests);
-	for (int i = 0; i < 5; i++)
-		SAME(counters.responses[i]);
-	SAME(counters.bytes_in);
-	SAME(counters.bytes_out);
-	SAME(counters.log_lines);
-	SAME(counters.log_write_errors);
-	SAME(counters.memory_used);
-	SAME(counters.memory_reserved);
-	return true;
+	return same_counters(&a->counters, &b->counters, why);
 }
 
 static bool same_status(const struct ipc_status *a, const struct ipc_status *b, const char **why)
@@ -324,9 +358,17 @@ static bool same_status(const struct ipc_status *a, const struct ipc_status *b, 
 		SAME(recent[i].generation);
 		SAME(recent[i].reason);
 		SAME(recent[i].code);
+		SAME(recent[i].outage_ms);
 		SAME_BYTES(recent[i].detail, IPC_DETAIL_MAX);
 	}
-	return true;
+	for (int i = 0; i <= IPC_END_MAX; i++)
+		SAME(ends_by_reason[i]);
+	SAME(trace_records);
+	SAME(trace_dropped);
+	SAME(trace_errors);
+	SAME(trace_rotations);
+	SAME_BYTES(trace_file, IPC_TRACE_FILE_MAX);
+	return same_counters(&a->carried, &b->carried, why);
 }
 
 static bool same_log(const struct ipc_log *a, const struct ipc_log *b, const char **why)
@@ -334,6 +376,7 @@ static bool same_log(const struct ipc_log *a, const struct ipc_log *b, const cha
 	SAME(time_ns);
 	SAME(level);
 	SAME(text_length);
+	SAME(flags);
 	SAME_BYTES(text, a->text_length <= IPC_TEXT_MAX ? a->text_length : IPC_TEXT_MAX);
 	return true;
 }

@@ -112,7 +112,13 @@ Test(api, status_has_the_parent_snapshot_and_the_child_figures)
 	expect_json(&r);
 	expect_body_has(&r, "\"state\":\"running\"");
 	expect_body_has(&r, "\"restarts\":2");
-	expect_body_has(&r, "\"reason\":\"violation\",\"code\":101,\"detail\":\"ptrace\"");
+	expect_body_has(
+	        &r,
+	        "\"reason\":\"violation\",\"code\":101,\"outage_ms\":1500,\"detail\":\"ptrace\"");
+	expect_body_has(&r, "\"ends_by_reason\":{\"exit\":1,\"signal\":0,\"violation\":1,");
+	expect_body_has(
+	        &r,
+	        "\"trace\":{\"file\":\"/var/log/warden/ipc.trace\",\"records\":77,\"dropped\":1,");
 	expect_body_has(&r, "\"detail\":\"exit \\\"3\\\"\"");
 	expect_body_has(&r, "\"messages_in\":42");
 	expect_body_has(&r, "\"claimed\":[\"seccomp\",\"no_new_privs\",\"caps_dropped\"");
@@ -401,8 +407,8 @@ Test(api, metrics_are_prometheus_text)
 	regex_t sample_re, help_re, type_re;
 	cr_assert_eq(
 	        regcomp(&sample_re,
-	                "^([a-z_]+)(\\{[a-z_]+=\"[a-zA-Z0-9_]+\"(,[a-z_]+=\"[a-zA-Z0-9_]+\")*\\})? "
-	                "[0-9]+$",
+	                "^([a-z_]+)(\\{[a-z_]+=\"[a-z0-9_.]+\"(,[a-z_]+=\"[a-z0-9_.]+\")*\\})? "
+	                "[0-9]+(\\.[0-9]+)?$",
 	                REG_EXTENDED),
 	        0);
 	cr_assert_eq(regcomp(&help_re, "^# HELP [a-z_]+ [^\n]+$", REG_EXTENDED), 0);
@@ -432,11 +438,21 @@ Test(api, metrics_are_prometheus_text)
 	}
 	cr_expect_gt(samples, 30);
 	cr_expect_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
-	expect_body_has(&r, "\nwarden_restarts_total 2\n");
+	expect_body_has(&r, "\nwarden_restarts_total{reason=\"violation\"} 1\n");
+	expect_body_has(&r, "\nwarden_restarts_total{reason=\"reload\"} 4\n");
+	expect_body_has(&r, "\nwarden_build_info{version=\"" WARDEN_VERSION "\"} 1\n");
+	expect_body_has(&r, "\nwarden_parent_start_time_seconds ");
+	expect_body_has(&r, "\nwarden_child_start_time_seconds ");
+	cr_expect(strstr(r.body, "uptime") == NULL, "an uptime gauge: timestamps instead");
+	/* The counters carried over from earlier generations, and the trace. */
+	expect_body_has(&r, "\nwarden_trace_records_total 77\n");
+	expect_body_has(&r, "\nwarden_trace_dropped_total 1\n");
+	expect_body_has(&r, "\nwarden_trace_rotations_total 2\n");
 	expect_body_has(&r, "\nwarden_violations_total 3\n");
 	expect_body_has(&r, "\nwarden_http_connections_open 1\n");
 	expect_body_has(&r, "\nwarden_ipc_messages_total{direction=\"in\"} 42\n");
-	expect_body_has(&r, "\nwarden_http_responses_total{code=\"200\"} ");
+	expect_body_has(&r, "\nwarden_http_responses_total{code=\"2xx\"} 99");
+	expect_body_has(&r, "\nwarden_http_requests_total 100");
 	expect_body_has(&r, "\nwarden_log_write_errors_total{class=\"nospc\"} 0\n");
 	expect_body_has(&r, "\nwarden_memory_reserved_bytes ");
 	/* Claimed inside; the fake parent saw seccomp and no_new_privs only. */
@@ -449,6 +465,34 @@ Test(api, metrics_are_prometheus_text)
 	regfree(&sample_re);
 	regfree(&help_re);
 	regfree(&type_re);
+	gui_finish(&p);
+}
+
+/* promtool, Prometheus's own checker, finds nothing to say of /metrics
+ * (names, types, HELP, units, label values). It must be installed
+ * (scripts/setup --test): a missing promtool fails the test. */
+Test(api, metrics_pass_promtool_check)
+{
+	struct child_proc p;
+	struct http_response r;
+	start_with_status(&p);
+	cr_assert_eq(gui_request(&p, "GET", "/metrics", NULL, &r), 200);
+	char path[] = "/tmp/warden-metrics-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, r.body, strlen(r.body)), (ssize_t)strlen(r.body));
+	close(fd);
+	char command[128], out[4096] = "";
+	snprintf(command, sizeof(command), "promtool check metrics < %s 2>&1", path);
+	FILE *pipe = popen(command, "r");
+	cr_assert_not_null(pipe);
+	size_t n = fread(out, 1, sizeof(out) - 1, pipe);
+	out[n] = '\0';
+	int status = pclose(pipe);
+	unlink(path);
+	cr_expect_eq(status, 0, "promtool (scripts/setup --test installs it) said:\n%s\n%s", out,
+	             r.body);
+	cr_expect_eq(n, 0, "promtool said:\n%s", out);
 	gui_finish(&p);
 }
 

@@ -419,3 +419,139 @@ Test(failover, reloads_under_keep_alive_load_fail_no_request)
 	          "%d requests failed during six reloads", WEXITSTATUS(status));
 	daemon_cleanup(&d);
 }
+
+/* ---- Continuity for the operator ------------------------------------------------------ */
+
+/* The counters of /metrics an operator rates: they must never go down. */
+static const char *const monotonic[] = {
+        "warden_http_requests_total ",
+        "warden_http_responses_total{code=\"2xx\"} ",
+        "warden_http_connections_accepted_total ",
+        "warden_http_received_bytes_total ",
+        "warden_http_sent_bytes_total ",
+        "warden_log_lines_total{level=\"notice\"} ",
+        "warden_log_lines_total{level=\"warning\"} ",
+};
+enum { MONOTONIC = sizeof(monotonic) / sizeof(monotonic[0]) };
+
+static uint64_t sample_of(const char *body, const char *name)
+{
+	char needle[128];
+	snprintf(needle, sizeof(needle), "\n%s", name);
+	const char *p = strstr(body, needle);
+	cr_assert_not_null(p, "no %s in:\n%s", name, body);
+	return strtoull(p + strlen(needle), NULL, 10);
+}
+
+/* /metrics from generation `generation`, once it serves; its counters. */
+static void metrics_of(struct daemon *d, unsigned generation, uint64_t out[MONOTONIC])
+{
+	char want[64];
+	struct http_response r;
+	snprintf(want, sizeof(want), "\nwarden_child_generation %u\n", generation);
+	bool found = false;
+	for (int i = 0; i < 100 && !found; i++) {
+		found = http_request(d->port, "GET", "/metrics", NULL, 3000, &r) == 200 &&
+		        strstr(r.body, want) != NULL &&
+		        strstr(r.body, "warden_parent_start_time_seconds") != NULL;
+		if (!found)
+			usleep(50 * 1000);
+	}
+	cr_assert(found, "generation %u never served /metrics; log:\n%s", generation,
+	          daemon_log(d));
+	for (size_t i = 0; i < MONOTONIC; i++)
+		out[i] = sample_of(r.body, monotonic[i]);
+}
+
+/* Every counter of `after` at least its value in `before`, and requests
+ * counting on. */
+static void expect_no_decrease(const uint64_t before[MONOTONIC], const uint64_t after[MONOTONIC],
+                               const char *what)
+{
+	for (size_t i = 0; i < MONOTONIC; i++)
+		cr_expect_geq(after[i], before[i], "%s: %s went down from %llu to %llu", what,
+		              monotonic[i], (unsigned long long)before[i],
+		              (unsigned long long)after[i]);
+	cr_expect_gt(after[0], before[0], "%s: requests stopped counting", what);
+}
+
+/* A few requests, then a pause for the parent to hear the counts in a pong
+ * (heartbeats every 100 ms here): what a child counted after its last
+ * pong is lost with it when it is killed (docs/operations.md). */
+static void traffic(struct daemon *d, uint64_t seen[MONOTONIC], unsigned generation)
+{
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(http_request(d->port, "GET", "/healthz", NULL, 3000, NULL), 200);
+	metrics_of(d, generation, seen);
+	usleep(400 * 1000);
+}
+
+/* The counters of /metrics count from the parent's start: a SIGKILL
+ * failover and a reload (SIGHUP) take none back; and the new serving
+ * child's log shows the end of the one it replaced. */
+Test(failover, counters_never_go_down_across_a_failover_and_a_reload)
+{
+	struct daemon d;
+	uint64_t before[MONOTONIC], after[MONOTONIC];
+	struct http_response r;
+	start_with_standby(&d, NULL);
+	traffic(&d, before, 1);
+	pid_t first = daemon_child_pid(&d, 1), standby = daemon_standby_pid(&d, 2);
+	cr_assert_eq(kill(first, SIGKILL), 0);
+	cr_assert(took_over(&d, 2, standby, 1), "%s", daemon_log(&d));
+	metrics_of(&d, 2, after);
+	expect_no_decrease(before, after, "after the failover");
+	char ended[96];
+	snprintf(ended, sizeof(ended), "child generation 1 (pid %d) ended (signal)", (int)first);
+	cr_assert(daemon_wait_log(&d, ended, 1, BOOT_MS), "%s", daemon_log(&d));
+	cr_assert_eq(http_request(d.port, "GET", "/api/logs?level=warning", NULL, 3000, &r), 200);
+	cr_expect(strstr(r.body, ended) != NULL, "no '%s' in:\n%s", ended, r.body);
+	wait_standby(&d, 3);
+	traffic(&d, before, 2);
+	daemon_signal(&d, SIGHUP);
+	cr_assert(daemon_wait_log(&d, "child generation 4 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	metrics_of(&d, 4, after);
+	expect_no_decrease(before, after, "after the reload");
+	/* And once the one the reload replaced has ended. */
+	cr_assert(daemon_wait_log(&d, "child generation 2 (pid", 1, BOOT_MS), "%s", daemon_log(&d));
+	memcpy(before, after, sizeof(before));
+	metrics_of(&d, 4, after);
+	expect_no_decrease(before, after, "after the reload's drain");
+	daemon_cleanup(&d);
+}
+
+/* Without a standby, the end of the serving child is logged while none
+ * serves: the parent replays its recent WARNING+ records to the next, whose
+ * /api/logs shows them; the log file has each once. */
+Test(failover, the_next_child_shows_why_the_last_one_ended)
+{
+	const char *const standby_off[] = {"supervise.standby=false", NULL};
+	struct daemon d;
+	struct http_response r;
+	uint64_t before[MONOTONIC], after[MONOTONIC];
+	daemon_start(&d, standby_off);
+	cr_assert(daemon_wait_log(&d, "child generation 1 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	traffic(&d, before, 1);
+	pid_t first = daemon_child_pid(&d, 1);
+	cr_assert_eq(kill(first, SIGKILL), 0);
+	cr_assert(daemon_wait_log(&d, "child generation 2 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	metrics_of(&d, 2, after);
+	expect_no_decrease(before, after, "after a restart");
+	char ended[96];
+	snprintf(ended, sizeof(ended), "child generation 1 (pid %d) ended (signal)", (int)first);
+	cr_assert_eq(http_request(d.port, "GET", "/api/logs?level=warning", NULL, 3000, &r), 200);
+	cr_expect(strstr(r.body, ended) != NULL, "no '%s' in:\n%s", ended, r.body);
+	cr_expect_eq(daemon_log_count(&d, ended), 1, "%s", daemon_log(&d));
+	/* The timeline: the end, its reason and how long none served. */
+	cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+	const char *end = strstr(r.body, "\"reason\":\"signal\",\"code\":9,\"outage_ms\":");
+	cr_assert_not_null(end, "%s", r.body);
+	unsigned long outage =
+	        strtoul(end + strlen("\"reason\":\"signal\",\"code\":9,\"outage_ms\":"), NULL, 10);
+	cr_expect_gt(outage, 0, "%s", r.body);
+	cr_expect_lt(outage, BOOT_MS, "%s", r.body);
+	daemon_cleanup(&d);
+}

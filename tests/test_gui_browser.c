@@ -8,7 +8,7 @@
  * times are UTC; the request-rate chart plots the child's own per-second
  * counts (requests sent in a known second show as that second's point);
  * the log's origin and text filters hide and show lines; at phone width
- * the nine facts fit the first screen in two columns. Then the child is
+ * the twelve facts fit the first screen in two columns. Then the child is
  * killed and the page must say the connection is lost.
  *
  * With a bearer token configured: the page (public) shows its login form
@@ -251,7 +251,7 @@ static void log_filters(const char *marker)
 	expect_page(SHOWN("access") " > 1", "true", 2000);
 }
 
-/* At 390x844 the nine facts sit in the first screen, two or three to a
+/* At 390x844 the twelve facts sit in the first screen, two or three to a
  * row, below a header that stays short. */
 static void phone_keeps_the_facts_on_the_first_screen(void)
 {
@@ -263,7 +263,7 @@ static void phone_keeps_the_facts_on_the_first_screen(void)
 	            " boxes.every((b) => b.bottom <= window.innerHeight && b.right <= "
 	            "window.innerWidth),"
 	            " columns >= 2 && columns <= 3, header.height < 130].join('|'); })()",
-	            "390|9|true|true|true", 3000);
+	            "390|12|true|true|true", 3000);
 }
 
 Test(gui, live_page_in_chromium, .timeout = 180)
@@ -287,6 +287,12 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	expect_page("document.getElementById('restarts').textContent + '|' +"
 	            " document.getElementById('violations').textContent",
 	            "2|3", 5000); /* gui_send_status: 3 violations in all */
+	expect_page("[document.getElementById('failovers').textContent,"
+	            " document.getElementById('standby').textContent,"
+	            " document.getElementById('trace').textContent.split(' \\u00b7 ').join(','),"
+	            " document.querySelector('#timeline li').textContent.includes("
+	            "'no serving child for 1s')].join('|')",
+	            "0|off|77 records,2 rotations,1 dropped|true", 5000);
 	expect_page("document.querySelectorAll('#rules tr').length > 5", "true", 5000);
 	/* No token configured: no login form, no logout button. */
 	expect_page("[document.getElementById('login').hidden,"

@@ -12,11 +12,11 @@
 
 enum { VARIANTS = 4 };
 
-/* Payload sizes from docs/ipc.md; log is 11 + text_length. */
+/* Payload sizes from docs/ipc.md; log is 12 + text_length. */
 static const size_t payload_sizes[IPC_TYPE_MAX + 1] = {
-        [IPC_HELLO] = 16,   [IPC_CONFIG] = 495, [IPC_READY] = 48, [IPC_PING] = 16,
-        [IPC_PONG] = 136,   [IPC_STATUS] = 764, [IPC_LOG] = 11,   [IPC_VIOLATION] = 96,
-        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,  [IPC_SERVE] = 4,  [IPC_REPORT] = 888,
+        [IPC_HELLO] = 16,   [IPC_CONFIG] = 495,  [IPC_READY] = 48, [IPC_PING] = 16,
+        [IPC_PONG] = 240,   [IPC_STATUS] = 1216, [IPC_LOG] = 12,   [IPC_VIOLATION] = 96,
+        [IPC_SHUTDOWN] = 8, [IPC_ERROR] = 140,   [IPC_SERVE] = 4,  [IPC_REPORT] = 888,
 };
 
 static size_t encode_sample(unsigned type, unsigned variant, uint32_t sequence, uint8_t *buf)
@@ -185,7 +185,7 @@ Test(ipc_message, field_get_and_set)
 {
 	struct ipc_status s = {0};
 	const struct ipc_fields *status = ipc_payload_fields(IPC_STATUS);
-	const struct ipc_field *recent = &status->field[status->count - 1];
+	const struct ipc_field *recent = &status->field[17];
 	cr_assert_str_eq(recent->name, "recent");
 	const struct ipc_field *code = &recent->record->field[3];
 	cr_assert_str_eq(code->name, "code");
@@ -268,8 +268,8 @@ Test(ipc_message, extreme_values_round_trip)
 	/* An empty log line and a status without restarts. */
 	ipc_sample(IPC_LOG, 1, 1, &in);
 	in.u.log.text_length = 0;
-	cr_assert_eq(ipc_encode(&in, buf, sizeof(buf)), IPC_HEADER_SIZE + 11);
-	cr_assert_eq(ipc_decode(buf, IPC_HEADER_SIZE + 11, &out, NULL), IPC_OK);
+	cr_assert_eq(ipc_encode(&in, buf, sizeof(buf)), IPC_HEADER_SIZE + 12);
+	cr_assert_eq(ipc_decode(buf, IPC_HEADER_SIZE + 12, &out, NULL), IPC_OK);
 	cr_expect(ipc_messages_equal(&in, &out, NULL));
 	ipc_sample(IPC_STATUS, 1, 0, &in);
 	in.u.status.recent_count = 0;
@@ -287,7 +287,7 @@ Test(ipc_message, golden_ping_bytes)
 	m.u.ping.nonce = 0x1122334455667788ull;
 	m.u.ping.sent_ns = 0x99aabbccddeeff00ull;
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x05, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
+	        'W',  'R',  'D',  'N',  0x06, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00,
 	        0x00, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
 	        0x22, 0x11, 0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99,
 	};
@@ -302,11 +302,12 @@ Test(ipc_message, golden_log_bytes)
 	m.u.log.time_ns = 0x0807060504030201ull;
 	m.u.log.level = IPC_LOG_WARNING;
 	m.u.log.text_length = 3;
+	m.u.log.flags = IPC_LOG_REPLAYED;
 	memcpy(m.u.log.text, "h\xffi", 3);
 	static const uint8_t want[] = {
-	        'W',  'R',  'D',  'N',  0x05, 0x00, 0x07, 0x00, 0x0e, 0x00,
-	        0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04,
-	        0x05, 0x06, 0x07, 0x08, 0x03, 0x03, 0x00, 'h',  0xff, 'i',
+	        'W',  'R',  'D',  'N',  0x06, 0x00, 0x07, 0x00, 0x0f, 0x00, 0x00,
+	        0x00, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+	        0x07, 0x08, 0x03, 0x03, 0x00, 0x01, 'h',  0xff, 'i',
 	};
 	uint8_t buf[IPC_MAX_MESSAGE];
 	cr_assert_eq(ipc_encode(&m, buf, sizeof(buf)), sizeof(want));
@@ -358,9 +359,9 @@ Test(ipc_message, field_offsets)
 	cr_expect_eq(peek(p, 40, 8), m.u.status.parent_start_ns);
 	cr_expect_eq(peek(p, 80, 8), m.u.status.ipc_bytes_out);
 	cr_expect_eq(peek(p, 88, 4), m.u.status.recent_count);
-	cr_expect_eq(peek(p, 92 + 84 + 8, 4), m.u.status.recent[1].generation);
-	cr_expect_eq((int32_t)peek(p, 92 + 84 + 16, 4), m.u.status.recent[1].code);
-	cr_expect_eq(memcmp(p + 92 + 7 * 84 + 20, m.u.status.recent[7].detail, 64), 0);
+	cr_expect_eq(peek(p, 92 + 88 + 8, 4), m.u.status.recent[1].generation);
+	cr_expect_eq((int32_t)peek(p, 92 + 88 + 16, 4), m.u.status.recent[1].code);
+	cr_expect_eq(memcmp(p + 92 + 7 * 88 + 24, m.u.status.recent[7].detail, 64), 0);
 
 	ipc_sample(IPC_VIOLATION, 1, 0, &m);
 	encode_sample(IPC_VIOLATION, 0, 1, buf);
@@ -392,18 +393,20 @@ Test(ipc_message, bad_magic_version_type)
 	buf[3] = 'X';
 	expect_error(buf, n, IPC_E_MAGIC, "header: magic 0x58445257, not 0x4e445257");
 	buf[3] = 'N';
-	buf[4] = 6;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 6, only 5 is supported");
+	buf[4] = 7;
+	expect_error(buf, n, IPC_E_VERSION, "header: version 7, only 6 is supported");
+	buf[4] = 5; /* before status carried the counters of ended generations and the trace */
+	expect_error(buf, n, IPC_E_VERSION, "header: version 5, only 6 is supported");
 	buf[4] = 4; /* before ready carried the filter's bindings, report, and status the standby */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 5 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 4, only 6 is supported");
 	buf[4] = 3; /* before the config message carried the Host names */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 5 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 3, only 6 is supported");
 	buf[4] = 2; /* before the config message said the log's form */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 5 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 2, only 6 is supported");
 	buf[4] = 1; /* before the status message carried violations */
-	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 5 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 1, only 6 is supported");
 	buf[4] = 0;
-	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 5 is supported");
+	expect_error(buf, n, IPC_E_VERSION, "header: version 0, only 6 is supported");
 	buf[4] = IPC_VERSION;
 	buf[6] = 0;
 	expect_error(buf, n, IPC_E_TYPE, "header: unknown type 0");
@@ -456,17 +459,17 @@ Test(ipc_message, log_sizes)
 	m.u.log.text_length = 5;
 	memcpy(m.u.log.text, "hello", 5);
 	size_t n = ipc_encode(&m, buf, sizeof(buf));
-	cr_assert_eq(n, IPC_HEADER_SIZE + 16);
+	cr_assert_eq(n, IPC_HEADER_SIZE + 17);
 	/* Fewer bytes than the fixed part. */
-	buf[8] = 10;
-	expect_error(buf, IPC_HEADER_SIZE + 10, IPC_E_SIZE,
-	             "log: payload of 10 bytes, shorter than the 11 fixed bytes");
+	buf[8] = 11;
+	expect_error(buf, IPC_HEADER_SIZE + 11, IPC_E_SIZE,
+	             "log: payload of 11 bytes, shorter than the 12 fixed bytes");
 	/* text_length disagrees with the payload. */
-	buf[8] = 16;
+	buf[8] = 17;
 	patch(buf, 9, 2, 6);
-	expect_error(buf, n, IPC_E_SIZE, "log: payload of 16 bytes, but text_length 6 needs 17");
+	expect_error(buf, n, IPC_E_SIZE, "log: payload of 17 bytes, but text_length 6 needs 18");
 	patch(buf, 9, 2, 4);
-	expect_error(buf, n, IPC_E_SIZE, "log: payload of 16 bytes, but text_length 4 needs 15");
+	expect_error(buf, n, IPC_E_SIZE, "log: payload of 17 bytes, but text_length 4 needs 16");
 	/* text_length beyond its maximum. */
 	patch(buf, 9, 2, IPC_TEXT_MAX + 1);
 	expect_error(buf, n, IPC_E_RANGE, "log: text_length 1025 not in 0..1024");
@@ -504,7 +507,7 @@ static const struct string_case string_cases[] = {
          "config: group has non-zero bytes after its terminator"},
         {IPC_CONFIG, 1, 239, 256, "config: hosts not terminated within its 256 bytes",
          "config: hosts has non-zero bytes after its terminator"},
-        {IPC_STATUS, 0, 92 + 2 * 84 + 20, 64,
+        {IPC_STATUS, 0, 92 + 2 * 88 + 24, 64,
          "status: recent[2].detail not terminated within its 64 bytes",
          "status: recent[2].detail has non-zero bytes after its terminator"},
         {IPC_VIOLATION, 1, 64, 32, "violation: name not terminated within its 32 bytes",
@@ -543,9 +546,9 @@ Test(ipc_message, log_text_without_nul)
 {
 	uint8_t buf[IPC_MAX_MESSAGE];
 	size_t n = encode_sample(IPC_LOG, 0, 1, buf);
-	buf[IPC_HEADER_SIZE + 11 + 700] = 0;
+	buf[IPC_HEADER_SIZE + 12 + 700] = 0;
 	expect_error(buf, n, IPC_E_STRING, "log: text has a NUL at byte 700");
-	buf[IPC_HEADER_SIZE + 11 + 700] = '\n';
+	buf[IPC_HEADER_SIZE + 12 + 700] = '\n';
 	cr_expect_eq(ipc_decode(buf, n, &(struct ipc_message){0}, NULL), IPC_OK);
 }
 
@@ -621,18 +624,22 @@ static const struct range_case range_cases[] = {
         {IPC_STATUS, 1, 24, 4, 5, "status: standby_state 5 not in 0..4"},
         {IPC_STATUS, 1, 24, 4, IPC_STANDBY_HELD, NULL},
         {IPC_STATUS, 0, 88, 4, 9, "status: recent_count 9 not in 0..8"},
+        {IPC_STATUS, 1, 796 + 8, 8, 1, "status: carried.connections_open 1 not in 0..0"},
+        {IPC_STATUS, 1, 796 + 13 * 8, 8, 1, "status: carried.memory_used 1 not in 0..0"},
+        {IPC_STATUS, 1, 796 + 14 * 8, 8, 1, "status: carried.memory_reserved 1 not in 0..0"},
         {IPC_STATUS, 0, 88, 4, 0xffffffffu, "status: recent_count 4294967295 not in 0..8"},
         {IPC_STATUS, 0, 88, 4, 2, "status: recent[2] is beyond recent_count 2 but not zero"},
-        {IPC_STATUS, 0, 92 + 3 * 84 + 8, 4, 0,
+        {IPC_STATUS, 0, 92 + 3 * 88 + 8, 4, 0,
          "status: recent[3].generation 0 not in 1..4294967295"},
-        {IPC_STATUS, 0, 92 + 5 * 84 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
-        {IPC_STATUS, 1, 92 + 7 * 84 + 16, 4, 1,
+        {IPC_STATUS, 0, 92 + 5 * 88 + 12, 4, 9, "status: recent[5].reason 9 not in 0..8"},
+        {IPC_STATUS, 1, 92 + 7 * 88 + 16, 4, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
-        {IPC_STATUS, 1, 92 + 7 * 84 + 83, 1, 1,
+        {IPC_STATUS, 1, 92 + 7 * 88 + 87, 1, 1,
          "status: recent[7] is beyond recent_count 1 but not zero"},
         /* log */
         {IPC_LOG, 1, 8, 1, 6, "log: level 6 not in 0..5"},
         {IPC_LOG, 1, 8, 1, 0xff, "log: level 255 not in 0..5"},
+        {IPC_LOG, 1, 11, 1, 2, "log: flags 2 not in 0..1"},
         /* shutdown */
         {IPC_SHUTDOWN, 0, 0, 4, 3600001, "shutdown: grace_ms 3600001 not in 0..3600000"},
         {IPC_SHUTDOWN, 0, 0, 4, 0, NULL},
@@ -740,8 +747,8 @@ Test(ipc_message, encoder_needs_room)
 	uint8_t buf[IPC_MAX_MESSAGE];
 	struct ipc_message m;
 	ipc_sample(IPC_STATUS, 1, 0, &m);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 764 - 1), 0);
-	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 764), IPC_HEADER_SIZE + 764);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 1216 - 1), 0);
+	cr_expect_eq(ipc_encode(&m, buf, IPC_HEADER_SIZE + 1216), IPC_HEADER_SIZE + 1216);
 	cr_expect_eq(ipc_encode(&m, buf, 0), 0);
 	/* Nothing is written past the capacity it was given. */
 	memset(buf, 0xaa, sizeof(buf));

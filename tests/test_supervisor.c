@@ -108,7 +108,7 @@ static bool metrics_show(int port, const char *want, struct http_response *r)
 
 /* The parent counts every child the sandbox ended, and the child serving
  * now exports the running total: a violation and an exit are two restarts
- * and one violation. */
+ * (one of each reason) and one violation. */
 Test(restart, metrics_count_violations_since_the_parent_started)
 {
 	struct daemon d;
@@ -120,8 +120,10 @@ Test(restart, metrics_count_violations_since_the_parent_started)
 	http_request(d.port, "GET", "/test/exit1", NULL, 3000, NULL);
 	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "log:\n%s",
 	          daemon_log(&d));
-	cr_assert(metrics_show(d.port, "\nwarden_restarts_total 2\n", &r),
+	cr_assert(metrics_show(d.port, "\nwarden_restarts_total{reason=\"exit\"} 1\n", &r),
 	          "no snapshot with 2 restarts:\n%s", r.body);
+	cr_expect(strstr(r.body, "\nwarden_restarts_total{reason=\"violation\"} 1\n") != NULL, "%s",
+	          r.body);
 	cr_expect(strstr(r.body, "\nwarden_violations_total 1\n") != NULL, "%s", r.body);
 	cr_expect(strstr(r.body, "# TYPE warden_violations_total counter\n") != NULL, "%s", r.body);
 	daemon_cleanup(&d);
@@ -812,4 +814,45 @@ Test(attestation, every_start_failing_backs_off_then_hits_the_burst_limit)
 	cr_assert(strstr(log, "more than 5 restarts within 60000 ms") != NULL, "%s", log);
 	cr_expect_eq(daemon_log_count(&d, "ended (attestation)"), 6, "%s", log);
 	daemon_cleanup(&d);
+}
+
+/* ---- The IPC trace's health -------------------------------------------------- */
+
+/* A small trace rotates within a second or two of heartbeats: the log says
+ * so, and /metrics and /api/status show the trace's counts. */
+Test(trace, rotations_are_logged_and_shown)
+{
+	char dir[] = "/tmp/warden-trace-XXXXXX", file[64], setting[96];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/ipc.pcap", dir);
+	snprintf(setting, sizeof(setting), "trace.file=%s", file);
+	const char *const settings[] = {setting, "trace.max_bytes=4096", "trace.max_files=2", NULL};
+	struct daemon d;
+	struct http_response r;
+	start_serving(&d, settings);
+	char rotated[160];
+	snprintf(rotated, sizeof(rotated), "IPC trace %s rotated (file 1 after the first)", file);
+	cr_assert(daemon_wait_log(&d, rotated, 1, 10000), "no '%s'; log:\n%s", rotated,
+	          daemon_log(&d));
+	cr_assert(metrics_show(d.port, "\nwarden_trace_enabled 1\n", &r), "%s", r.body);
+	/* The status (every second) catches up with the rotation the log told. */
+	bool rotated_shown = false;
+	for (int i = 0; i < 60 && !rotated_shown; i++) {
+		rotated_shown = metrics_show(d.port, "\nwarden_trace_rotations_total ", &r) &&
+		                strstr(r.body, "\nwarden_trace_rotations_total 0\n") == NULL;
+		if (!rotated_shown)
+			usleep(100 * 1000);
+	}
+	cr_assert(rotated_shown, "%s", r.body);
+	cr_expect(strstr(r.body, "\nwarden_trace_records_total 0\n") == NULL, "%s", r.body);
+	cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+	char want[160];
+	snprintf(want, sizeof(want), "\"trace\":{\"file\":\"%s\",\"records\":", file);
+	cr_expect(strstr(r.body, want) != NULL, "no %s in %s", want, r.body);
+	daemon_cleanup(&d);
+	char old[96];
+	snprintf(old, sizeof(old), "%s.1", file);
+	unlink(old);
+	unlink(file);
+	rmdir(dir);
 }

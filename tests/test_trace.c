@@ -829,7 +829,7 @@ Test(trace_cli, show_prints_one_line_per_message)
 	                       "len=32 fds=0 nonce=1234605616436508552 sent_ns=5000000") == line,
 	          "%s", line);
 	line_with(r.out, " pong ", line, sizeof(line));
-	cr_expect(strstr(line, "<- gen=1 pid=4242 pong seq=2 len=152 fds=0 "
+	cr_expect(strstr(line, "<- gen=1 pid=4242 pong seq=2 len=256 fds=0 "
 	                       "nonce=1234605616436508552 sent_ns=5000000 connections_open=3 "
 	                       "requests=77") != NULL,
 	          "%s", line);
@@ -958,7 +958,8 @@ Test(trace_cli, json_lines_hold_every_field)
 	          "%s", line);
 	line_with(r.out, "\"type\":\"log\"", line, sizeof(line));
 	cr_expect(strstr(line, "\"level\":\"warning\",\"text_length\":28,"
-	                       "\"text\":\"child said \\\"hi\\\"\\nna\xc3\xafve \\ufffd end\","
+	                       "\"flags\":0,\"flags_flags\":[],\"text\":\"child said "
+	                       "\\\"hi\\\"\\nna\xc3\xafve \\ufffd end\","
 	                       "\"text_hex\":\"6368696c6420736169642022686922") != NULL,
 	          "%s", line);
 	line_with(r.out, "\"type\":\"ready\"", line, sizeof(line));
@@ -969,7 +970,8 @@ Test(trace_cli, json_lines_hold_every_field)
 	line_with(r.out, "\"type\":\"status\"", line, sizeof(line));
 	cr_expect(strstr(line, "\"state\":\"running\"") != NULL, "%s", line);
 	cr_expect(strstr(line, "\"recent\":[{\"time_ns\":1764344039123456789,\"generation\":1,"
-	                       "\"reason\":\"signal\",\"code\":9,\"detail\":\"killed\"}]") != NULL,
+	                       "\"reason\":\"signal\",\"code\":9,\"outage_ms\":12,\"detail\":"
+	                       "\"killed\"}]") != NULL,
 	          "%s", line);
 	line_with(r.out, "\"type\":\"violation\"", line, sizeof(line));
 	cr_expect(strstr(line, "\"args\":[16,17,18,19,20,21],\"ip\":139638282147448") != NULL, "%s",
@@ -1106,13 +1108,13 @@ Test(trace_cli, stats_count_types_and_heartbeat_round_trips)
 	struct cli_result r = run_on(&c, "trace stats %s");
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	char line[512];
-	cr_expect(strstr(r.out, "records: 202, message bytes: 18584\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "records: 202, message bytes: 29088\n") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "generations: 1 .. 1\n") != NULL, "%s", r.out);
 	line_with(r.out, "ping ", line, sizeof(line));
 	cr_expect(strcmp(line, "ping              101         3232          0            0") == 0,
 	          "%s", line);
 	line_with(r.out, "pong ", line, sizeof(line));
-	cr_expect(strcmp(line, "pong                0            0        101        15352") == 0,
+	cr_expect(strcmp(line, "pong                0            0        101        25856") == 0,
 	          "%s", line);
 	cr_expect(strstr(r.out, "heartbeat round trip: 100 pairs, p50 50.000 ms, p99 99.000 ms, "
 	                        "max 100.000 ms; 1 pings unanswered, 1 pongs unmatched\n") != NULL,

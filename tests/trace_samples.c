@@ -43,6 +43,9 @@ static void sample_pong(struct ipc_pong *p)
 	p->counters.log_lines = 99;
 	p->counters.memory_used = 1 << 20;
 	p->counters.memory_reserved = 64 << 20;
+	p->counters.timeouts = 2;
+	p->counters.log_lines_by_level[IPC_LOG_INFO] = 90;
+	p->counters.log_lines_by_level[IPC_LOG_WARNING] = 9;
 }
 
 static void sample_status(struct ipc_status *s)
@@ -68,6 +71,15 @@ static void sample_status(struct ipc_status *s)
 	s->recent[0].generation = 1;
 	s->recent[0].reason = IPC_END_SIGNAL;
 	s->recent[0].code = 9;
+	s->recent[0].outage_ms = 12;
+	s->carried.requests = 30;
+	s->carried.responses[1] = 30;
+	s->carried.log_lines = 20;
+	s->carried.log_lines_by_level[IPC_LOG_INFO] = 20;
+	s->ends_by_reason[IPC_END_SIGNAL] = 1;
+	s->trace_records = 11;
+	s->trace_rotations = 1;
+	strcpy(s->trace_file, "/var/log/warden/ipc.trace");
 	strcpy(s->recent[0].detail, "killed");
 }
 

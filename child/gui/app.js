@@ -358,6 +358,9 @@ function onStatus(s) {
   setText('child-pid', parent ? parent.child_pid : child.pid);
   setText('uptime', duration(child.uptime_ns / 1e6));
   setText('restarts', parent ? parent.restarts : '–');
+  setText('failovers', parent ? parent.failovers : '–');
+  setText('standby', parent ? standbyText(parent.standby) : '–');
+  setText('trace', parent ? traceText(parent.trace) : '–');
   setText('violations', parent ? parent.violations : '–');
   setText('parent-uptime', parent ? duration(nowMs - parent.parent_start_ns / 1e6) : '–');
   const k = child.counters;
@@ -377,11 +380,30 @@ function onStatus(s) {
   }
 }
 
+// "ready, pid 4243"; "off"; "waiting".
+function standbyText(sb) {
+  return sb.pid ? `${sb.state}, pid ${sb.pid}` : sb.state;
+}
+
+// "5,120 records · 1 rotation"; drops and errors only when there are any.
+function traceText(t) {
+  if (!t) return 'off';
+  const parts = [`${t.records.toLocaleString()} records`];
+  if (t.rotations) parts.push(`${t.rotations} rotation${t.rotations === 1 ? '' : 's'}`);
+  if (t.dropped) parts.push(`${t.dropped.toLocaleString()} dropped`);
+  if (t.errors) parts.push(`${t.errors.toLocaleString()} write errors`);
+  return parts.join(' · ');
+}
+
+function outageText(ms) {
+  return ms < 1000 ? `${ms} ms` : duration(ms);
+}
+
 function newGeneration(from, to, parent) {
   const last = parent && parent.recent_restarts.find((r) => r.generation === from);
   const why = last ? ` (${(REASONS[last.reason] || REASONS.none)(last)})` : '';
   banner('info', `The child restarted: generation ${to} replaced ${from}${why}.`);
-  ui.samples = []; // its counters start from zero
+  ui.samples = []; // the open connections are the new child's
   logGap(`generation ${to} starts`);
 }
 
@@ -395,6 +417,7 @@ function renderTimeline(restarts) {
     item.append(el('div', 'when', `${utcDateTime(when)} · ${ago(when)}`));
     item.append(el('div', 'what', `Generation ${r.generation} ${(REASONS[r.reason] || REASONS.none)(r)}`));
     if (r.detail && r.reason !== 'violation') item.append(el('div', 'detail', r.detail));
+    if (r.outage_ms) item.append(el('div', 'detail', `no serving child for ${outageText(r.outage_ms)}`));
     list.append(item);
   }
   $('timeline-empty').hidden = restarts.length > 0;
