@@ -81,4 +81,6 @@ add_dependencies(test_gui_browser warden-child)
 add_test(NAME lighthouse
          COMMAND bash "${CMAKE_SOURCE_DIR}/tests/lighthouse_test.sh" "$<TARGET_FILE:warden>"
                  "${CMAKE_BINARY_DIR}/lighthouse")
-set_tests_properties(lighthouse PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77)
+# Alone: its layout-shift figure depends on when data arrives, which other
+# tests running beside it on two cores delay.
+set_tests_properties(lighthouse PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
