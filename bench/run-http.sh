@@ -8,6 +8,7 @@
 #   2. warden with and without its seccomp filter (warden-child-nofilter)
 #   3. a normal client's latency without and with 1000 slowloris connections
 #   4. the child's RSS after boot and with 1000 idle connections
+#   5. warden with and without --trace under wrk load (tracing's cost)
 #
 # The servers run side by side on loopback ports and the wrk runs are
 # interleaved over ROUNDS rounds (the machine is shared); the median of each
@@ -18,7 +19,9 @@
 # Environment: ROUNDS (3), DURATION (wrk seconds, 10), CONNECTIONS (wrk -c,
 # 50), PAIRS (filter on/off pairs, 10), PAIR_SECONDS (3), HOLD (held
 # connections, 1000), KEEP=1 keeps the scratch directory, SECTIONS (the
-# sections to run, "1 2 3 4").
+# sections to run, "1 2 3 4 5"), PROBE_SECONDS (12), RT=1 runs section 3's
+# child and probes SCHED_FIFO (root; what the server's own loop costs a
+# request, without the waits for a CPU that a shared machine adds).
 # Needs: wrk, nginx (nginx-light), curl; BUILD_DIR holds warden,
 # warden-child, warden-child-nofilter, bench_conns and bench_floor (cmake --build BUILD_DIR
 # --target bench_http builds them and runs this script).
@@ -41,7 +44,7 @@ conns=${CONNECTIONS:-50}
 hold=${HOLD:-1000}
 pairs=${PAIRS:-10}
 pair_seconds=${PAIR_SECONDS:-3}
-sections=" ${SECTIONS:-1 2 3 4} "
+sections=" ${SECTIONS:-1 2 3 4 5} "
 section() { case "$sections" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 for tool in wrk nginx curl; do
@@ -114,22 +117,23 @@ seccomp_mode() { # PID -> 0 (none) or 2 (filter)
 	awk '/^Seccomp:/ { print $2 }' "/proc/$1/status"
 }
 
-# start_warden NAME CHILD_PROGRAM: the daemon on a free port; sets
-# ${pid[NAME]} and ${port[NAME]}.
+# start_warden NAME CHILD_PROGRAM [ARGUMENTS...]: the daemon on a free port,
+# with ARGUMENTS added to `warden run`; sets ${pid[NAME]} and ${port[NAME]}.
 start_warden() {
-	local p
+	local p name=$1 child=$2
+	shift 2
 	free_port
 	p=$free
-	"$build/warden" run --listen "127.0.0.1:$p" --log "$scratch/$1.log" \
+	"$build/warden" run --listen "127.0.0.1:$p" --log "$scratch/$name.log" "$@" \
 		--set log.level=info --set server.max_connections=$((hold + 1000)) \
 		--set server.max_connections_per_peer=$((hold + 1000)) \
 		--set server.header_timeout_ms=10000 \
-		--set sandbox.child_program="$2" >"$scratch/$1.out" 2>&1 &
+		--set sandbox.child_program="$child" >"$scratch/$name.out" 2>&1 &
 	pids="$pids $!"
-	pid[$1]=$!
-	port[$1]=$p
-	wait_healthz "$p" "$1"
-	spid[$1]=$(child_of "${pid[$1]}")
+	pid[$name]=$!
+	port[$name]=$p
+	wait_healthz "$p" "$name"
+	spid[$name]=$(child_of "${pid[$name]}")
 }
 
 # start_nginx NAME ACCESS_LOG_OPTIONS [HEALTHZ]: nginx on a free port serving
@@ -182,16 +186,18 @@ tck=$(getconf CLK_TCK)
 # for this run.
 all_cpus="0-$(($(nproc) - 1))"
 run_wrk() {
-	local out t0 t1 key wrk_cpus=$all_cpus
+	local out t0 t1 p0=0 p1=0 key wrk_cpus=$all_cpus
 	key="$1-$(echo "$2" | tr / _)"
 	if [ "${5:-}" = pin ]; then
 		taskset -pc 1 "${spid[$1]}" >/dev/null
 		wrk_cpus=0
 	fi
+	if [ -n "${pid[$1]:-}" ]; then p0=$(cpu_ticks "${pid[$1]}"); fi
 	t0=$(cpu_ticks "${spid[$1]}")
 	out=$(taskset -c "$wrk_cpus" wrk -t1 -c"$conns" -d"${3:-$duration}s" \
 		"http://127.0.0.1:${port[$1]}$2")
 	t1=$(cpu_ticks "${spid[$1]}")
+	if [ -n "${pid[$1]:-}" ]; then p1=$(cpu_ticks "${pid[$1]}"); fi
 	taskset -pc "$all_cpus" "${spid[$1]}" >/dev/null
 	truncate_logs
 	if echo "$out" | grep -Eq 'Non-2xx|Socket errors'; then
@@ -200,6 +206,9 @@ run_wrk() {
 	echo "$out" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' >>"$scratch/${4:-}rps-$key"
 	echo "$out" | awk -v t=$((t1 - t0)) -v hz="$tck" \
 		'/ requests in / { printf "%.2f\n", t * 1e6 / hz / $1 }' >>"$scratch/${4:-}cpu-$key"
+	# warden's parent (the trace's recorder), the same way.
+	echo "$out" | awk -v t=$((p1 - p0)) -v hz="$tck" \
+		'/ requests in / { printf "%.3f\n", t * 1e6 / hz / $1 }' >>"$scratch/${4:-}pcpu-$key"
 }
 
 median() { # numbers on stdin
@@ -421,12 +430,19 @@ fi
 # wrk -c10 --latency. First alone, then with HOLD slowloris connections that
 # send a partial head and a byte every 2 s, are cut at the header timeout
 # (10 s, 408) and come straight back.
-probe_seconds=12
+probe_seconds=${PROBE_SECONDS:-12}
 if section 3; then
+	rt=()
+	if [ "${RT:-0}" = 1 ]; then
+		rt=(chrt -f 10)
+		chrt -f -p 10 "$child_warden"
+	fi
 	latency_set() { # LABEL
-		"$build/bench_conns" probe "${port[warden]}" "$probe_seconds" keepalive >"$scratch/probe-ka-$1"
-		"$build/bench_conns" probe "${port[warden]}" "$probe_seconds" new >"$scratch/probe-new-$1"
-		wrk -t1 -c10 -d"${probe_seconds}s" --latency "http://127.0.0.1:${port[warden]}/healthz" \
+		"${rt[@]}" "$build/bench_conns" probe "${port[warden]}" "$probe_seconds" keepalive \
+			>"$scratch/probe-ka-$1"
+		"${rt[@]}" "$build/bench_conns" probe "${port[warden]}" "$probe_seconds" new \
+			>"$scratch/probe-new-$1"
+		"${rt[@]}" wrk -t1 -c10 -d"${probe_seconds}s" --latency "http://127.0.0.1:${port[warden]}/healthz" \
 			>"$scratch/wrk-$1"
 		truncate_logs
 	}
@@ -453,17 +469,21 @@ if section 3; then
 	wait "$slow_pid" || true
 
 	echo "3. latency of a normal client without and with $hold slowloris connections"
+	if [ ${#rt[@]} -gt 0 ]; then
+		echo "   RT=1: the child, the probes and wrk SCHED_FIFO 10; the slowloris client not"
+		chrt -o -p 0 "$child_warden"
+	fi
 	echo "   (server.header_timeout_ms=10000, server.max_connections=$((hold + 1000)); about" \
 		"$slow_fds held while measuring)"
-	printf '   %-34s %12s %12s %12s %12s\n' client "p50 alone" "p99 alone" "p50 slowloris" \
-		"p99 slowloris"
+	printf '   %-34s %30s   %30s\n' "" "alone: p50 / p99 / max" "slowloris: p50 / p99 / max"
 	for m in ka new; do
 		label=$([ $m = ka ] && echo "sequential GETs, keep-alive" || echo "sequential GETs, new connection")
-		printf '   %-34s %10sus %10sus %12sus %12sus\n' "$label" \
-			"$(field "$scratch/probe-$m-alone" p50_us)" "$(field "$scratch/probe-$m-alone" p99_us)" \
-			"$(field "$scratch/probe-$m-slowloris" p50_us)" \
-			"$(field "$scratch/probe-$m-slowloris" p99_us)"
+		printf '   %-34s %30s   %30s\n' "$label" \
+			"$(field "$scratch/probe-$m-alone" p50_us) / $(field "$scratch/probe-$m-alone" p99_us) / $(field "$scratch/probe-$m-alone" max_us) us" \
+			"$(field "$scratch/probe-$m-slowloris" p50_us) / $(field "$scratch/probe-$m-slowloris" p99_us) / $(field "$scratch/probe-$m-slowloris" max_us) us"
 	done
+	printf '   %-34s %12s %12s %13s %13s\n' "" "p50 alone" "p99 alone" "p50 slowloris" \
+		"p99 slowloris"
 	printf '   %-34s %12s %12s %13s %13s\n' "wrk -t1 -c10 --latency" \
 		"$(wrk_pct "$scratch/wrk-alone" 50)" "$(wrk_pct "$scratch/wrk-alone" 99)" \
 		"$(wrk_pct "$scratch/wrk-slowloris" 50)" "$(wrk_pct "$scratch/wrk-slowloris" 99)"
@@ -474,6 +494,47 @@ if section 3; then
 		echo "   $f: $(cat "$scratch/$f")"
 	done
 	echo "   slowloris: $(tail -n 1 "$scratch/slowloris.out")"
+	echo
+fi
+
+# ---- 5. tracing under wrk load ----------------------------------------------------
+# warden with and without --trace (the parent records every IPC message: the
+# child's heartbeats, status snapshots and log records), log.level=info,
+# wrk -c$conns on /healthz; PAIRS pairs, ABBA. CPU per request of the child
+# and of the parent, which records.
+if section 5; then
+	start_warden traced "$build/warden-child" --trace "$scratch/traced.pcap"
+	i=1
+	while [ $i -le "$pairs" ]; do
+		order="warden traced"
+		if [ $((i % 2)) -eq 0 ]; then order="traced warden"; fi
+		for s in $order; do
+			run_wrk "$s" /healthz "$pair_seconds" t-
+		done
+		i=$((i + 1))
+	done
+	echo "5. tracing (--trace) under wrk -t1 -c$conns on /healthz, log.level=info (target: <= 2%)"
+	echo "   $pairs pairs of ${pair_seconds}s runs, order alternating; medians; per pair: median [range]"
+	printf '   %-26s %12s %12s %11s %27s\n' "" "traced" untraced difference "per pair"
+	for what in rps cpu pcpu; do
+		case $what in
+		rps) label="requests/s" ;;
+		cpu) label="child CPU us/request" ;;
+		pcpu) label="parent CPU us/request" ;;
+		esac
+		tr_=$(med traced /healthz "t-$what")
+		un=$(med warden /healthz "t-$what")
+		diffs=$(paste "$scratch/t-$what-traced-_healthz" "$scratch/t-$what-warden-_healthz" |
+			awk '{ if ($2 > 0) printf "%.1f\n", ($1 - $2) * 100 / $2 }' | sort -g)
+		printf '   %-26s %12s %12s %11s %10s%% [%s%%, %s%%]\n' "$label" "$tr_" "$un" \
+			"$( [ "$un" != 0 ] && pct "$tr_" "$un")" "$(echo "$diffs" | median)" \
+			"$(echo "$diffs" | head -n 1)" "$(echo "$diffs" | tail -n 1)"
+	done
+	for s in warden traced; do
+		echo "   runs $s: requests/s [ $(runs "$s" /healthz t-rps)] child us/request" \
+			"[ $(runs "$s" /healthz t-cpu)] parent us/request [ $(runs "$s" /healthz t-pcpu)]"
+	done
+	echo "   trace: $(du -k "$scratch"/traced*.pcap* | awk '{ k += $1 } END { print k }') KiB recorded"
 	echo
 fi
 
