@@ -524,12 +524,20 @@ if section 5; then
 		esac
 		tr_=$(med traced /healthz "t-$what")
 		un=$(med warden /healthz "t-$what")
+		if [ $what = pcpu ]; then
+			# Counted in 10 ms ticks: 0 or 1 per run, no ratio to take.
+			printf '   %-26s %12s %12s\n' "$label" "$tr_" "$un"
+			continue
+		fi
 		diffs=$(paste "$scratch/t-$what-traced-_healthz" "$scratch/t-$what-warden-_healthz" |
-			awk '{ if ($2 > 0) printf "%.1f\n", ($1 - $2) * 100 / $2 }' | sort -g)
+			awk '{ printf "%.1f\n", ($1 - $2) * 100 / $2 }' | sort -g)
 		printf '   %-26s %12s %12s %11s %10s%% [%s%%, %s%%]\n' "$label" "$tr_" "$un" \
-			"$( [ "$un" != 0 ] && pct "$tr_" "$un")" "$(echo "$diffs" | median)" \
+			"$(pct "$tr_" "$un")" "$(echo "$diffs" | median)" \
 			"$(echo "$diffs" | head -n 1)" "$(echo "$diffs" | tail -n 1)"
 	done
+	sum() { awk '{ s += $1 } END { printf "%.3f", s }' "$1"; }
+	echo "   parent CPU, us/request summed over the runs: traced" \
+		"$(sum "$scratch/t-pcpu-traced-_healthz"), untraced $(sum "$scratch/t-pcpu-warden-_healthz")"
 	for s in warden traced; do
 		echo "   runs $s: requests/s [ $(runs "$s" /healthz t-rps)] child us/request" \
 			"[ $(runs "$s" /healthz t-cpu)] parent us/request [ $(runs "$s" /healthz t-pcpu)]"
