@@ -6,6 +6,10 @@
 # Held connections (idle, slowloris) and a paced latency probe.
 add_executable(bench_conns bench/bench_conns.c)
 
+# The floor for /healthz: warden's answer with warden's system calls and
+# nothing else (one read, one send per request; one write per loop turn).
+add_executable(bench_floor EXCLUDE_FROM_ALL bench/bench_floor.c)
+
 # The child without its seccomp filter, for the filter on/off figures only.
 # Never built by default (EXCLUDE_FROM_ALL): only for the bench_http target.
 # child/boot.c skips loading the filter under WARDEN_BENCH_NO_FILTER and says
@@ -21,7 +25,7 @@ target_link_libraries(warden-child-nofilter PRIVATE warden_ipc warden_logger war
 # every HTTP benchmark once, printing the figures side by side. Not a test.
 add_custom_target(bench_http
   COMMAND bash "${CMAKE_SOURCE_DIR}/bench/run-http.sh" "${CMAKE_BINARY_DIR}"
-  DEPENDS warden warden-child warden-child-nofilter bench_conns
+  DEPENDS warden warden-child warden-child-nofilter bench_conns bench_floor
   USES_TERMINAL
   VERBATIM)
 

@@ -15,8 +15,13 @@
  * Every connection is watched for reading while it may take a request, and
  * for writing only while output is stuck: the interest rarely changes,
  * because in libuv 1.44 every uv_poll_start costs an epoll_ctl DEL and ADD.
- * One repeating timer sweeps the connections for expired deadlines instead
- * of a timer per connection, whose re-arming would cost on every request.
+ * One timer sweeps the connections for expired deadlines instead of a
+ * timer per connection, whose re-arming would cost on every request. It
+ * fires at the earliest deadline (at most sweep_ms away) and expires at
+ * most EXPIRE_BATCH connections per turn of the loop; deadlines are spread
+ * by connection over half of sweep_ms, the lateness a sweep had anyway, so
+ * that a thousand connections that arrived together (a slowloris wave) do
+ * not all expire in one turn and delay every other client behind it.
  */
 #include "server.h"
 #include "arena.h"
@@ -42,6 +47,8 @@ enum {
 	WARN_INTERVAL_MS = 10000, /* rate of refusal warnings */
 	SWEEP_MIN_MS = 5,
 	SWEEP_MAX_MS = 250,
+	SWEEP_GRAIN_MS = 2,   /* deadlines closer together share a sweep */
+	EXPIRE_BATCH = 16,    /* expiries per turn of the loop; the rest after I/O */
 	DRAIN_IDLE_MS = 1000, /* draining: how long an idle keep-alive may still send */
 };
 
@@ -320,6 +327,14 @@ static uint64_t wait_limit(const struct conn *c, enum wait w)
 	}
 }
 
+/* The connection's share of the spread, by its id (no random numbers:
+ * the filter allows no getrandom, and none are needed). */
+static uint64_t spread(const struct conn *c)
+{
+	uint64_t window = c->srv->sweep_ms / 2;
+	return window > 0 ? ((c->h.id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) % window : 0;
+}
+
 /* A new head (another request of a pipeline) restarts the header clock. */
 static void arm(struct conn *c)
 {
@@ -330,7 +345,7 @@ static void arm(struct conn *c)
 		c->since = now;
 	}
 	c->heads_seen = c->h.heads;
-	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c, w);
+	c->deadline = w == WAIT_NONE ? 0 : c->since + wait_limit(c, w) + spread(c);
 }
 
 /* ---- One connection's work ------------------------------------------------------ */
@@ -415,16 +430,39 @@ static void expire(struct conn *c)
 	}
 }
 
+/* Until the earliest deadline left, within [SWEEP_GRAIN_MS, sweep_ms];
+ * 1 ms (after polling for I/O) when the batch left expired ones behind. */
+static uint64_t next_sweep_delay(const struct server *srv, uint64_t now, uint64_t earliest)
+{
+	if (earliest <= now)
+		return 1;
+	uint64_t delay = earliest - now;
+	return delay < SWEEP_GRAIN_MS  ? SWEEP_GRAIN_MS
+	       : delay > srv->sweep_ms ? srv->sweep_ms
+	                               : delay;
+}
+
 static void on_sweep(uv_timer_t *timer)
 {
 	struct server *srv = timer->data;
 	uint64_t now = uv_now(srv->loop);
+	uint64_t earliest = UINT64_MAX;
+	unsigned expired = 0;
 	struct conn *next;
 	for (struct conn *c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->deadline != 0 && now >= c->deadline)
+		if (c->deadline == 0)
+			continue;
+		if (now >= c->deadline && expired < EXPIRE_BATCH) {
+			expired++;
 			expire(c);
+		} else if (c->deadline < earliest) {
+			earliest = c->deadline;
+		}
 	}
+	if (srv->open > 0 || srv->closing > 0)
+		uv_timer_start(&srv->sweep, on_sweep, next_sweep_delay(srv, now, earliest),
+		               srv->sweep_ms);
 }
 
 static uint64_t sweep_interval(const struct server_config *cfg)

@@ -94,7 +94,7 @@ struct logger {
 	uint64_t lost_unnoted;         /* lines not written since the last note */
 	uint64_t lost_in_file;         /* lines the file lacks, not yet said in it */
 	int unnoted_errno;             /* the latest of those failures */
-	char message[LOGGER_LINE_MAX]; /* vsnprintf's output */
+	char message[LOGGER_LINE_MAX]; /* vsnprintf's output, or the access line's */
 	/* Batched lines (logger_config.batch_bytes), from batch[1]; batch[0]
 	 * is '\n', the repair byte, as for `line`. */
 	char *batch;
@@ -651,14 +651,60 @@ void logger_logf(struct logger *lg, enum ipc_log_level level, const char *fmt, .
 	va_end(ap);
 }
 
-/* The access line's text, through lg->message as logger_logf's. */
-static void __attribute__((format(printf, 3, 4)))
-emit_access(struct logger *lg, struct record *r, const char *fmt, ...)
+/* The access line's text, written by hand into lg->message: it is
+ * formatted once per request, where vsnprintf was the largest part of the
+ * child's own CPU time (docs/benchmarks.md). What does not fit is cut and
+ * the record marked so, as logger_logf's. */
+struct message_text {
+	char *dst;
+	size_t length, room; /* room: without the terminator vsnprintf kept */
+	bool cut;
+};
+
+static void append(struct message_text *t, const char *s, size_t n)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	emit_formatted(lg, r, fmt, ap);
-	va_end(ap);
+	if (n > t->room - t->length) {
+		n = t->room - t->length;
+		t->cut = true;
+	}
+	memcpy(t->dst + t->length, s, n);
+	t->length += n;
+}
+
+#define APPEND_LITERAL(t, s) append((t), (s), sizeof(s) - 1)
+
+static void append_u64(struct message_text *t, uint64_t value)
+{
+	char digits[DECIMAL_U64_MAX];
+	append(t, digits, decimal_u64(digits, value));
+}
+
+/* "http #ID \"REQUEST LINE\" STATUS BYTES bytes MS.xx ms[: WHY]" */
+static void format_access(struct message_text *t, const struct logger_access *a)
+{
+	APPEND_LITERAL(t, "http #");
+	append_u64(t, a->connection);
+	APPEND_LITERAL(t, " \"");
+	if (a->request_line != NULL)
+		append(t, a->request_line, strnlen(a->request_line, a->request_line_length));
+	else
+		APPEND_LITERAL(t, "-");
+	if (a->request_line_cut)
+		APPEND_LITERAL(t, "...");
+	APPEND_LITERAL(t, "\" ");
+	append_u64(t, a->status);
+	APPEND_LITERAL(t, " ");
+	append_u64(t, a->bytes);
+	APPEND_LITERAL(t, " bytes ");
+	append_u64(t, a->duration_us / 1000);
+	const char hundredths[3] = {'.', (char)('0' + a->duration_us % 1000 / 100),
+	                            (char)('0' + a->duration_us % 100 / 10)};
+	append(t, hundredths, sizeof(hundredths));
+	APPEND_LITERAL(t, " ms");
+	if (a->why != NULL) {
+		APPEND_LITERAL(t, ": ");
+		append(t, a->why, strlen(a->why));
+	}
 }
 
 void logger_log_access(struct logger *lg, const struct logger_access *a)
@@ -667,16 +713,12 @@ void logger_log_access(struct logger *lg, const struct logger_access *a)
 		return;
 	struct record r = own_record(lg, IPC_LOG_INFO);
 	r.access = a;
-	bool line = a->request_line != NULL;
-	/* The message holds no more: a longer length is cut with the rest. */
-	size_t length =
-	        a->request_line_length < LOGGER_LINE_MAX ? a->request_line_length : LOGGER_LINE_MAX;
-	int line_length = line ? (int)length : 1;
-	unsigned long long us = a->duration_us;
-	emit_access(lg, &r, "http #%llu \"%.*s%s\" %u %llu bytes %llu.%02llu ms%s%s",
-	            (unsigned long long)a->connection, line_length, line ? a->request_line : "-",
-	            a->request_line_cut ? "..." : "", a->status, (unsigned long long)a->bytes,
-	            us / 1000, us % 1000 / 10, a->why ? ": " : "", a->why ? a->why : "");
+	struct message_text t = {.dst = lg->message, .room = sizeof(lg->message) - 1};
+	format_access(&t, a);
+	r.text = (const uint8_t *)lg->message;
+	r.len = t.length;
+	r.cut = t.cut;
+	emit(lg, &r);
 }
 
 _Static_assert((int)LOGGER_ERR_CLASSES == (int)IPC_LOG_ERROR_CLASSES,
