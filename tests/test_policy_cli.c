@@ -338,7 +338,7 @@ Test(cli, diff_of_each_corpus_file_with_itself_is_empty, .timeout = 60)
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		if (strstr(e->d_name, ".seccomppolicy") == NULL)
 			continue;
-		char path[1024], args[4096], binds[2048] = "";
+		char path[1024], args[1024 * 2 + 2048 + 32], binds[2048] = "";
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		struct policy_error err;
 		struct policy *p = policy_parse_file(path, &err);
