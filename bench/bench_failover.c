@@ -22,6 +22,9 @@
  *
  * usage: bench_failover [crashes] [idle-seconds]
  */
+#include "bench_daemon.h"
+#include "common/clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,39 +55,13 @@ struct figures {
 	char wrk_errors_text[160];
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_failover: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 /* ---- The daemon ---------------------------------------------------------------- */
-
-static int listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, 4096) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
-		die("listening socket");
-	*port = ntohs(addr.sin_port);
-	return fd;
-}
 
 static void write_config(const struct daemon *d, const char *path)
 {
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
-		die("config");
+		bench_die("config");
 	fprintf(f,
 	        "[log]\nfile = %s\nlevel = notice\nstderr_level = crit\n"
 	        "[supervise]\nstandby = %s\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
@@ -112,14 +89,14 @@ static void start_daemon(struct daemon *d, bool standby)
 	d->standby = standby;
 	strcpy(d->dir, "/tmp/bench-failover-XXXXXX");
 	if (mkdtemp(d->dir) == NULL)
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	snprintf(config, sizeof(config), "%s/warden.ini", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/warden.log", d->dir);
 	write_config(d, config);
-	int listen_fd = listen_loopback(&d->port);
+	int listen_fd = bench_listen_loopback(&d->port);
 	d->pid = fork();
 	if (d->pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (d->pid == 0)
 		exec_daemon(config, listen_fd);
 	close(listen_fd);
@@ -154,41 +131,6 @@ static int log_count(const struct daemon *d, const char *needle, pid_t *pid)
 }
 
 /* ---- Requests ------------------------------------------------------------------ */
-
-/* GET /healthz on a new connection; 200 or not. */
-static bool get_healthz(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
-	char buf[512];
-	bool ok = false;
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
-	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(req) - 1) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		ok = n > 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0;
-	}
-	close(fd);
-	return ok;
-}
-
-static pid_t start_wrk(int port, int out_fd)
-{
-	char url[64], conns[16];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
-	snprintf(conns, sizeof(conns), "%d", WRK_CONNECTIONS);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(out_fd, 1);
-		execlp("wrk", "wrk", "-t1", "-c", conns, "-d", "3600s", url, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
 
 /* wrk's "Socket errors: connect 0, read 3, write 0, timeout 0" line, and
  * its sum. */
@@ -231,7 +173,7 @@ static pid_t serving_child(const struct daemon *d, int done)
 	pid_t kids[2], standby = -1;
 	for (int i = 0; i < 10000; i++, usleep(1000)) {
 		int n = children_of(d->pid, kids);
-		if (!d->standby && n == 1 && get_healthz(d->port))
+		if (!d->standby && n == 1 && bench_get_healthz(d->port))
 			return kids[0];
 		if (d->standby && n == 2 &&
 		    log_count(d, "standing by: pid ", &standby) == done + 1 && standby > 0)
@@ -241,15 +183,9 @@ static pid_t serving_child(const struct daemon *d, int done)
 	exit(1);
 }
 
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static void percentiles(uint64_t *times, int n, struct figures *f)
 {
-	qsort(times, (size_t)n, sizeof(times[0]), compare_u64);
+	qsort(times, (size_t)n, sizeof(times[0]), bench_compare_u64);
 	f->samples = n;
 	f->p50 = n ? (double)times[n / 2] / 1e6 : 0;
 	f->p99 = n ? (double)times[(size_t)(n * 0.99)] / 1e6 : 0;
@@ -267,15 +203,15 @@ static void crash_run(bool standby, bool load, int crashes, struct figures *f)
 	start_daemon(&d, standby);
 	serving_child(&d, 0);
 	if (load)
-		wrk = start_wrk(d.port, wrk_fd);
+		wrk = bench_start_wrk(d.port, WRK_CONNECTIONS, wrk_fd);
 	usleep(300000);
 	for (int i = 0; i < crashes; i++) {
 		pid_t victim = serving_child(&d, i);
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_monotonic_ns();
 		kill(victim, SIGKILL);
-		while (!get_healthz(d.port))
+		while (!bench_get_healthz(d.port))
 			f->failed_probes++;
-		times[i] = now_ns() - t0;
+		times[i] = clock_monotonic_ns() - t0;
 		usleep(2000); /* wrk's connections come back */
 	}
 	if (wrk > 0) {
@@ -350,9 +286,9 @@ static void probe(int port, int stop, int out)
 	uint64_t slowest = 0, failed = 0, done = 0;
 	char c;
 	while (read(stop, &c, 1) < 0 && errno == EAGAIN) {
-		uint64_t t0 = now_ns();
-		failed += !get_healthz(port);
-		uint64_t t = now_ns() - t0;
+		uint64_t t0 = clock_monotonic_ns();
+		failed += !bench_get_healthz(port);
+		uint64_t t = clock_monotonic_ns() - t0;
 		slowest = t > slowest ? t : slowest;
 		done++;
 	}
@@ -369,7 +305,7 @@ static void reload_gap(void)
 	start_daemon(&d, true);
 	serving_child(&d, 0);
 	if (pipe2(stop, O_NONBLOCK) < 0 || pipe(out) < 0)
-		die("pipe");
+		bench_die("pipe");
 	pid_t prober = fork();
 	if (prober == 0)
 		probe(d.port, stop[0], out[1]);

@@ -15,6 +15,9 @@
  *
  * usage: bench_restart [crashes] [wrk-connections]
  */
+#include "bench_daemon.h"
+#include "common/clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,32 +36,6 @@
 
 enum { MAX_CRASHES = 5000 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_restart: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static int listen_loopback(int *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, 4096) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
-		die("listening socket");
-	*port = ntohs(addr.sin_port);
-	return fd;
-}
-
 static pid_t start_daemon(const char *dir, int listen_fd)
 {
 	char config[256], log[256];
@@ -66,7 +43,7 @@ static pid_t start_daemon(const char *dir, int listen_fd)
 	snprintf(log, sizeof(log), "%s/warden.log", dir);
 	FILE *f = fopen(config, "w");
 	if (f == NULL)
-		die("config");
+		bench_die("config");
 	fprintf(f,
 	        "[log]\nfile = %s\n"
 	        "[supervise]\nstandby = false\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
@@ -75,7 +52,7 @@ static pid_t start_daemon(const char *dir, int listen_fd)
 	fclose(f);
 	pid_t pid = fork();
 	if (pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (pid == 0) {
 		char pid_text[32];
 		dup2(listen_fd, 3);
@@ -105,31 +82,10 @@ static pid_t child_of(pid_t parent)
 	return pid;
 }
 
-/* GET /healthz on a new connection; 200 or not. */
-static bool get_healthz(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET,
-	                           .sin_port = htons((uint16_t)port),
-	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n";
-	char buf[512];
-	bool ok = false;
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
-	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(req) - 1) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		ok = n > 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0;
-	}
-	close(fd);
-	return ok;
-}
-
 static bool wait_serving(int port, int timeout_ms)
 {
 	for (int i = 0; i < timeout_ms / 10; i++) {
-		if (get_healthz(port))
+		if (bench_get_healthz(port))
 			return true;
 		usleep(10000);
 	}
@@ -164,37 +120,17 @@ static long rss_kib(pid_t pid)
 	return kib;
 }
 
-static pid_t start_wrk(int port, int connections, int out_fd)
-{
-	char url[64], conns[16];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
-	snprintf(conns, sizeof(conns), "%d", connections);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(out_fd, 1);
-		execlp("wrk", "wrk", "-t1", "-c", conns, "-d", "3600s", url, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Kills the serving child and times the first 200 after it. */
 static uint64_t crash_once(pid_t daemon, int port, int *retries)
 {
 	pid_t victim = child_of(daemon);
 	if (victim <= 0)
 		return 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_monotonic_ns();
 	kill(victim, SIGKILL);
-	while (!get_healthz(port))
+	while (!bench_get_healthz(port))
 		(*retries)++;
-	uint64_t t1 = now_ns();
+	uint64_t t1 = clock_monotonic_ns();
 	/* Reap-and-replace is done once the successor served; let wrk's
 	 * connections reconnect before the next crash. */
 	usleep(5000);
@@ -220,9 +156,9 @@ int main(int argc, char **argv)
 		crashes = 200;
 	char dir[] = "/tmp/bench-restart-XXXXXX";
 	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	int port;
-	int listen_fd = listen_loopback(&port);
+	int listen_fd = bench_listen_loopback(&port);
 	pid_t daemon = start_daemon(dir, listen_fd);
 	close(listen_fd);
 	if (!wait_serving(port, 10000)) {
@@ -234,7 +170,7 @@ int main(int argc, char **argv)
 	long rss_before = rss_kib(daemon);
 	char wrk_out[] = "/tmp/bench-restart-wrk-XXXXXX";
 	int wrk_fd = mkstemp(wrk_out);
-	pid_t wrk = start_wrk(port, connections, wrk_fd);
+	pid_t wrk = bench_start_wrk(port, connections, wrk_fd);
 	usleep(300000);
 	static uint64_t times[MAX_CRASHES];
 	int retries = 0, done = 0;
@@ -248,7 +184,7 @@ int main(int argc, char **argv)
 	usleep(100000);
 	int fds_after = count_fds(daemon);
 	long rss_after = rss_kib(daemon);
-	qsort(times, (size_t)done, sizeof(times[0]), compare_u64);
+	qsort(times, (size_t)done, sizeof(times[0]), bench_compare_u64);
 	printf("crash -> first successful request by the successor, %d crashes, backoff 0:\n",
 	       done);
 	if (done > 0)

@@ -84,12 +84,14 @@ add_test(NAME proxy_tls
 set_tests_properties(proxy_tls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 
 # ---- benchmark: crash -> first success, under wrk load ---------------------------
-add_executable(bench_restart bench/bench_restart.c)
+add_executable(bench_restart bench/bench_restart.c bench/bench_daemon.c)
+target_link_libraries(bench_restart PRIVATE warden_common)
 target_compile_definitions(bench_restart PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
 add_dependencies(bench_restart warden warden-child)
 
 # A crash with the standby child and without, idle and under wrk; the
 # standby's memory and idle CPU; the gap a reload leaves.
-add_executable(bench_failover bench/bench_failover.c)
+add_executable(bench_failover bench/bench_failover.c bench/bench_daemon.c)
+target_link_libraries(bench_failover PRIVATE warden_common)
 target_compile_definitions(bench_failover PRIVATE WARDEN_BINARY="$<TARGET_FILE:warden>")
 add_dependencies(bench_failover warden warden-child)
