@@ -8,11 +8,16 @@
  * standby stands by (standby on) or the child serves (off), and times a
  * new connection's GET /healthz from the kill to its 200, which only the
  * successor can send (the connection waits in the listening socket's
- * backlog). The restart delay is 0 (restart_initial_ms = restart_max_ms =
- * 0) and the burst limit out of reach, so that the runs are not throttled:
- * the delay only decides when the next standby starts, never the
- * failover's own time; without a standby each crash also waits
- * restart_initial_ms (default 100 ms) more.
+ * backlog). Each run is made twice:
+ *  - with the default first restart delay, 100 ms (restart_initial_ms =
+ *    restart_max_ms = 100, so that a crash every few hundred ms is not
+ *    taken for a crash loop and slowed down): what a crash after stable
+ *    service costs with the default configuration. With the standby the
+ *    delay only decides when the next standby starts, after the takeover;
+ *    without one each crash waits it;
+ *  - with the delay 0, a stress: the next standby (or the restart) boots at
+ *    once, beside the takeover, on the same two cores.
+ * The burst limit is out of reach in both.
  *
  * Then, standby on: the standby's VmRSS and its CPU time (utime + stime)
  * and context switches over IDLE_SECONDS idle; and RELOADS SIGHUPs while a
@@ -40,12 +45,13 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_CRASHES = 5000, RELOADS = 20, WRK_CONNECTIONS = 10 };
+enum { MAX_CRASHES = 5000, RELOADS = 20, WRK_CONNECTIONS = 10, DEFAULT_DELAY_MS = 100 };
 
 struct daemon {
 	pid_t pid;
 	int port;
 	bool standby;
+	int restart_delay_ms;
 	char dir[64], log[96];
 };
 
@@ -64,9 +70,9 @@ static void write_config(const struct daemon *d, const char *path)
 		bench_die("config");
 	fprintf(f,
 	        "[log]\nfile = %s\nlevel = notice\nstderr_level = crit\n"
-	        "[supervise]\nstandby = %s\nrestart_initial_ms = 0\nrestart_max_ms = 0\n"
+	        "[supervise]\nstandby = %s\nrestart_initial_ms = %d\nrestart_max_ms = %d\n"
 	        "burst_limit = 100000\nburst_window_ms = 1\n",
-	        d->log, d->standby ? "true" : "false");
+	        d->log, d->standby ? "true" : "false", d->restart_delay_ms, d->restart_delay_ms);
 	fclose(f);
 }
 
@@ -83,10 +89,11 @@ static void exec_daemon(const char *config, int listen_fd)
 	_exit(127);
 }
 
-static void start_daemon(struct daemon *d, bool standby)
+static void start_daemon(struct daemon *d, bool standby, int restart_delay_ms)
 {
 	char config[128];
 	d->standby = standby;
+	d->restart_delay_ms = restart_delay_ms;
 	strcpy(d->dir, "/tmp/bench-failover-XXXXXX");
 	if (mkdtemp(d->dir) == NULL)
 		bench_die("mkdtemp");
@@ -192,7 +199,13 @@ static void percentiles(uint64_t *times, int n, struct figures *f)
 	f->max = n ? (double)times[n - 1] / 1e6 : 0;
 }
 
-static void crash_run(bool standby, bool load, int crashes, struct figures *f)
+struct run {
+	const char *name;
+	bool standby, load;
+	int restart_delay_ms;
+};
+
+static void crash_run(const struct run *run, int crashes, struct figures *f)
 {
 	static uint64_t times[MAX_CRASHES];
 	struct daemon d;
@@ -200,9 +213,9 @@ static void crash_run(bool standby, bool load, int crashes, struct figures *f)
 	int wrk_fd = mkstemp(wrk_out);
 	pid_t wrk = -1;
 	memset(f, 0, sizeof(*f));
-	start_daemon(&d, standby);
+	start_daemon(&d, run->standby, run->restart_delay_ms);
 	serving_child(&d, 0);
-	if (load)
+	if (run->load)
 		wrk = bench_start_wrk(d.port, WRK_CONNECTIONS, wrk_fd);
 	usleep(300000);
 	for (int i = 0; i < crashes; i++) {
@@ -262,7 +275,7 @@ static void standby_cost(int idle_seconds)
 {
 	struct daemon d;
 	pid_t standby = -1;
-	start_daemon(&d, true);
+	start_daemon(&d, true, DEFAULT_DELAY_MS);
 	serving_child(&d, 0);
 	log_count(&d, "standing by: pid ", &standby);
 	struct usage before = usage_of(standby);
@@ -302,7 +315,7 @@ static void reload_gap(void)
 	struct daemon d;
 	int stop[2], out[2];
 	uint64_t result[3] = {0, 0, 0};
-	start_daemon(&d, true);
+	start_daemon(&d, true, DEFAULT_DELAY_MS);
 	serving_child(&d, 0);
 	if (pipe2(stop, O_NONBLOCK) < 0 || pipe(out) < 0)
 		bench_die("pipe");
@@ -331,19 +344,28 @@ int main(int argc, char **argv)
 	int idle_seconds = argc > 2 ? atoi(argv[2]) : 10;
 	if (crashes < 1 || crashes > MAX_CRASHES)
 		crashes = 200;
-	struct figures f[4];
-	static const char *const names[4] = {"standby on, idle", "standby on, wrk load",
-	                                     "standby off, idle", "standby off, wrk load"};
-	for (int i = 0; i < 4; i++)
-		crash_run(i < 2, i % 2 == 1, crashes, &f[i]);
-	printf("SIGKILL of the serving child -> first 200 on a new connection, %d crashes each, "
-	       "restart delay 0:\n",
+	static const struct run runs[] = {
+	        {"standby on, idle", true, false, DEFAULT_DELAY_MS},
+	        {"standby on, wrk load", true, true, DEFAULT_DELAY_MS},
+	        {"standby off, idle", false, false, DEFAULT_DELAY_MS},
+	        {"standby off, wrk load", false, true, DEFAULT_DELAY_MS},
+	        {"standby on, idle", true, false, 0},
+	        {"standby on, wrk load", true, true, 0},
+	        {"standby off, idle", false, false, 0},
+	        {"standby off, wrk load", false, true, 0},
+	};
+	enum { RUNS = sizeof(runs) / sizeof(runs[0]) };
+	struct figures f[RUNS];
+	for (int i = 0; i < RUNS; i++)
+		crash_run(&runs[i], crashes, &f[i]);
+	printf("SIGKILL of the serving child -> first 200 on a new connection, %d crashes each:\n",
 	       crashes);
-	printf("  %-22s %9s %9s %9s %7s  %s\n", "", "p50 ms", "p99 ms", "max ms", "retries",
-	       "wrk socket errors");
-	for (int i = 0; i < 4; i++)
-		printf("  %-22s %9.3f %9.3f %9.3f %7d  %s\n", names[i], f[i].p50, f[i].p99,
-		       f[i].max, f[i].failed_probes, i % 2 ? f[i].wrk_errors_text : "-");
+	printf("  %-22s %6s %9s %9s %9s %7s  %s\n", "", "delay", "p50 ms", "p99 ms", "max ms",
+	       "retries", "wrk socket errors");
+	for (int i = 0; i < RUNS; i++)
+		printf("  %-22s %6d %9.3f %9.3f %9.3f %7d  %s\n", runs[i].name,
+		       runs[i].restart_delay_ms, f[i].p50, f[i].p99, f[i].max, f[i].failed_probes,
+		       runs[i].load ? f[i].wrk_errors_text : "-");
 	standby_cost(idle_seconds);
 	reload_gap();
 	return 0;

@@ -710,10 +710,17 @@ void server_open(struct server *srv)
 {
 	srv->open_to_clients = true;
 	resume_accepting(srv);
+	if (!srv->accepting)
+		return;
 	/* A standby told to serve after a crash has clients waiting in the
-	 * backlog: take them now rather than after another turn of the loop. */
-	if (srv->accepting)
-		on_listen(&srv->listen_poll, 0, UV_READABLE);
+	 * backlog, most with their request sent: take them and answer now,
+	 * before anything else this turn of the loop has to do. A standby has
+	 * no connections before this, so every one in the list is new. */
+	on_listen(&srv->listen_poll, 0, UV_READABLE);
+	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		on_conn_event(&c->poll, 0, UV_READABLE);
+	}
 }
 
 void server_get_stats(const struct server *srv, struct server_stats *out)

@@ -6,7 +6,8 @@
  * and a new standby starts; a standby killed or hung alone is replaced
  * with no effect on service; both killed again and again back off and end
  * in the burst action; a reload's generation takes over, never the standby
- * of the configuration before it; and many failovers leave the parent's
+ * of the configuration before it, and wrk's keep-alive connections meet no
+ * socket error across reloads; and many failovers leave the parent's
  * descriptors and memory where they were.
  */
 #include "daemon_harness.h"
@@ -417,6 +418,62 @@ Test(failover, reloads_under_keep_alive_load_fail_no_request)
 	cr_assert(all_ready, "a reload's generation was not ready: %s", daemon_log(&d));
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	          "%d requests failed during six reloads", WEXITSTATUS(status));
+	daemon_cleanup(&d);
+}
+
+/* wrk -t1 -c8 keep-alive GET /healthz for `seconds` against `port`, its
+ * report in `out` (a file the caller unlinks). Returns wrk's pid. */
+static pid_t start_wrk(int port, int seconds, const char *out)
+{
+	char url[64], duration[16];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", port);
+	snprintf(duration, sizeof(duration), "%ds", seconds);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		FILE *f = freopen(out, "w", stdout);
+		if (f == NULL)
+			_exit(126);
+		execlp("wrk", "wrk", "-t1", "-c8", "-d", duration, url, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The same reloads under wrk, which counts what its connections met: each
+ * reload's new generation takes over and the draining one closes every
+ * connection with a Connection: close answer, so wrk reports no socket
+ * error (connect, read, write or timeout) and no answer but 200. */
+Test(failover, reloads_under_wrk_load_cost_no_socket_error, .timeout = 60)
+{
+	struct daemon d;
+	char out[] = "/tmp/warden-wrk-XXXXXX", report[4096];
+	int fd = mkstemp(out);
+	/* A million access lines would only fill the disk: notice keeps the
+	 * reload's own lines. */
+	static const char *const settings[] = {"supervise.standby=true", "log.level=notice", NULL};
+	cr_assert(fd >= 0);
+	start_with_standby(&d, settings);
+	pid_t wrk = start_wrk(d.port, 6, out);
+	bool all_ready = true;
+	for (int i = 1; i <= 4 && all_ready; i++) {
+		usleep(900 * 1000);
+		daemon_signal(&d, SIGHUP);
+		all_ready = daemon_wait_log(&d, " ready: pid ", i + 1, BOOT_MS);
+	}
+	int status;
+	waitpid(wrk, &status, 0);
+	ssize_t n = read(fd, report, sizeof(report) - 1);
+	report[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 127,
+	          "wrk could not run (scripts/setup --test installs it)");
+	cr_assert(all_ready, "a reload's generation was not ready: %s", daemon_log(&d));
+	cr_assert(strstr(report, "Requests/sec:") != NULL, "no wrk report:\n%s", report);
+	fprintf(stderr, "wrk across four reloads:\n%s", report);
+	cr_expect(strstr(report, "Socket errors:") == NULL, "wrk met socket errors:\n%s", report);
+	cr_expect(strstr(report, "Non-2xx") == NULL, "wrk had answers other than 2xx:\n%s", report);
 	daemon_cleanup(&d);
 }
 

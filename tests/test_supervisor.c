@@ -533,6 +533,47 @@ Test(limits, file_size_limit_is_a_write_error_not_death)
 	daemon_cleanup(&d);
 }
 
+/* A trace that loses records says so at WARNING, where an operator reads:
+ * under a file size limit smaller than the trace's first seconds (and a
+ * log at warning, which stays under it), the trace's writes fail; the
+ * parent's health check logs the drops and errors once, the line reaches
+ * the log file and /api/logs, and /api/status counts them. */
+Test(limits, dropped_trace_records_are_a_warning, .timeout = 60)
+{
+	enum { LIMIT = 4096 };
+	struct daemon d;
+	struct http_response r;
+	char trace_path[128], trace_setting[160];
+	snprintf(trace_path, sizeof(trace_path), "/tmp/warden-drop-trace-%d.pcap", (int)getpid());
+	snprintf(trace_setting, sizeof(trace_setting), "trace.file=%s", trace_path);
+	const char *const settings[] = {trace_setting, "log.level=warning", NULL};
+	daemon_start_with_file_size_limit(&d, settings, LIMIT);
+	bool warned = false;
+	for (int i = 0; i < 150 && !warned; i++, usleep(100 * 1000))
+		warned = http_request(d.port, "GET", "/api/logs?level=warning", NULL, 3000, &r) ==
+		                 200 &&
+		         strstr(r.body, "records dropped and") != NULL;
+	cr_assert(warned, "no warning of dropped trace records in /api/logs; log:\n%s",
+	          daemon_log(&d));
+	cr_expect(daemon_wait_log(&d, "records dropped and", 1, 5000),
+	          "the warning is not in the log file:\n%s", daemon_log(&d));
+	cr_expect(strstr(daemon_log(&d), "File too large") != NULL ||
+	                  strstr(daemon_log(&d), "EFBIG") != NULL,
+	          "the warning does not name the error:\n%s", daemon_log(&d));
+	/* The status the GUI reads follows within status_interval_ms. */
+	long long dropped = 0;
+	for (int i = 0; i < 50 && dropped == 0; i++, usleep(100 * 1000)) {
+		cr_assert_eq(http_request(d.port, "GET", "/api/status", NULL, 3000, &r), 200);
+		const char *trace = strstr(r.body, "\"trace\":{");
+		const char *at = trace != NULL ? strstr(trace, "\"dropped\":") : NULL;
+		cr_assert(at != NULL, "no trace figures in /api/status: %s", r.body);
+		dropped = atoll(at + 10);
+	}
+	cr_expect_gt(dropped, 0, "/api/status counts no dropped record: %s", r.body);
+	unlink(trace_path);
+	daemon_cleanup(&d);
+}
+
 /* systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET. */
 static int notify_socket(char *path, size_t size)
 {
