@@ -51,6 +51,10 @@ struct child {
 	uint64_t start_ns; /* CLOCK_MONOTONIC at child_main() */
 	uint64_t boot_ns;  /* child_main() to lockdown complete, reported in READY */
 	bool draining;
+	/* Draining, the parent's last ping waits for the drain to end, so that
+	 * its pong carries the final counts; then the child exits. */
+	bool drained, final_ping_held;
+	struct ipc_ping final_ping;
 };
 
 /* ---- The boot sequence (boot.c) ------------------------------------------ */

@@ -59,12 +59,38 @@ static void answer_ping(struct child *c, const struct ipc_ping *ping)
 	send_message(c, &pong);
 }
 
-static void on_drained(void *ctx)
+static void exit_drained(struct child *c)
 {
-	struct child *c = ctx;
 	if (c->logger != NULL)
 		logger_logf(c->logger, IPC_LOG_NOTICE, "drained: exiting");
 	child_exit(0);
+}
+
+/* Drained: the last pong, then exit. The parent sends its last ping with
+ * the shutdown (or after the pong it was waiting for), so it is held
+ * here already or on its way; the drain deadline bounds the wait. */
+static void on_drained(void *ctx)
+{
+	struct child *c = ctx;
+	c->drained = true;
+	if (!c->final_ping_held)
+		return;
+	answer_ping(c, &c->final_ping);
+	exit_drained(c);
+}
+
+/* A ping while draining is answered when the drain ends, with the counts
+ * of every request the generation served. */
+static void ping_received(struct child *c, const struct ipc_ping *ping)
+{
+	if (!c->draining) {
+		answer_ping(c, ping);
+		return;
+	}
+	c->final_ping = *ping;
+	c->final_ping_held = true;
+	if (c->drained)
+		on_drained(c);
 }
 
 /* The grace period ran out with connections left: leave on our own terms
@@ -72,9 +98,13 @@ static void on_drained(void *ctx)
 static void on_drain_deadline(uv_timer_t *timer)
 {
 	struct child *c = timer->data;
+	if (c->final_ping_held)
+		answer_ping(c, &c->final_ping); /* the counts so far */
 	if (c->logger != NULL)
 		logger_logf(c->logger, IPC_LOG_WARNING,
-		            "drain not finished within the grace period: exiting");
+		            c->drained ? "drained, but the parent's last ping did not come within "
+		                         "the grace period: exiting"
+		                       : "drain not finished within the grace period: exiting");
 	child_exit(0);
 }
 
@@ -115,7 +145,7 @@ static void handle(struct child *c, const struct ipc_message *msg)
 {
 	switch (msg->type) {
 	case IPC_PING:
-		answer_ping(c, &msg->u.ping);
+		ping_received(c, &msg->u.ping);
 		break;
 	case IPC_STATUS:
 		c->status = msg->u.status;

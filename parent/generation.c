@@ -219,6 +219,19 @@ static void on_sent(struct ipc_endpoint *ep, enum ipc_direction direction, const
 
 /* Tells a ready generation to stop accepting and finish within the drain
  * timeout; it is killed at `deadline_ms`. */
+static void send_ping(struct generation *g, uint64_t now);
+
+/* A draining child answers one more ping only once drained, then exits:
+ * the counts it made since its last heartbeat reach the totals. With a
+ * ping still unanswered, it goes when that pong comes (got_pong). */
+static void send_final_ping(struct generation *g)
+{
+	if (g->state != GENERATION_DRAINING || g->final_ping_sent || g->ping_outstanding)
+		return;
+	g->final_ping_sent = true;
+	send_ping(g, clock_monotonic_ms());
+}
+
 static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_t deadline_ms)
 {
 	struct ipc_message msg = {.type = IPC_SHUTDOWN};
@@ -227,6 +240,7 @@ static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_
 	g->state = GENERATION_DRAINING;
 	g->deadline_ms = deadline_ms;
 	ipc_endpoint_send(&g->ep, &msg);
+	send_final_ping(g);
 }
 
 /* A standby started before the reload's generation runs the configuration
@@ -508,6 +522,7 @@ static void got_pong(struct generations *set, struct generation *g, const struct
 	g->counters = p->counters;
 	if (g == set->current)
 		set->events->answered(set);
+	send_final_ping(g);
 }
 
 static void on_message(struct ipc_endpoint *ep, const struct ipc_message *msg, const uint8_t *raw,

@@ -82,6 +82,8 @@ struct generation {
 	uint64_t deadline_ms;          /* ready or drain deadline */
 	uint64_t ping_nonce, ping_sent_ms, last_ping_ms;
 	bool ping_outstanding;
+	/* Draining: the one ping it answers when drained, with its last counts. */
+	bool final_ping_sent;
 	struct attest_expect expect; /* what /proc must show of it, from the handover */
 	uint32_t attested;           /* IPC_SANDBOX_* /proc showed after its READY */
 	uint8_t deny_action;         /* enum ipc_deny_action its config was sent with */

@@ -163,6 +163,17 @@ bool child_serve(struct child_proc *p)
 	return ipc_send(&p->channel, &msg, raw, sizeof(raw)) > 0;
 }
 
+bool child_shutdown(struct child_proc *p, uint32_t reason, uint32_t grace_ms)
+{
+	struct ipc_message bye = {.type = IPC_SHUTDOWN}, ping = {.type = IPC_PING};
+	uint8_t raw[IPC_MAX_MESSAGE];
+	bye.u.shutdown.reason = reason;
+	bye.u.shutdown.grace_ms = grace_ms;
+	ping.u.ping.nonce = CHILD_SHUTDOWN_NONCE;
+	return ipc_send(&p->channel, &bye, raw, sizeof(raw)) > 0 &&
+	       ipc_send(&p->channel, &ping, raw, sizeof(raw)) > 0;
+}
+
 int child_wait(struct child_proc *p, int timeout_ms)
 {
 	int status;

@@ -55,6 +55,14 @@ void child_expect_ready(struct child_proc *p, struct ipc_ready *ready);
  * (the child has gone). */
 bool child_serve(struct child_proc *p);
 
+/* Says shut down (IPC_SHUTDOWN_*), then pings, as the parent does: the
+ * draining child answers that ping once drained, with its last counts,
+ * and exits. False when it could not be sent (the child has gone). */
+bool child_shutdown(struct child_proc *p, uint32_t reason, uint32_t grace_ms);
+
+/* The nonce of child_shutdown's ping. */
+enum { CHILD_SHUTDOWN_NONCE = 0x5d };
+
 /* Waits up to `timeout_ms` for the child to end; returns its wait status,
  * or -1 (after SIGKILL) on timeout. */
 int child_wait(struct child_proc *p, int timeout_ms);

@@ -122,10 +122,7 @@ void gui_finish(struct child_proc *p)
 		cr_expect_neq(msg.type, IPC_VIOLATION, "violation: %s", msg.u.violation.name);
 	cr_expect_eq(rc, -1, "the child closed its channel; stderr: %s", child_stderr(p));
 	cr_expect(strstr(child_stderr(p), "violation") == NULL, "stderr: %s", child_stderr(p));
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-	bye.u.shutdown.grace_ms = 5000;
-	send_message(p, &bye);
+	cr_assert(child_shutdown(p, IPC_SHUTDOWN_TERMINATE, 5000));
 	int status = child_wait(p, 8000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
 	          child_stderr(p));

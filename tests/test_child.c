@@ -73,9 +73,7 @@ Test(boot, reaches_ready_locked_down)
 	cr_expect_gt(k->memory_used, 0);
 	cr_expect_geq(k->memory_reserved, (uint64_t)config.memory_reserve_kib * 1024);
 	/* Shutdown ends it cleanly, with no violation. */
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_assert(child_shutdown(&p, IPC_SHUTDOWN_TERMINATE, 0));
 	int status = child_wait(&p, 5000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
 	          child_stderr(&p));

@@ -578,6 +578,40 @@ Test(failover, counters_never_go_down_across_a_failover_and_a_reload)
 	daemon_cleanup(&d);
 }
 
+/* With heartbeats a minute apart, the parent has heard no count from
+ * generation 1 when a reload drains it: the drained child's answer to the
+ * last ping, sent with the shutdown, carries the requests it served, and
+ * the reload's generation counts on from them. */
+Test(failover, a_reload_keeps_what_the_drained_generation_counted_since_its_last_pong)
+{
+	enum { REQUESTS = 200 };
+	static const char *const settings[] = {"supervise.standby=true",
+	                                       "supervise.heartbeat_interval_ms=60000",
+	                                       "supervise.heartbeat_timeout_ms=120000", NULL};
+	struct daemon d;
+	uint64_t after[MONOTONIC];
+	start_with_standby(&d, settings);
+	for (int i = 0; i < REQUESTS; i++)
+		cr_assert_eq(http_request(d.port, "GET", "/healthz", NULL, 3000, NULL), 200);
+	daemon_signal(&d, SIGHUP);
+	cr_assert(daemon_wait_log(&d, "child generation 3 ready", 1, BOOT_MS), "%s",
+	          daemon_log(&d));
+	cr_assert(daemon_wait_log(&d, "drained: exiting", 1, BOOT_MS), "%s", daemon_log(&d));
+	cr_assert(daemon_wait_log(&d, "child generation 1 (pid", 1, BOOT_MS), "%s", daemon_log(&d));
+	/* The parent's next status carries the sum (status_interval_ms, 1 s);
+	 * the 20 requests of the wait do not make up for a loss. */
+	for (int i = 0; i < 20; i++, usleep(100 * 1000)) {
+		metrics_of(&d, 3, after);
+		if (after[0] > REQUESTS)
+			break;
+	}
+	cr_expect_gt(after[0], REQUESTS,
+	             "generation 1's %d requests (and start's one) are lost: "
+	             "%llu counted",
+	             REQUESTS, (unsigned long long)after[0]);
+	daemon_cleanup(&d);
+}
+
 /* Without a standby, the end of the serving child is logged while none
  * serves: the parent replays its recent WARNING+ records to the next, whose
  * /api/logs shows them; the log file has each once. */

@@ -43,11 +43,7 @@ static void finish(struct child_proc *p)
 		cr_expect_neq(msg.type, IPC_VIOLATION, "violation: %s", msg.u.violation.name);
 	cr_expect_eq(rc, -1, "the child closed its channel; stderr: %s", child_stderr(p));
 	cr_expect(strstr(child_stderr(p), "violation") == NULL, "stderr: %s", child_stderr(p));
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-	bye.u.shutdown.grace_ms = 5000;
-	uint8_t raw[IPC_MAX_MESSAGE];
-	cr_assert_gt(ipc_send(&p->channel, &bye, raw, sizeof(raw)), 0);
+	cr_assert(child_shutdown(p, IPC_SHUTDOWN_TERMINATE, 5000));
 	int status = child_wait(p, 8000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x, stderr: %s", status,
 	          child_stderr(p));
@@ -658,11 +654,7 @@ Test(http, drain_answers_an_idle_keep_alive_once_more_with_close)
 	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r));
 	cr_expect(!http_has_header(&r, "Connection", "close"));
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_RELOAD;
-	bye.u.shutdown.grace_ms = 5000;
-	uint8_t raw[IPC_MAX_MESSAGE];
-	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_assert(child_shutdown(&p, IPC_SHUTDOWN_RELOAD, 5000));
 	http_msleep(100); /* the child has taken the shutdown */
 	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r), "the request after the drain failed");
@@ -684,16 +676,20 @@ Test(http, drain_closes_idle_connections_and_exits)
 	int fd = child_connect(&p);
 	http_send_text(fd, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	cr_assert(http_read_response(fd, NULL, false, &r));
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-	bye.u.shutdown.grace_ms = 5000;
-	uint8_t raw[IPC_MAX_MESSAGE];
-	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_assert(child_shutdown(&p, IPC_SHUTDOWN_TERMINATE, 5000));
 	cr_expect(http_closed_by_server(fd));
 	int status = child_wait(&p, 5000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
 	          child_stderr(&p));
 	cr_expect(strstr(child_log(&p), "drained: exiting") != NULL, "%s", child_log(&p));
+	/* The last ping was answered once drained, with the request counted. */
+	struct ipc_message msg;
+	bool answered = false;
+	while (!answered && child_receive(&p, &msg, 1000) == 1)
+		answered = msg.type == IPC_PONG && msg.u.pong.nonce == CHILD_SHUTDOWN_NONCE;
+	cr_expect(answered, "the drained child did not answer the last ping");
+	cr_expect(!answered || msg.u.pong.counters.requests == 1, "its pong counts %llu requests",
+	          answered ? (unsigned long long)msg.u.pong.counters.requests : 0ULL);
 	close(fd);
 	child_cleanup(&p);
 }
@@ -724,11 +720,7 @@ Test(http, event_stream_lives_until_the_drain)
 		ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, MSG_DONTWAIT);
 		cr_expect_gt(n, 0, "the stream ended early");
 	}
-	struct ipc_message bye = {.type = IPC_SHUTDOWN};
-	bye.u.shutdown.reason = IPC_SHUTDOWN_TERMINATE;
-	bye.u.shutdown.grace_ms = 5000;
-	uint8_t raw[IPC_MAX_MESSAGE];
-	cr_assert_gt(ipc_send(&p.channel, &bye, raw, sizeof(raw)), 0);
+	cr_assert(child_shutdown(&p, IPC_SHUTDOWN_TERMINATE, 5000));
 	cr_expect(http_closed_by_server(fd));
 	int status = child_wait(&p, 5000);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x; %s", status,
