@@ -140,9 +140,8 @@ static void refresh_date(struct http_core *core, uint64_t now_ns)
 
 /* Every request head taken, answered by the handler or not: the total
  * and the second it came in. */
-static void count_request(struct http_core *core)
+static void count_request(struct http_core *core, uint64_t now_ns)
 {
-	uint64_t now_ns = clock_realtime_ns();
 	core->requests++;
 	rate_add(&core->request_rate, now_ns / CLOCK_NS_PER_SEC);
 	refresh_date(core, now_ns);
@@ -312,6 +311,7 @@ struct log_entry {
 	unsigned status;
 	size_t bytes;
 	uint64_t started_ns; /* CLOCK_MONOTONIC */
+	uint64_t time_ns;    /* CLOCK_REALTIME the request came in; 0: the logger's now */
 	const char *why;     /* the reason for an error the server answered */
 };
 
@@ -329,6 +329,7 @@ static void access_log(struct http_core *core, const struct http_conn *conn,
 	        .status = e->status,
 	        .bytes = e->bytes,
 	        .duration_us = (clock_monotonic_ns() - e->started_ns) / 1000,
+	        .time_ns = e->time_ns,
 	        .why = e->why,
 	};
 	logger_log_access(core->cfg.logger, &a);
@@ -681,26 +682,35 @@ void http_response_status(struct http_response *res, unsigned code)
 		res->status = code;
 }
 
-static bool header_name_ok(const char *name)
+static bool header_name_ok(const char *name, size_t n)
 {
-	static const char *const reserved[] = {"content-length",
-	                                       "date",
-	                                       "connection",
-	                                       "transfer-encoding",
-	                                       "content-security-policy",
-	                                       "x-content-type-options",
-	                                       "x-frame-options",
-	                                       "referrer-policy",
-	                                       "keep-alive",
-	                                       "upgrade",
-	                                       "trailer"};
-	if (*name == '\0')
+	/* With their lengths: most names a handler adds differ from all of
+	 * them in length, and need no comparison at all. */
+	static const struct {
+		const char *name;
+		size_t length;
+	} reserved[] = {
+#define RESERVED(s) {s, sizeof(s) - 1}
+	        RESERVED("content-length"),
+	        RESERVED("date"),
+	        RESERVED("connection"),
+	        RESERVED("transfer-encoding"),
+	        RESERVED("content-security-policy"),
+	        RESERVED("x-content-type-options"),
+	        RESERVED("x-frame-options"),
+	        RESERVED("referrer-policy"),
+	        RESERVED("keep-alive"),
+	        RESERVED("upgrade"),
+	        RESERVED("trailer"),
+#undef RESERVED
+	};
+	if (n == 0)
 		return false;
-	for (const char *p = name; *p; p++)
-		if (!http_is_tchar((unsigned char)*p))
+	for (size_t i = 0; i < n; i++)
+		if (!http_is_tchar((unsigned char)name[i]))
 			return false;
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strcasecmp(name, reserved[i]) == 0)
+		if (reserved[i].length == n && strncasecmp(name, reserved[i].name, n) == 0)
 			return false;
 	return true;
 }
@@ -717,12 +727,14 @@ static bool header_value_ok(const char *value)
 
 int http_response_header(struct http_response *res, const char *name, const char *value)
 {
-	if (name == NULL || value == NULL || !header_name_ok(name) || !header_value_ok(value)) {
+	size_t name_length = name != NULL ? strlen(name) : 0;
+	if (name == NULL || value == NULL || !header_name_ok(name, name_length) ||
+	    !header_value_ok(value)) {
 		res->broken = true;
 		return 0;
 	}
 	struct http_buffer *h = &res->core->headers;
-	if (buffer_append(res->core, h, name, strlen(name)) < 0 ||
+	if (buffer_append(res->core, h, name, name_length) < 0 ||
 	    buffer_append(res->core, h, ": ", 2) < 0 ||
 	    buffer_append(res->core, h, value, strlen(value)) < 0 ||
 	    buffer_append(res->core, h, "\r\n", 2) < 0) {
@@ -856,9 +868,8 @@ static void call_handler(struct http_core *core, struct http_conn *conn,
 	        .accepts_gzip = accepts_gzip(p->fields[HEAD_ACCEPT_ENCODING]),
 	        .if_none_match = text_of(p->fields[HEAD_IF_NONE_MATCH]),
 	        .last_event_id = text_of(p->fields[HEAD_LAST_EVENT_ID]),
-	        .now_ns = clock_realtime_ns(),
+	        .now_ns = e->time_ns, /* the Date header's second is set already */
 	};
-	refresh_date(core, req.now_ns);
 	struct http_response res = {.core = core, .conn = conn, .head = p->head};
 	core->headers.length = 0;
 	core->body.length = 0;
@@ -891,13 +902,17 @@ static void answer_unauthorised(struct http_core *core, struct http_conn *conn,
 static void handle_request(struct http_core *core, struct http_conn *conn, const char *head,
                            size_t n)
 {
+	/* One clock read of each kind per request: the realtime for the Date
+	 * header, the rate, the handler and the log line; the monotonic for
+	 * the duration. */
 	struct log_entry e = {.line = head,
 	                      .line_length = request_line_length(head, n),
-	                      .started_ns = clock_monotonic_ns()};
+	                      .started_ns = clock_monotonic_ns(),
+	                      .time_ns = clock_realtime_ns()};
 	const char *target;
 	struct parsed_head p;
 	struct http_text path, query;
-	count_request(core);
+	count_request(core, e.time_ns);
 	conn->heads++;
 	if (target_length(head, e.line_length, &target) > core->cfg.uri_max_bytes)
 		return e.why = "request target too long", reject(core, conn, 414, &e);
@@ -932,7 +947,7 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 		code = 431, e.why = "request head too large";
 	if (code == 0)
 		return false;
-	count_request(core);
+	count_request(core, clock_realtime_ns());
 	reject(core, conn, code, &e);
 	return true;
 }

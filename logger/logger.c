@@ -595,11 +595,12 @@ static bool wanted(struct logger *lg, enum ipc_log_level level)
 	return false;
 }
 
-static struct record own_record(const struct logger *lg, enum ipc_log_level level)
+/* `time_ns` 0: now. */
+static struct record own_record(const struct logger *lg, enum ipc_log_level level, uint64_t time_ns)
 {
 	return (struct record){
 	        .level = level,
-	        .time_ns = clock_realtime_ns(),
+	        .time_ns = time_ns != 0 ? time_ns : clock_realtime_ns(),
 	        .generation = lg->generation,
 	};
 }
@@ -609,7 +610,7 @@ void logger_log(struct logger *lg, enum ipc_log_level level, const char *text, s
 	level = level_clamp(level);
 	if (!wanted(lg, level))
 		return;
-	struct record r = own_record(lg, level);
+	struct record r = own_record(lg, level, 0);
 	r.text = (const uint8_t *)text;
 	r.len = text != NULL ? len : 0;
 	emit(lg, &r);
@@ -639,7 +640,7 @@ void logger_vlogf(struct logger *lg, enum ipc_log_level level, const char *fmt, 
 	level = level_clamp(level);
 	if (!wanted(lg, level)) /* before formatting: DEBUG costs nothing when off */
 		return;
-	struct record r = own_record(lg, level);
+	struct record r = own_record(lg, level, 0);
 	emit_formatted(lg, &r, fmt, ap);
 }
 
@@ -711,7 +712,7 @@ void logger_log_access(struct logger *lg, const struct logger_access *a)
 {
 	if (a == NULL || !wanted(lg, IPC_LOG_INFO))
 		return;
-	struct record r = own_record(lg, IPC_LOG_INFO);
+	struct record r = own_record(lg, IPC_LOG_INFO, a->time_ns);
 	r.access = a;
 	struct message_text t = {.dst = lg->message, .room = sizeof(lg->message) - 1};
 	format_access(&t, a);
@@ -771,7 +772,7 @@ note(struct logger *lg, enum ipc_log_level level, bool skip_log_file, const char
 {
 	if (!wanted(lg, level))
 		return;
-	struct record r = own_record(lg, level);
+	struct record r = own_record(lg, level, 0);
 	r.skip_log_file = skip_log_file;
 	va_list ap;
 	va_start(ap, fmt);

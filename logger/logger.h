@@ -164,7 +164,8 @@ struct logger_access {
 	unsigned status;
 	uint64_t bytes;
 	uint64_t duration_us;
-	const char *why; /* the reason for an error the server answered, or NULL */
+	uint64_t time_ns; /* CLOCK_REALTIME of the line; 0: now */
+	const char *why;  /* the reason for an error the server answered, or NULL */
 };
 
 void logger_log_access(struct logger *lg, const struct logger_access *a);
