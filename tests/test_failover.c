@@ -1,7 +1,8 @@
 /*
  * The standby child (supervise.standby = true, the default), with the real
  * parent and the test build of the child: however the serving child ends
- * (SIGKILL, SIGSEGV, a sandbox violation, a hang, malformed IPC), the
+ * (SIGKILL, SIGSEGV, a sandbox violation, a hang, malformed IPC) under
+ * keep-alive load, which loses at most one request per connection, the
  * standby serves in its place (the new serving pid is the old standby's)
  * and a new standby starts; a standby killed or hung alone is replaced
  * with no effect on service; both killed again and again back off and end
@@ -83,16 +84,90 @@ static bool took_over(struct daemon *d, unsigned number, pid_t pid, unsigned fro
 	return daemon_wait_log(d, needle, 1, BOOT_MS);
 }
 
+/* ---- Load while the serving child ends ---------------------------------------------- */
+
+enum { KEEP_ALIVE_CONNECTIONS = 8 };
+
+/* One request on the kept-alive connection `*fd` (a new one when it is
+ * -1). Returns false when it failed: the connection ended before a whole
+ * response. A response with Connection: close ends the connection, as the
+ * client then must. */
+static bool keep_alive_request(int port, int *fd)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	struct http_response r;
+	if (*fd < 0)
+		*fd = http_connect(port, 5000);
+	if (*fd < 0)
+		return false;
+	bool ok = http_send(*fd, req, sizeof(req) - 1) == 0 &&
+	          http_read_response(*fd, NULL, false, &r) && r.status == 200;
+	if (!ok || http_has_header(&r, "Connection", "close")) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ok;
+}
+
+/* Requests on KEEP_ALIVE_CONNECTIONS connections in turn until `stop` is
+ * readable; exits with the number of failed requests (at most 100). */
+static void keep_alive_client(int port, int stop)
+{
+	int fds[KEEP_ALIVE_CONNECTIONS], failed = 0, done = 0;
+	struct pollfd p = {.fd = stop, .events = POLLIN};
+	for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++)
+		fds[i] = -1;
+	while (poll(&p, 1, 0) == 0) {
+		for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++, done++)
+			failed += !keep_alive_request(port, &fds[i]);
+	}
+	fprintf(stderr, "keep-alive client: %d requests, %d failed\n", done, failed);
+	_exit(failed > 100 ? 100 : failed);
+}
+
+/* The keep-alive client in a process of its own; *stop is the pipe end
+ * that stops it. */
+static pid_t start_keep_alive_client(int port, int *stop)
+{
+	int p[2];
+	cr_assert(pipe(p) == 0);
+	pid_t client = fork();
+	cr_assert(client >= 0);
+	if (client == 0) {
+		close(p[1]);
+		keep_alive_client(port, p[0]);
+	}
+	close(p[0]);
+	*stop = p[1];
+	return client;
+}
+
+/* Stops the client; the number of its requests that failed. */
+static int stop_keep_alive_client(pid_t client, int stop)
+{
+	int status;
+	close(stop);
+	waitpid(client, &status, 0);
+	cr_assert(WIFEXITED(status), "the keep-alive client died: 0x%x", status);
+	return WEXITSTATUS(status);
+}
+
 /* The serving generation 1 is ended by `end` (a path of the test child's
- * misbehaviour, or NULL for a SIGKILL from outside): generation 2, the
- * standby, serves, the log explains the end of 1, and generation 3 stands
- * by. */
+ * misbehaviour, or NULL for a SIGKILL from outside) under the load of eight
+ * keep-alive connections: generation 2, the standby, serves, the log
+ * explains the end of 1, and generation 3 stands by. The load loses at
+ * most the request in flight on each of its connections to the ended
+ * child, and no connection is refused (a refused one would fail request
+ * after request). */
 static void expect_failover_after(const char *end, const char *explanation)
 {
 	struct daemon d;
+	int stop;
 	start_with_standby(&d, NULL);
 	pid_t first = daemon_child_pid(&d, 1), standby = daemon_standby_pid(&d, 2);
 	cr_assert(first > 0 && standby > 0 && first != standby);
+	pid_t client = start_keep_alive_client(d.port, &stop);
+	usleep(200 * 1000);
 	if (end == NULL)
 		cr_assert_eq(kill(first, SIGKILL), 0);
 	else
@@ -107,6 +182,9 @@ static void expect_failover_after(const char *end, const char *explanation)
 	cr_expect(next > 0 && next != standby && next != first);
 	cr_expect(strstr(daemon_log(&d), "child generation 2 ready") == NULL,
 	          "the standby booted again instead of serving: %s", daemon_log(&d));
+	int failed = stop_keep_alive_client(client, stop);
+	cr_expect_leq(failed, KEEP_ALIVE_CONNECTIONS,
+	              "%d requests of the load failed: more than one per connection", failed);
 	daemon_cleanup(&d);
 }
 
@@ -349,45 +427,6 @@ Test(failover, many_failovers_serve_every_request_and_leak_nothing)
 
 /* ---- Reloads under keep-alive load ------------------------------------------------------ */
 
-enum { KEEP_ALIVE_CONNECTIONS = 8 };
-
-/* One request on the kept-alive connection `*fd` (a new one when it is
- * -1). Returns false when it failed: the connection ended before a whole
- * response. A response with Connection: close ends the connection, as the
- * client then must. */
-static bool keep_alive_request(int port, int *fd)
-{
-	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-	struct http_response r;
-	if (*fd < 0)
-		*fd = http_connect(port, 5000);
-	if (*fd < 0)
-		return false;
-	bool ok = http_send(*fd, req, sizeof(req) - 1) == 0 &&
-	          http_read_response(*fd, NULL, false, &r) && r.status == 200;
-	if (!ok || http_has_header(&r, "Connection", "close")) {
-		close(*fd);
-		*fd = -1;
-	}
-	return ok;
-}
-
-/* Requests on KEEP_ALIVE_CONNECTIONS connections in turn until `stop` is
- * readable; exits with the number of failed requests (at most 100). */
-static void keep_alive_client(int port, int stop)
-{
-	int fds[KEEP_ALIVE_CONNECTIONS], failed = 0, done = 0;
-	struct pollfd p = {.fd = stop, .events = POLLIN};
-	for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++)
-		fds[i] = -1;
-	while (poll(&p, 1, 0) == 0) {
-		for (int i = 0; i < KEEP_ALIVE_CONNECTIONS; i++, done++)
-			failed += !keep_alive_request(port, &fds[i]);
-	}
-	fprintf(stderr, "keep-alive client: %d requests, %d failed\n", done, failed);
-	_exit(failed > 100 ? 100 : failed);
-}
-
 /* Reloads while eight keep-alive connections request without pause: the
  * draining generation answers each connection's next request with
  * Connection: close rather than closing it under the client; no request
@@ -395,16 +434,9 @@ static void keep_alive_client(int port, int stop)
 Test(failover, reloads_under_keep_alive_load_fail_no_request)
 {
 	struct daemon d;
-	int stop[2];
+	int stop;
 	start_with_standby(&d, NULL);
-	cr_assert(pipe(stop) == 0);
-	pid_t client = fork();
-	cr_assert(client >= 0);
-	if (client == 0) {
-		close(stop[1]);
-		keep_alive_client(d.port, stop[0]);
-	}
-	close(stop[0]);
+	pid_t client = start_keep_alive_client(d.port, &stop);
 	bool all_ready = true;
 	for (int i = 1; i <= 6 && all_ready; i++) {
 		usleep(300 * 1000);
@@ -412,12 +444,9 @@ Test(failover, reloads_under_keep_alive_load_fail_no_request)
 		all_ready = daemon_wait_log(&d, " ready: pid ", i + 1, BOOT_MS);
 	}
 	usleep(300 * 1000);
-	close(stop[1]);
-	int status;
-	waitpid(client, &status, 0);
+	int failed = stop_keep_alive_client(client, stop);
 	cr_assert(all_ready, "a reload's generation was not ready: %s", daemon_log(&d));
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	          "%d requests failed during six reloads", WEXITSTATUS(status));
+	cr_assert_eq(failed, 0, "%d requests failed during six reloads", failed);
 	daemon_cleanup(&d);
 }
 
