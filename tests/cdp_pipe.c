@@ -31,12 +31,13 @@ exec_browser(const char *binary, const char *profile, int in, int out, int log)
 		_exit(126);
 	for (int fd = 5; fd < 1024; fd++)
 		close(fd);
-	/* Root needs --no-sandbox: Chromium's own sandbox refuses to run as root. */
+	/* Root needs --no-sandbox: Chromium's own sandbox refuses to run as root.
+	 * Scrollbars are shown, as a desktop browser shows them: they take room
+	 * from the page, which the layout must allow for. */
 	execl(binary, binary, "--headless=new", "--no-sandbox", "--remote-debugging-pipe",
 	      user_data, "--no-first-run", "--no-default-browser-check", "--disable-gpu",
 	      "--disable-extensions", "--disable-background-networking", "--disable-sync",
-	      "--mute-audio", "--hide-scrollbars", "--force-color-profile=srgb", "about:blank",
-	      (char *)NULL);
+	      "--mute-audio", "--force-color-profile=srgb", "about:blank", (char *)NULL);
 	_exit(127);
 }
 

@@ -266,6 +266,23 @@ static void phone_keeps_the_facts_on_the_first_screen(void)
 	            "390|12|true|true|true", 3000);
 }
 
+/* The page is as wide with a scrollbar as without: when the data makes it
+ * taller than the window, a scrollbar must not narrow it (the facts' grid
+ * would lose a column and move everything below: Lighthouse's layout shift
+ * of 0.2-0.7 on a desktop). */
+static void scrollbar_keeps_the_width(void)
+{
+	expect_page("(() => { const root = document.documentElement;"
+	            " const main = document.getElementById('dashboard');"
+	            " main.style.display = 'none'; const short = root.clientWidth;"
+	            " const shortScrolls = root.scrollHeight > root.clientHeight;"
+	            " main.style.display = ''; const tall = document.createElement('div');"
+	            " tall.style.height = '5000px'; document.body.append(tall);"
+	            " const long = root.clientWidth; tall.remove();"
+	            " return [shortScrolls, short === long].join('|'); })()",
+	            "false|true", 3000);
+}
+
 Test(gui, live_page_in_chromium, .timeout = 180)
 {
 	struct child_proc p;
@@ -306,6 +323,7 @@ Test(gui, live_page_in_chromium, .timeout = 180)
 	expect_live_line(&p, marker);
 	markup_in_the_log_stays_text(&p);
 	header_names_this_warden(&p);
+	scrollbar_keeps_the_width();
 	rate_chart_shows_each_second(&p);
 	log_filters(marker);
 	cr_expect(browser.problem[0] == '\0', "the page reported a problem: %s", browser.problem);
