@@ -29,7 +29,8 @@ target_link_libraries(warden PRIVATE warden_config warden_ipc warden_trace warde
 warden_test(test_backoff parent/backoff.c)
 
 # The real parent with the test build of the child (tests/child/misbehave.c).
-warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c tests/json_check.c)
+warden_test(test_supervisor tests/daemon_harness.c tests/http_client.c tests/json_check.c
+            tests/open_fds.c)
 target_compile_definitions(test_supervisor PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_supervisor warden warden-child warden-child-test)
@@ -43,7 +44,7 @@ add_dependencies(test_parent_files warden warden-child warden-child-test)
 
 # The standby child: failover however the serving child ends, the standby's
 # own ends, the burst limit, reloads, and many failovers leaking nothing.
-warden_test(test_failover tests/daemon_harness.c tests/http_client.c)
+warden_test(test_failover tests/daemon_harness.c tests/http_client.c tests/open_fds.c)
 target_compile_definitions(test_failover PRIVATE
   WARDEN_CHILD_TEST_BINARY="$<TARGET_FILE:warden-child-test>")
 add_dependencies(test_failover warden warden-child warden-child-test)

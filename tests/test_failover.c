@@ -14,6 +14,7 @@
 #include "daemon_harness.h"
 #include "child/sandbox.h"
 #include "http_client.h"
+#include "open_fds.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -337,20 +338,6 @@ Test(failover, reload_is_taken_over_by_a_new_generation_not_the_old_standby)
 
 /* ---- Many failovers ------------------------------------------------------------------ */
 
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	DIR *dir = opendir(path);
-	int n = 0;
-	if (dir == NULL)
-		return -1;
-	while (readdir(dir) != NULL)
-		n++;
-	closedir(dir);
-	return n;
-}
-
 static long rss_kib(pid_t pid)
 {
 	char path[64], line[256];
@@ -407,16 +394,16 @@ Test(failover, many_failovers_serve_every_request_and_leak_nothing)
 	int failed = fail_over(&d, 1, 20, &worst); /* the parent's allocations settle */
 	wait_standby(&d, 22);
 	usleep(200 * 1000);
-	int fds = count_fds(d.pid);
+	int fds = open_fds_of(d.pid);
 	long rss = rss_kib(d.pid);
 	failed += fail_over(&d, 21, FAILOVERS, &worst);
 	wait_standby(&d, 22 + FAILOVERS);
 	usleep(200 * 1000);
 	printf("%d failovers: parent %d -> %d descriptors, VmRSS %ld -> %ld KiB; slowest "
 	       "kill-to-response %.2f ms\n",
-	       FAILOVERS, fds, count_fds(d.pid), rss, rss_kib(d.pid), worst);
+	       FAILOVERS, fds, open_fds_of(d.pid), rss, rss_kib(d.pid), worst);
 	cr_expect_eq(failed, 0, "%d requests failed", failed);
-	cr_expect_eq(count_fds(d.pid), fds, "the parent's descriptors grew");
+	cr_expect_eq(open_fds_of(d.pid), fds, "the parent's descriptors grew");
 #ifndef UNDER_ASAN /* ASan's quarantine holds freed memory back: RSS grows regardless */
 	cr_expect_leq(rss_kib(d.pid), rss + 256, "the parent's memory grew: %ld -> %ld KiB", rss,
 	              rss_kib(d.pid));

@@ -33,6 +33,15 @@ static void start_default(struct child_proc *p)
 	start(p, &config);
 }
 
+/* The test configuration with the bearer token "s3cret-token". */
+static struct ipc_config token_config(void)
+{
+	struct ipc_config config = child_test_config();
+	memcpy(config.token, "s3cret-token", 12);
+	config.token_length = 12;
+	return config;
+}
+
 /* The child is still serving, reported no violation, and drains and exits
  * 0 when the parent asks. */
 static void finish(struct child_proc *p)
@@ -344,9 +353,7 @@ Test(http, bearer_token)
 {
 	struct child_proc p;
 	struct http_response r;
-	struct ipc_config config = child_test_config();
-	memcpy(config.token, "s3cret-token", 12);
-	config.token_length = 12;
+	struct ipc_config config = token_config();
 	start(&p, &config);
 	static const char *const private_paths[] = {"/api/status", "/api/logs", "/api/events",
 	                                            "/api/policy", "/metrics",  "/x",
@@ -411,9 +418,7 @@ Test(http, bearer_token)
 Test(http, two_authorizations_are_400_even_if_one_is_right)
 {
 	struct child_proc p;
-	struct ipc_config config = child_test_config();
-	memcpy(config.token, "s3cret-token", 12);
-	config.token_length = 12;
+	struct ipc_config config = token_config();
 	start(&p, &config);
 	const struct rejected two = {
 	        "two authorizations",
@@ -826,9 +831,7 @@ Test(http, our_host_names_are_served_whatever_their_case_and_port)
 Test(http, a_host_not_ours_gets_421_with_a_token_too)
 {
 	struct child_proc p;
-	struct ipc_config config = child_test_config();
-	memcpy(config.token, "s3cret-token", 12);
-	config.token_length = 12;
+	struct ipc_config config = token_config();
 	start(&p, &config);
 	const char *auth = "Authorization: Bearer s3cret-token\r\n";
 	cr_expect_eq(get_with_host(&p, "/api/status", "attacker.example", auth), 421);
@@ -947,9 +950,7 @@ static long ms_until_closed(int fd)
 
 static void start_with_token(struct child_proc *p, uint32_t header_ms, uint32_t idle_ms)
 {
-	struct ipc_config config = child_test_config();
-	memcpy(config.token, "s3cret-token", 12);
-	config.token_length = 12;
+	struct ipc_config config = token_config();
 	config.header_timeout_ms = header_ms;
 	config.idle_timeout_ms = idle_ms;
 	start(p, &config);
@@ -1199,9 +1200,7 @@ Test(http, bearer_token_edges)
 {
 	struct child_proc p;
 	struct http_response r;
-	struct ipc_config config = child_test_config();
-	memcpy(config.token, "s3cret-token", 12);
-	config.token_length = 12;
+	struct ipc_config config = token_config();
 	start(&p, &config);
 	cr_expect_eq(exchange(&p,
 	                      "GET /x HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "

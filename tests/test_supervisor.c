@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "ipc/ipc.h"
 #include "http_client.h"
+#include "open_fds.h"
 #include "json_check.h"
 
 #include <criterion/criterion.h>
@@ -232,20 +233,6 @@ Test(signals, sighup_after_rename_moves_the_log)
 	daemon_cleanup(&d);
 }
 
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	DIR *dir = opendir(path);
-	int n = 0;
-	if (dir == NULL)
-		return -1;
-	while (readdir(dir) != NULL)
-		n++;
-	closedir(dir);
-	return n;
-}
-
 /* Zombie children of `parent` (state Z in /proc/PID/stat). */
 static int count_zombies(pid_t parent)
 {
@@ -309,7 +296,7 @@ Test(restart, restarts_leak_nothing)
 {
 	struct daemon d;
 	start_serving(&d, NULL);
-	int before = count_fds(d.pid);
+	int before = open_fds_of(d.pid);
 	for (int i = 1; i <= 100; i++) {
 		char ready[64];
 		snprintf(ready, sizeof(ready), "child generation %d ready", i + 1);
@@ -317,7 +304,7 @@ Test(restart, restarts_leak_nothing)
 		cr_assert(daemon_wait_log(&d, ready, 1, BOOT_MS), "round %d", i);
 	}
 	usleep(100000);
-	cr_assert_eq(count_fds(d.pid), before, "the parent's descriptors grew across restarts");
+	cr_assert_eq(open_fds_of(d.pid), before, "the parent's descriptors grew across restarts");
 	cr_assert_eq(count_zombies(d.pid), 0, "zombies left behind");
 	daemon_cleanup(&d);
 }
