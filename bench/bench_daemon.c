@@ -4,6 +4,7 @@
 #include "bench_daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,19 @@ void bench_die(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, strerror(errno));
 	exit(1);
+}
+
+void bench_exec_daemon(const char *config, int listen_fd)
+{
+	char pid_text[32];
+	dup2(listen_fd, 3);
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid_text, 1);
+	int null = open("/dev/null", O_WRONLY);
+	dup2(null, 2);
+	execl(WARDEN_BINARY, "warden", "run", "--config", config, (char *)NULL);
+	_exit(127);
 }
 
 int bench_listen_loopback(int *port)

@@ -76,19 +76,6 @@ static void write_config(const struct daemon *d, const char *path)
 	fclose(f);
 }
 
-static void exec_daemon(const char *config, int listen_fd)
-{
-	char pid_text[32];
-	dup2(listen_fd, 3);
-	snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
-	setenv("LISTEN_FDS", "1", 1);
-	setenv("LISTEN_PID", pid_text, 1);
-	int null = open("/dev/null", O_WRONLY);
-	dup2(null, 2);
-	execl(WARDEN_BINARY, "warden", "run", "--config", config, (char *)NULL);
-	_exit(127);
-}
-
 static void start_daemon(struct daemon *d, bool standby, int restart_delay_ms)
 {
 	char config[128];
@@ -105,7 +92,7 @@ static void start_daemon(struct daemon *d, bool standby, int restart_delay_ms)
 	if (d->pid < 0)
 		bench_die("fork");
 	if (d->pid == 0)
-		exec_daemon(config, listen_fd);
+		bench_exec_daemon(config, listen_fd);
 	close(listen_fd);
 }
 

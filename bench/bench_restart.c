@@ -20,7 +20,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -53,17 +52,8 @@ static pid_t start_daemon(const char *dir, int listen_fd)
 	pid_t pid = fork();
 	if (pid < 0)
 		bench_die("fork");
-	if (pid == 0) {
-		char pid_text[32];
-		dup2(listen_fd, 3);
-		snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
-		setenv("LISTEN_FDS", "1", 1);
-		setenv("LISTEN_PID", pid_text, 1);
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2); /* the crashes' WARNING lines */
-		execl(WARDEN_BINARY, "warden", "run", "--config", config, (char *)NULL);
-		_exit(127);
-	}
+	if (pid == 0)
+		bench_exec_daemon(config, listen_fd);
 	return pid;
 }
 
