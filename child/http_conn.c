@@ -939,7 +939,8 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 	const char *target;
 	struct log_entry e = {.line = p,
 	                      .line_length = request_line_length(p, n),
-	                      .started_ns = clock_monotonic_ns()};
+	                      .started_ns = clock_monotonic_ns(),
+	                      .time_ns = clock_realtime_ns()};
 	unsigned code = 0;
 	if (target_length(p, e.line_length, &target) > core->cfg.uri_max_bytes)
 		code = 414, e.why = "request target too long";
@@ -947,7 +948,7 @@ static bool reject_partial(struct http_core *core, struct http_conn *conn, const
 		code = 431, e.why = "request head too large";
 	if (code == 0)
 		return false;
-	count_request(core, clock_realtime_ns());
+	count_request(core, e.time_ns);
 	reject(core, conn, code, &e);
 	return true;
 }

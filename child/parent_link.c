@@ -59,13 +59,6 @@ static void answer_ping(struct child *c, const struct ipc_ping *ping)
 	send_message(c, &pong);
 }
 
-static void exit_drained(struct child *c)
-{
-	if (c->logger != NULL)
-		logger_logf(c->logger, IPC_LOG_NOTICE, "drained: exiting");
-	child_exit(0);
-}
-
 /* Drained: the last pong, then exit. The parent sends its last ping with
  * the shutdown (or after the pong it was waiting for), so it is held
  * here already or on its way; the drain deadline bounds the wait. */
@@ -76,7 +69,9 @@ static void on_drained(void *ctx)
 	if (!c->final_ping_held)
 		return;
 	answer_ping(c, &c->final_ping);
-	exit_drained(c);
+	if (c->logger != NULL)
+		logger_logf(c->logger, IPC_LOG_NOTICE, "drained: exiting");
+	child_exit(0);
 }
 
 /* A ping while draining is answered when the drain ends, with the counts

@@ -217,8 +217,6 @@ static void on_sent(struct ipc_endpoint *ep, enum ipc_direction direction, const
 	trace_message(generation_of(ep), TRACE_TO_CHILD, raw, len, fds);
 }
 
-/* Tells a ready generation to stop accepting and finish within the drain
- * timeout; it is killed at `deadline_ms`. */
 static void send_ping(struct generation *g, uint64_t now);
 
 /* A draining child answers one more ping only once drained, then exits:
@@ -232,6 +230,8 @@ static void send_final_ping(struct generation *g)
 	send_ping(g, clock_monotonic_ms());
 }
 
+/* Tells a ready generation to stop accepting and finish within the drain
+ * timeout; it is killed at `deadline_ms`. */
 static void drain(struct generation *g, enum ipc_shutdown_reason reason, uint64_t deadline_ms)
 {
 	struct ipc_message msg = {.type = IPC_SHUTDOWN};
